@@ -1,0 +1,113 @@
+# pam_twilio_otp: one Makefile, no other build system.
+#   make            build the module, the CLI and the tests
+#   make check      every test (unit, integration, contract, symbols)
+#   make demo       install deps, build, and run one full login against the local stand-in
+#   make install    DESTDIR-aware install into the multiarch PAM directory
+#   make deps       apt-get install every Debian package the build, tests and demo need
+#   make bench      timing and memory of one login (see tests/bench/)
+
+CXX      ?= g++
+BUILD    ?= build
+MULTIARCH := $(shell $(CXX) -print-multiarch 2>/dev/null || dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null)
+PAMDIR   ?= /lib/$(MULTIARCH)/security
+PREFIX   ?= /usr
+SBINDIR  ?= $(PREFIX)/sbin
+MANDIR   ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+
+WARN     := -Wall -Wextra -Werror
+HARDEN   := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIC
+CXXFLAGS ?= -O2 -g
+CXXFLAGS += -std=c++20 $(WARN) $(HARDEN) -fvisibility=hidden -fvisibility-inlines-hidden -Ipam_module -Itests/common
+LDFLAGS  += -Wl,-z,relro,-z,now -Wl,--as-needed
+LIBS     := -lcurl -lconfig -lssl -lcrypto
+
+# pam_module/pam_*.cc is the PAM glue (only in the .so); the rest is the core
+# library that the module, the CLI and the tests all link.
+GLUE_SRCS := $(wildcard pam_module/pam_*.cc)
+CORE_SRCS := $(filter-out $(GLUE_SRCS),$(wildcard pam_module/*.cc))
+TOOL_SRCS := $(wildcard tool/*.cc)
+UNIT_SRCS := $(wildcard tests/unit/test_*.cc)
+INTEG_SRCS := $(wildcard tests/integration/*.cc)
+CONTRACT_SRCS := $(wildcard tests/contract/*.cc)
+
+CORE_OBJS := $(CORE_SRCS:%.cc=$(BUILD)/%.o)
+GLUE_OBJS := $(GLUE_SRCS:%.cc=$(BUILD)/%.o)
+TOOL_OBJS := $(TOOL_SRCS:%.cc=$(BUILD)/%.o)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.cc=$(BUILD)/tests/unit/%)
+INTEG_BIN := $(BUILD)/tests/integration/pam_login_test
+CONTRACT_BIN := $(BUILD)/tests/contract/contract_client
+
+CORE_LIB := $(BUILD)/libtwotp.a
+MODULE   := $(BUILD)/pam_twilio_otp.so
+TOOL     := $(BUILD)/twilio-otp
+
+# Keep objects make would otherwise delete as intermediates.
+.SECONDARY:
+
+.PHONY: all check unit integration contract symbols demo demo-ssh install deps clean bench
+all: $(MODULE) $(TOOL) $(UNIT_BINS) $(if $(INTEG_SRCS),$(INTEG_BIN)) $(if $(CONTRACT_SRCS),$(CONTRACT_BIN))
+
+$(BUILD)/%.o: %.cc
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) -MMD -MP -c $< -o $@
+
+$(CORE_LIB): $(CORE_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(MODULE): $(GLUE_OBJS) $(CORE_LIB) pam_module/module.map
+	$(CXX) -shared $(LDFLAGS) -Wl,-z,defs -Wl,--version-script=pam_module/module.map \
+	  -o $@ $(GLUE_OBJS) $(CORE_LIB) -lpam $(LIBS)
+
+$(TOOL): $(TOOL_OBJS) $(CORE_LIB)
+	$(CXX) $(LDFLAGS) -pie -o $@ $(TOOL_OBJS) $(CORE_LIB) $(LIBS)
+
+$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(CORE_LIB)
+	$(CXX) $(LDFLAGS) -o $@ $< $(CORE_LIB) -lcmocka $(LIBS)
+
+$(INTEG_BIN): $(INTEG_SRCS:%.cc=$(BUILD)/%.o) $(CORE_LIB)
+	$(CXX) $(LDFLAGS) -o $@ $(INTEG_SRCS:%.cc=$(BUILD)/%.o) $(CORE_LIB) -lpamtest -lpam -lcmocka $(LIBS)
+
+$(CONTRACT_BIN): $(CONTRACT_SRCS:%.cc=$(BUILD)/%.o) $(CORE_LIB)
+	$(CXX) $(LDFLAGS) -o $@ $(CONTRACT_SRCS:%.cc=$(BUILD)/%.o) $(CORE_LIB) $(LIBS)
+
+# The whole suite; tests/run_all.sh prints one "N passed, N failed" line.
+check: all
+	BUILD=$(BUILD) bash tests/run_all.sh
+
+unit: $(UNIT_BINS)
+	BUILD=$(BUILD) bash tests/run_all.sh unit
+
+integration: all
+	BUILD=$(BUILD) bash tests/run_all.sh integration
+
+contract: all
+	BUILD=$(BUILD) bash tests/run_all.sh contract
+
+symbols: $(MODULE)
+	BUILD=$(BUILD) bash tests/run_all.sh symbols
+
+demo: deps all
+	BUILD=$(BUILD) bash tests/demo/run_demo.sh
+
+bench: all
+	BUILD=$(BUILD) bash tests/bench/run_bench.sh
+
+deps:
+	bash packaging/install-deps.sh
+
+install: $(MODULE) $(TOOL)
+	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/security
+	install -m 0644 $(MODULE) $(DESTDIR)$(PAMDIR)/pam_twilio_otp.so
+	install -m 0755 $(TOOL) $(DESTDIR)$(SBINDIR)/twilio-otp
+	test -e $(DESTDIR)$(SYSCONFDIR)/security/pam_twilio_otp.conf || \
+	  install -m 0600 conf/pam_twilio_otp.conf.verify $(DESTDIR)$(SYSCONFDIR)/security/pam_twilio_otp.conf
+	set -e; for page in $(wildcard man/*.[0-9]); do \
+	  sec=$${page##*.}; install -d $(DESTDIR)$(MANDIR)/man$$sec; \
+	  install -m 0644 $$page $(DESTDIR)$(MANDIR)/man$$sec/; done
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

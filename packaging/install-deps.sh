@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs every Debian package that the build, the tests and the demo need
+# (Debian 12). Run as root; `make deps` calls it.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+packages=(
+  # build
+  g++ make pkg-config binutils
+  libpam0g-dev libcurl4-openssl-dev libssl-dev libconfig-dev nlohmann-json3-dev
+  # tests: cmocka, real PAM through pam_wrapper/libpamtest, the TLS stand-in
+  libcmocka-dev libpam-wrapper libpamtest0-dev python3 openssl ca-certificates
+  # contract tests: Twilio's OpenAPI mocks behind a TLS front
+  stunnel4 curl
+  # tools the scripts use
+  procps psmisc time valgrind
+)
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+# Prism (the contract mocks) runs on node; a machine that already has node
+# (and its own npm) keeps it, a fresh Debian 12 gets Debian's.
+if ! command -v npm >/dev/null 2>&1; then
+  apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+echo "deps: installed ${#packages[@]} packages"

@@ -1,0 +1,21 @@
+// Delivery channels, shared by the config, the directory and both Twilio modes.
+#ifndef PAM_TWILIO_OTP_CHANNEL_H_
+#define PAM_TWILIO_OTP_CHANNEL_H_
+
+#include <optional>
+#include <string_view>
+
+namespace twotp {
+
+enum class Channel { kSms, kCall, kWhatsapp };
+
+// "sms", "call", "whatsapp": the names in the config, the users file and
+// Twilio Verify's `Channel` parameter.
+const char* ChannelName(Channel channel);
+std::optional<Channel> ParseChannel(std::string_view name);
+// "SMS", "voice call", "WhatsApp": for prompts.
+const char* ChannelDescription(Channel channel);
+
+}  // namespace twotp
+
+#endif  // PAM_TWILIO_OTP_CHANNEL_H_

@@ -1,0 +1,40 @@
+// HttpTransport: the one seam between the Twilio client and the network.
+// Production uses CurlTransport (http_client.h); unit tests of reply
+// handling pass a scripted transport.
+#ifndef PAM_TWILIO_OTP_HTTP_TRANSPORT_H_
+#define PAM_TWILIO_OTP_HTTP_TRANSPORT_H_
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "secret.h"
+#include "status.h"
+
+namespace twotp {
+
+struct FormField {
+  std::string name;
+  Secret value;  // values may be codes or message bodies: wiped after use
+};
+using Form = std::vector<FormField>;
+
+struct HttpResponse {
+  long status = 0;          // HTTP status code
+  std::string body;         // at most the transport's cap
+  std::string retry_after;  // the Retry-After header, if any
+};
+
+class HttpTransport {
+ public:
+  virtual ~HttpTransport() = default;
+  // POSTs `form` as application/x-www-form-urlencoded to `url` with the
+  // transport's credentials. Any reply with a status line is a response
+  // (4xx and 5xx included); no reply at all (DNS, connect, TLS, timeout,
+  // deadline spent, reply too large) is a kUnavailable Status naming why.
+  virtual Result<HttpResponse> PostForm(const std::string& url, const Form& form) = 0;
+};
+
+}  // namespace twotp
+
+#endif  // PAM_TWILIO_OTP_HTTP_TRANSPORT_H_

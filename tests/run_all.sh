@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Runs the test suites and prints one closing line "check: N passed, N failed".
+#   tests/run_all.sh [unit|integration|contract|symbols ...]   (default: all)
+# Each suite reports cmocka-style "[  PASSED  ] N test(s)." / "[  FAILED  ] N test(s)"
+# lines; this script adds them up and exits non-zero if anything failed.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+BUILD=${BUILD:-build}
+case "$BUILD" in /*) ;; *) BUILD="$root/$BUILD" ;; esac
+export BUILD
+suites=("$@")
+[ ${#suites[@]} -gt 0 ] || suites=(unit symbols integration contract)
+
+passed=0
+failed=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+# tally CMD...: runs a suite, shows its output, adds up its counts. A suite
+# that exits non-zero without reporting a failure counts as one failure.
+tally() {
+  "$@" 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  local p f
+  p=$(grep -Eo '\[  PASSED  \] [0-9]+' "$log" | awk '{s+=$4} END {print s+0}')
+  f=$(grep -Eo '\[  FAILED  \] [0-9]+' "$log" | awk '{s+=$4} END {print s+0}')
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; echo "suite failed (exit $rc): $*"; fi
+  passed=$((passed + p))
+  failed=$((failed + f))
+}
+
+for suite in "${suites[@]}"; do
+  case "$suite" in
+    unit)
+      for t in "$BUILD"/tests/unit/test_*; do
+        [ -x "$t" ] && [ "${t%.o}" = "$t" ] && [ "${t%.d}" = "$t" ] && tally "$t"
+      done ;;
+    symbols) tally bash "$here/symbols/check_exports.sh" ;;
+    integration) [ -f "$here/integration/run.sh" ] && tally bash "$here/integration/run.sh" ;;
+    contract) [ -f "$here/contract/run.sh" ] && tally bash "$here/contract/run.sh" ;;
+    *) echo "unknown suite: $suite" >&2; exit 2 ;;
+  esac
+done
+
+echo
+echo "check: $passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
