@@ -1,0 +1,52 @@
+// Challenge: one code sent to one number and checked, in either mode.
+//   verify mode:    Twilio makes and checks the code (Verify v2).
+//   messaging mode: we make the code (CSPRNG), keep only its HMAC, send it by
+//                   SMS or voice call, and compare in constant time within the TTL.
+// The login (login.h) and `twilio-otp enroll` both drive it.
+#ifndef PAM_TWILIO_OTP_CHALLENGE_H_
+#define PAM_TWILIO_OTP_CHALLENGE_H_
+
+#include <memory>
+#include <string>
+
+#include "channel.h"
+#include "clock.h"
+#include "config.h"
+#include "secret.h"
+#include "status.h"
+#include "twilio_client.h"
+
+namespace twotp {
+
+// What is being approved, for the message template and Verify's friendly name.
+struct ChallengeContext {
+  std::string user;
+  std::string service;  // PAM service ("sshd", "sudo"); "twilio-otp" for enrollment
+  std::string host;     // this host's name
+  std::string rhost;    // PAM_RHOST, may be ""
+  std::string command;  // sudo: the command being approved, may be ""
+};
+
+class Challenge {
+ public:
+  virtual ~Challenge() = default;
+  // Sends a fresh code to `to` (E.164) over `channel`, replacing any pending
+  // one. Errors are classified Twilio faults (see twilio_errors.h) or
+  // kBadInput when the mode can't use that channel.
+  virtual Status Send(const std::string& to, Channel channel, const ChallengeContext& context) = 0;
+  // Checks what the user typed. Input that is not 4..10 digits (or not the
+  // configured length, in messaging mode) is kWrongCode without spending a
+  // Twilio check. Fault::kCodeDead when no code is pending any more
+  // (expired, or Twilio ended the verification).
+  virtual Result<CheckOutcome> Check(const Secret& typed) = 0;
+  // Gives up on the pending code (verify mode: cancels the verification so
+  // it can't be approved later). Safe to call when nothing is pending.
+  virtual void Abandon() = 0;
+};
+
+// The challenge for config.twilio.mode. `client` and `clock` must outlive it.
+std::unique_ptr<Challenge> MakeChallenge(const Config& config, TwilioClient& client, Clock& clock);
+
+}  // namespace twotp
+
+#endif  // PAM_TWILIO_OTP_CHALLENGE_H_
