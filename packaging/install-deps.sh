@@ -11,8 +11,8 @@ packages=(
   libcmocka-dev libpam-wrapper libpamtest0-dev python3 openssl ca-certificates
   # contract tests: Twilio's OpenAPI mocks behind a TLS front
   stunnel4 curl
-  # tools the scripts use
-  procps psmisc time valgrind
+  # tools the scripts use (pamtester: the demo's PAM client)
+  pamtester procps psmisc time valgrind
 )
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null

@@ -36,10 +36,10 @@ class CurlTransport : public HttpTransport {
   // call fails at once with kUnavailable.
   Result<HttpResponse> PostForm(const std::string& url, const Form& form) override;
 
-  // Network time left for this login (for backoff decisions).
-  std::chrono::milliseconds budget_left() const;
+  // Network time left for this login (for backoff decisions); never negative.
+  std::chrono::milliseconds budget_left() const override;
   // Spends budget without a request (a backoff sleep counts against the deadline).
-  void Spend(std::chrono::milliseconds d);
+  void Spend(std::chrono::milliseconds d) override;
 
  private:
   struct Impl;
@@ -47,6 +47,8 @@ class CurlTransport : public HttpTransport {
 };
 
 // Form-encodes fields with libcurl's escaping ("To=%2B1555...&Channel=sms").
+// The result is a Secret because bodies carry codes; libcurl's own escape
+// buffers are wiped before they are freed.
 Secret EncodeForm(const Form& form);
 
 }  // namespace twotp

@@ -4,6 +4,7 @@
 #ifndef PAM_TWILIO_OTP_HTTP_TRANSPORT_H_
 #define PAM_TWILIO_OTP_HTTP_TRANSPORT_H_
 
+#include <chrono>
 #include <string>
 #include <utility>
 #include <vector>
@@ -33,6 +34,13 @@ class HttpTransport {
   // (4xx and 5xx included); no reply at all (DNS, connect, TLS, timeout,
   // deadline spent, reply too large) is a kUnavailable Status naming why.
   virtual Result<HttpResponse> PostForm(const std::string& url, const Form& form) = 0;
+
+  // Network time left for this login, so a caller can tell whether a backoff
+  // and one more request still fit the deadline. A transport without a
+  // deadline of its own (a test double) has all the time in the world.
+  virtual std::chrono::milliseconds budget_left() const { return std::chrono::milliseconds::max(); }
+  // Counts time spent between requests (a backoff sleep) against the deadline.
+  virtual void Spend(std::chrono::milliseconds /*spent*/) {}
 };
 
 }  // namespace twotp

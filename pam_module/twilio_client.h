@@ -12,6 +12,7 @@
 #include "http_transport.h"
 #include "secret.h"
 #include "status.h"
+#include "twilio_errors.h"
 
 namespace twotp {
 
@@ -29,28 +30,38 @@ class TwilioClient {
   TwilioClient(const TwilioConfig& twilio, HttpTransport& transport, Clock& clock);
 
   // Verify v2: POST {verify_url}/v2/Services/{VA}/Verifications with To,
-  // Channel, and Locale / CustomFriendlyName when configured.
+  // Channel, and Locale / CustomFriendlyName when configured. A 2xx reply
+  // without a VE SID and a status is kUnavailable ("garbage reply"), as are
+  // such replies to the messaging calls below.
   Result<Verification> StartVerification(const std::string& to, Channel channel);
 
   // Verify v2: POST .../VerificationCheck with VerificationSid and Code. Only
   // status "approved" is kApproved; "pending" is kWrongCode; a verification
   // that is gone (404 / 20404, 60202, or any other status) is Fault::kCodeDead.
+  // A 2xx reply that can't be read (not JSON, no status, not this SID) is
+  // kRejected, not kUnavailable: failmode=safe must never turn it into a pass.
   Result<CheckOutcome> CheckVerification(const std::string& verification_sid, const Secret& code);
 
-  // Verify v2: POST .../Verifications/{VE} with Status=canceled.
+  // Verify v2: POST .../Verifications/{VE} with Status=canceled. kBadInput
+  // when `verification_sid` is not "VE" + 32 alphanumerics (it goes in the path).
   Status CancelVerification(const std::string& verification_sid);
 
   // Messaging: POST {api_url}/2010-04-01/Accounts/{AC}/Messages.json with To,
-  // Body, and From or MessagingServiceSid. Returns the message SID ("SM...").
+  // Body, and MessagingServiceSid if configured, else From (kConfig when
+  // neither is). Returns the message SID ("SM..." or "MM...").
   Result<std::string> SendMessage(const std::string& to, const Secret& body);
 
   // Voice: POST .../Calls.json with To, From and Twiml (the <Say> reads
-  // `spoken`, XML-escaped). Returns the call SID ("CA...").
+  // `spoken`, XML-escaped, twice). Returns the call SID ("CA..."). kConfig
+  // when no `from` number is configured.
   Result<std::string> PlaceCall(const std::string& to, const Secret& spoken);
 
  private:
-  // POSTs and classifies; retries a 429 once after a backoff that fits the deadline.
-  Result<HttpResponse> Call(const std::string& url, const Form& form, bool is_check);
+  // POSTs and classifies any non-2xx reply as `call`; retries a 429 once
+  // after a backoff that fits the deadline. A 2xx reply is returned as is.
+  Result<HttpResponse> Call(TwilioCall call, const std::string& url, const Form& form);
+  std::string VerifyServiceUrl() const;  // {verify_url}/v2/Services/{VA}
+  std::string AccountUrl() const;        // {api_url}/2010-04-01/Accounts/{AC}
 
   const TwilioConfig& twilio_;
   HttpTransport& transport_;

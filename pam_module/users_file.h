@@ -10,7 +10,9 @@
 #ifndef PAM_TWILIO_OTP_USERS_FILE_H_
 #define PAM_TWILIO_OTP_USERS_FILE_H_
 
+#include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "directory.h"
@@ -44,16 +46,30 @@ class UsersFile : public Directory {
   Status Remove(const std::string& user);
 
  private:
+  // Upsert and Remove: the locked re-read and atomic rewrite.
+  Status Rewrite(const std::string& user, const PhoneRecord* replacement);
+
   std::string path_;
   const FileTrust& trust_;
   Logger& log_;
 };
 
 // One line of the file, parsed. Exposed for unit tests and the fuzzer.
-// Returns kNotFound for blank/comment lines, kBadInput naming the problem.
+// Returns kNotFound for blank/comment lines, kBadInput naming the problem
+// (never quoting the line's fields: a shifted field may be a number).
 Result<PhoneRecord> ParseUsersLine(std::string_view line);
 // The line written for a record (no newline).
 std::string FormatUsersLine(const PhoneRecord& record);
+// Ok when FormatUsersLine(record) parses back to the same record (valid user
+// name, E.164 number, time "" or ISO 8601 UTC); else kBadInput saying why.
+// Upsert checks this; the CLI checks it before sending a code.
+Status CheckRecord(const PhoneRecord& record);
+// The first field of a line with its comment removed ("" if none): the user
+// a malformed line is about.
+std::string_view UsersLineUser(std::string_view line);
+// Lines longer than this (newline excluded) are malformed; readers keep only
+// this much of a line in memory.
+inline constexpr size_t kMaxUsersLineBytes = 1024;
 
 }  // namespace twotp
 

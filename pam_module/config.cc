@@ -1,0 +1,41 @@
+#include "config.h"
+
+#include <utility>
+
+#include "config_reader.h"
+#include "config_schema.h"
+
+namespace twotp {
+
+namespace {
+// A real config is a few KiB; the cap keeps a wrong path (a log file, a
+// device) from being read into memory by every login.
+constexpr size_t kMaxConfigBytes = 1 << 20;
+}  // namespace
+
+Result<Config> LoadConfig(const std::string& path, const FileTrust& trust) {
+  // Read through the descriptor that passed the trust checks, so the bytes
+  // parsed are the bytes checked (no second open by path).
+  Result<std::string> text = trust.ReadTrusted(path, kMaxConfigBytes);
+  if (!text.ok()) return text.status();
+  Result<ConfigReader> reader = ConfigReader::Parse(path, text.value());
+  if (!reader.ok()) return reader.status();
+  Config config;
+  config.path = path;
+  ReadConfigKeys(reader.value(), trust, &config);
+  if (!reader->ok()) return reader->status();
+  return config;
+}
+
+Result<TwilioCredentials> LoadTwilioCredentials(const TwilioConfig& twilio, const FileTrust& trust) {
+  bool api_key = !twilio.api_key_sid.empty();
+  const std::string& file = api_key ? twilio.api_key_secret_file : twilio.auth_token_file;
+  if (file.empty()) {
+    return Status::ConfigError("twilio: no auth_token_file, nor api_key_sid with api_key_secret_file");
+  }
+  Result<Secret> secret = trust.ReadSecret(file);
+  if (!secret.ok()) return secret.status();
+  return TwilioCredentials{api_key ? twilio.api_key_sid : twilio.account_sid, std::move(secret.value())};
+}
+
+}  // namespace twotp

@@ -1,0 +1,277 @@
+#include "login.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "message_template.h"
+#include "otp_code.h"
+#include "phone.h"
+
+namespace twotp {
+
+namespace {
+
+// The first code and at most three more (resends or channel switches) per
+// login: enough for a lost SMS, not enough to pump messages.
+constexpr int kMaxSendsPerLogin = 4;
+constexpr size_t kMaxLoggedField = 64;
+
+std::string_view Trim(std::string_view s) {
+  const auto is_space = [](unsigned char c) { return std::isspace(c) != 0; };
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+const char* ChannelRequestHint(Channel channel) {
+  switch (channel) {
+    case Channel::kSms: return "'sms' for a text message";
+    case Channel::kCall: return "'call' for a voice call";
+    case Channel::kWhatsapp: return "'whatsapp' for WhatsApp";
+  }
+  return "";
+}
+
+class LoginFlow {
+ public:
+  LoginFlow(const LoginRequest& request, const LoginDeps& deps) : request_(request), deps_(deps) {}
+  Verdict Run();
+
+ private:
+  Verdict Unenrolled();
+  Verdict AskUntilDone();
+  // Handles "resend" or a channel name; returns false if `word` is neither.
+  bool MaybeResend(const std::string& word);
+  void Resend(Channel channel);
+  Status SendCode(Channel channel);
+  Verdict OnFault(const Status& status, const char* stage);
+  Verdict Finish(Verdict verdict, LogLevel level, const std::string& result);
+  std::string Prompt() const;
+  bool ChannelAllowed(Channel channel) const;
+  std::string Who() const;
+
+  const LoginRequest& request_;
+  const LoginDeps& deps_;
+  PhoneRecord record_;
+  Channel channel_ = Channel::kSms;
+  Challenge* challenge_ = nullptr;
+  int sends_ = 0;
+  std::chrono::steady_clock::time_point last_send_{};
+};
+
+Verdict LoginFlow::Run() {
+  Result<PhoneRecord> found = deps_.directory.Lookup(request_.user);
+  if (!found.ok()) {
+    if (found.status().Is(Fault::kNotFound)) return Unenrolled();
+    deps_.log.Error(Who() + " directory lookup failed: " + found.status().ToString());
+    return Finish(Verdict::kRefuse, LogLevel::kError, "refused (directory fault)");
+  }
+  record_ = std::move(found.value());
+  channel_ = ChannelAllowed(record_.channel) ? record_.channel : deps_.config.policy.channels.front();
+
+  // Prove the conversation works before anything costs money: scripts,
+  // `sudo -n` and `ssh -o BatchMode=yes` stop here, with no code sent.
+  if (!deps_.conversation.Info("Two-step verification for " + SanitizeForMessage(request_.user, 32) + ".").ok()) {
+    return Finish(Verdict::kConvError, LogLevel::kNotice, "no conversation (non-interactive); no code sent");
+  }
+  Result<Challenge*> opened = deps_.open_challenge();
+  if (!opened.ok()) return OnFault(opened.status(), "setup");
+  challenge_ = opened.value();
+
+  Status sent = SendCode(channel_);
+  if (!sent.ok()) return OnFault(sent, "send");
+  return AskUntilDone();
+}
+
+Verdict LoginFlow::Unenrolled() {
+  switch (deps_.config.policy.unenrolled) {
+    case Unenrolled::kAllow:
+      return Finish(Verdict::kIgnore, LogLevel::kNotice, "not enrolled; no code asked (unenrolled=allow)");
+    case Unenrolled::kEnroll:
+      // Enrolment at login comes with the abuse limits it needs; until then
+      // the safe reading of "enroll" is "deny".
+      deps_.log.Warning("unenrolled=\"enroll\" is not available in this version; treating it as \"deny\"");
+      [[fallthrough]];
+    case Unenrolled::kDeny:
+      break;
+  }
+  (void)deps_.conversation.Error("You have no phone number for two-step verification; ask your administrator.");
+  return Finish(Verdict::kDeny, LogLevel::kNotice, "not enrolled; denied (unenrolled=deny)");
+}
+
+Verdict LoginFlow::AskUntilDone() {
+  const int max_attempts = deps_.config.policy.max_attempts;
+  int attempts = 0;
+  while (attempts < max_attempts) {
+    Result<Secret> reply = deps_.conversation.AskHidden(Prompt());
+    if (!reply.ok()) {
+      challenge_->Abandon();
+      return Finish(Verdict::kConvError, LogLevel::kNotice, "conversation ended before a code was typed");
+    }
+    Secret typed(Trim(reply->view()));
+    // Only words are commands; digits are a code and are never copied.
+    const bool is_word = !typed.empty() && !IsDigits(typed.view(), 1, typed.size());
+    if (is_word && typed.size() <= 10 && MaybeResend(Lower(typed.str()))) continue;
+
+    Result<CheckOutcome> checked = challenge_->Check(typed);
+    if (checked.ok() && checked.value() == CheckOutcome::kApproved) {
+      return Finish(Verdict::kAllow, LogLevel::kInfo, "success");
+    }
+    if (!checked.ok() && !checked.status().Is(Fault::kCodeDead)) return OnFault(checked.status(), "check");
+    ++attempts;
+    if (attempts >= max_attempts) break;
+    (void)deps_.conversation.Error(checked.ok()
+        ? "Wrong code, try again."
+        : "That code has expired or can't be used any more; type 'resend' for a new one.");
+  }
+  challenge_->Abandon();
+  (void)deps_.conversation.Error("Too many wrong codes.");
+  return Finish(Verdict::kDeny, LogLevel::kNotice,
+                "denied after " + std::to_string(max_attempts) + " wrong code(s)");
+}
+
+bool LoginFlow::MaybeResend(const std::string& word) {
+  if (word == "resend") {
+    Resend(channel_);
+    return true;
+  }
+  std::optional<Channel> asked = ParseChannel(word);
+  if (!asked) return false;
+  if (!ChannelAllowed(*asked)) {
+    (void)deps_.conversation.Error(std::string("Codes can't be sent by ") + ChannelDescription(*asked) + " here.");
+    return true;
+  }
+  Resend(*asked);
+  return true;
+}
+
+void LoginFlow::Resend(Channel channel) {
+  if (sends_ >= kMaxSendsPerLogin) {
+    (void)deps_.conversation.Error("No more codes can be sent for this login.");
+    return;
+  }
+  const auto since = deps_.clock.Now() - last_send_;
+  const auto cooldown = std::chrono::seconds(deps_.config.limits.resend_cooldown);
+  if (since < cooldown) {
+    const auto wait = std::chrono::duration_cast<std::chrono::seconds>(cooldown - since).count() + 1;
+    (void)deps_.conversation.Error("Please wait " + std::to_string(wait) + " seconds before asking for another code.");
+    return;
+  }
+  Status sent = SendCode(channel);
+  if (sent.ok()) {
+    channel_ = channel;
+    return;
+  }
+  // The earlier code stays valid, so a failed resend never ends the login.
+  deps_.log.Warning(Who() + " resend failed: " + sent.ToString());
+  (void)deps_.conversation.Error(sent.user_message().value_or("Could not send a new code; the last one still works."));
+}
+
+Status LoginFlow::SendCode(Channel channel) {
+  ChallengeContext context{request_.user, request_.service, request_.host, request_.rhost, request_.command};
+  ++sends_;
+  last_send_ = deps_.clock.Now();
+  Status sent = challenge_->Send(record_.number, channel, context);
+  if (sent.ok()) {
+    deps_.log.Debug(Who() + " code sent by " + ChannelName(channel) + " to " + MaskNumber(record_.number));
+  }
+  return sent;
+}
+
+Verdict LoginFlow::OnFault(const Status& status, const char* stage) {
+  if (challenge_ != nullptr) challenge_->Abandon();
+  const Verdict verdict = VerdictForFault(status, deps_.config.policy.failmode);
+  const std::string what = std::string(stage) + ": " + status.ToString();
+  switch (verdict) {
+    case Verdict::kIgnore:
+      deps_.log.Warning(Who() + " Twilio unavailable (" + what + "); failmode=safe lets the login through without a code");
+      return Finish(verdict, LogLevel::kWarning, "failsafe: no code asked (Twilio unavailable)");
+    case Verdict::kRefuse:
+      (void)deps_.conversation.Error("Two-step verification is unavailable right now; try again later.");
+      if (status.Is(Fault::kUnavailable)) {
+        deps_.log.Warning(Who() + " Twilio unavailable (" + what + "); failmode=secure refuses the login");
+        return Finish(verdict, LogLevel::kWarning, "failsecure: refused (Twilio unavailable)");
+      }
+      deps_.log.Critical(Who() + " an administrator must fix this: " + what);
+      return Finish(verdict, LogLevel::kError, "refused (configuration fault)");
+    default:
+      (void)deps_.conversation.Error(status.user_message().value_or("The code could not be sent."));
+      return Finish(verdict, LogLevel::kNotice, std::string("denied (") + what + ")");
+  }
+}
+
+Verdict LoginFlow::Finish(Verdict verdict, LogLevel level, const std::string& result) {
+  std::string line = Who();
+  if (!record_.number.empty()) line += " number=" + MaskNumber(record_.number) + " channel=" + ChannelName(channel_);
+  line += std::string(" mode=") + (deps_.config.twilio.mode == Mode::kVerify ? "verify" : "messaging");
+  line += " result=" + result;
+  deps_.log.Log(level, line);
+  return verdict;
+}
+
+std::string LoginFlow::Prompt() const {
+  std::string hints;
+  for (Channel other : deps_.config.policy.channels) {
+    if (other == channel_) continue;
+    hints += std::string(ChannelRequestHint(other)) + ", ";
+  }
+  hints += "'resend' for a new code";
+  return std::string("Code sent by ") + ChannelDescription(channel_) + " to " + MaskNumber(record_.number) +
+         " (" + hints + "). " + deps_.config.policy.prompt;
+}
+
+bool LoginFlow::ChannelAllowed(Channel channel) const {
+  const auto& allowed = deps_.config.policy.channels;
+  return std::find(allowed.begin(), allowed.end(), channel) != allowed.end();
+}
+
+std::string LoginFlow::Who() const {
+  std::string who = "user=" + SanitizeForMessage(request_.user, kMaxLoggedField) +
+                    " service=" + SanitizeForMessage(request_.service, kMaxLoggedField);
+  if (!request_.rhost.empty()) who += " rhost=" + SanitizeForMessage(request_.rhost, kMaxLoggedField);
+  if (!request_.tty.empty()) who += " tty=" + SanitizeForMessage(request_.tty, kMaxLoggedField);
+  return who;
+}
+
+}  // namespace
+
+const char* VerdictName(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::kAllow: return "allow";
+    case Verdict::kDeny: return "deny";
+    case Verdict::kIgnore: return "ignore";
+    case Verdict::kRefuse: return "refuse";
+    case Verdict::kConvError: return "conversation error";
+  }
+  return "unknown";
+}
+
+Verdict VerdictForFault(const Status& status, FailMode failmode) {
+  switch (status.fault()) {
+    case Fault::kUnavailable:
+      return failmode == FailMode::kSafe ? Verdict::kIgnore : Verdict::kRefuse;
+    case Fault::kConfig:
+    case Fault::kDirectory:
+    case Fault::kInternal:
+    case Fault::kBadInput:
+      return Verdict::kRefuse;
+    case Fault::kNone:  // not a fault; never let a bug turn into a pass
+    case Fault::kNotFound:
+    case Fault::kCodeDead:
+    case Fault::kRecipient:
+    case Fault::kRejected:
+      return Verdict::kDeny;
+  }
+  return Verdict::kRefuse;
+}
+
+Verdict Authenticate(const LoginRequest& request, const LoginDeps& deps) {
+  return LoginFlow(request, deps).Run();
+}
+
+}  // namespace twotp

@@ -1,0 +1,40 @@
+// PAM-side implementations of the core's seams: the conversation over
+// pam_prompt/pam_info/pam_error and the logger over pam_syslog (authpriv).
+// Only the module links these (pam_*.cc).
+#ifndef PAM_TWILIO_OTP_PAM_GLUE_H_
+#define PAM_TWILIO_OTP_PAM_GLUE_H_
+
+#include <security/pam_modules.h>
+
+#include <string>
+
+#include "conversation.h"
+#include "logger.h"
+
+namespace twotp {
+
+class PamConversation : public Conversation {
+ public:
+  explicit PamConversation(pam_handle_t* pamh) : pamh_(pamh) {}
+  Status Info(const std::string& text) override;
+  Status Error(const std::string& text) override;
+  Result<Secret> AskHidden(const std::string& prompt) override;
+
+ private:
+  pam_handle_t* pamh_;
+};
+
+class PamLogger : public Logger {
+ public:
+  PamLogger(pam_handle_t* pamh, bool debug) : pamh_(pamh), debug_(debug) {}
+  void Log(LogLevel level, const std::string& line) override;
+  bool debug_enabled() const override { return debug_; }
+
+ private:
+  pam_handle_t* pamh_;
+  bool debug_;
+};
+
+}  // namespace twotp
+
+#endif  // PAM_TWILIO_OTP_PAM_GLUE_H_

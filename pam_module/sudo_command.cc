@@ -1,0 +1,79 @@
+#include "sudo_command.h"
+
+#include <fstream>
+#include <iterator>
+#include <vector>
+
+namespace twotp {
+
+namespace {
+
+// sudo's short options that take an argument (sudo(8), 1.9): -C -D -g -h -p
+// -R -r -T -t -U -u. Long options are written --opt=value or take the next word.
+bool ShortOptionTakesArgument(char option) {
+  switch (option) {
+    case 'C': case 'D': case 'g': case 'h': case 'p': case 'R':
+    case 'r': case 'T': case 't': case 'U': case 'u':
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool LongOptionTakesArgument(std::string_view option) {
+  for (std::string_view with_arg : {"--close-from", "--chdir", "--group", "--host", "--prompt", "--chroot",
+                                    "--role", "--command-timeout", "--type", "--other-user", "--user"}) {
+    if (option == with_arg) return true;
+  }
+  return false;
+}
+
+std::vector<std::string_view> SplitNul(std::string_view argv) {
+  std::vector<std::string_view> words;
+  while (!argv.empty()) {
+    const size_t end = argv.find('\0');
+    words.push_back(argv.substr(0, end));
+    if (end == std::string_view::npos) break;
+    argv.remove_prefix(end + 1);
+  }
+  return words;
+}
+
+}  // namespace
+
+std::string SudoCommandFromArgv(std::string_view nul_separated_argv) {
+  const std::vector<std::string_view> words = SplitNul(nul_separated_argv);
+  size_t i = 1;  // past "sudo"
+  while (i < words.size()) {
+    const std::string_view word = words[i];
+    if (word == "--") {
+      ++i;
+      break;
+    }
+    if (word.size() < 2 || word[0] != '-') break;
+    ++i;
+    if (word[1] == '-') {
+      if (word.find('=') == std::string_view::npos && LongOptionTakesArgument(word)) ++i;
+    } else if (ShortOptionTakesArgument(word.back()) ) {
+      // "-u root" takes the next word; "-uroot" carries it, so only a bare
+      // option letter at the end of a cluster ("-ku") consumes the next word.
+      const size_t at = word.find_first_of("CDghpRrTtUu", 1);
+      if (at == word.size() - 1) ++i;
+    }
+  }
+  std::string command;
+  for (; i < words.size(); ++i) {
+    if (!command.empty()) command += ' ';
+    command += words[i];
+  }
+  return command;
+}
+
+std::string CurrentSudoCommand() {
+  std::ifstream in("/proc/self/cmdline", std::ios::binary);
+  if (!in) return "";
+  std::string argv((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return SudoCommandFromArgv(argv);
+}
+
+}  // namespace twotp

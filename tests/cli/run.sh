@@ -1,0 +1,408 @@
+#!/usr/bin/env bash
+# Shell tests of the built twilio-otp CLI (BUILD/twilio-otp), run as root:
+# usage and exit codes, the --no-verify flows against a users file in a temp
+# dir, check-config, two enroll loops at once, and the verified enroll flow
+# against the local Twilio stand-in (tests/fake_twilio) in both modes.
+# Prints "[       OK ] name" / "[  FAILED  ] name: why" per test, then the
+# cmocka-style totals that tests/run_all.sh adds up.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+BUILD=${BUILD:-$root/build}
+case "$BUILD" in /*) ;; *) BUILD="$root/$BUILD" ;; esac
+cli="$BUILD/twilio-otp"
+
+passed=0
+failed=0
+why=""
+work=$(mktemp -d /tmp/twilio-otp-cli.XXXXXX)
+cleanup() {
+  declare -F fake_twilio_stop >/dev/null && fake_twilio_stop
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# --- helpers: each returns 1 with $why set, so a test reads as a list of steps
+
+# run ARGS...: runs the CLI (60 s at most); sets $rc, $out, $err.
+run() {
+  timeout 60 "$cli" "$@" >"$work/out" 2>"$work/err" </dev/null
+  rc=$?
+  out=$(cat "$work/out")
+  err=$(cat "$work/err")
+}
+expect_rc() {
+  [ "$rc" -eq "$1" ] && return 0
+  why="exit $rc, wanted $1; stdout: ${out:0:200}; stderr: ${err:0:300}"
+  return 1
+}
+expect_out() { grep -qE -- "$1" <<<"$out" && return 0; why="stdout lacks /$1/: ${out:0:300}"; return 1; }
+expect_err() { grep -qE -- "$1" <<<"$err" && return 0; why="stderr lacks /$1/: ${err:0:300}"; return 1; }
+expect_line() { grep -qE -- "$2" "$1" 2>/dev/null && return 0; why="$1 lacks /$2/: $(head -c 300 "$1" 2>&1)"; return 1; }
+expect_no_line() { ! grep -qE -- "$2" "$1" 2>/dev/null && return 0; why="$1 has /$2/"; return 1; }
+expect_same() { cmp -s "$1" "$2" && return 0; why="$1 changed: $(diff "$2" "$1" | head -5)"; return 1; }
+
+# check NAME FUNCTION: runs one test in a fresh directory $t.
+check() {
+  local name=$1
+  t="$work/$name"
+  mkdir -p "$t"
+  why="returned non-zero"
+  if "$2"; then
+    echo "[       OK ] $name"
+    passed=$((passed + 1))
+  else
+    echo "[  FAILED  ] $name: $why"
+    failed=$((failed + 1))
+  fi
+}
+
+# write_config DIR [LINE...]: a verify-mode config (root, 0600) using DIR/users
+# and a secret DIR/secret; LINEs are appended as top-level settings.
+write_config() {
+  local dir=$1
+  shift
+  (umask 077 && echo "0123456789abcdef0123456789abcdef" >"$dir/secret")
+  {
+    echo 'twilio = {'
+    echo '  account_sid = "AC0123456789abcdef0123456789abcdef";'
+    echo "  auth_token_file = \"$dir/secret\";"
+    echo '  verify_service_sid = "VA0123456789abcdef0123456789abcdef";'
+    echo '};'
+    echo "directory = { file = \"$dir/users\"; };"
+    echo "state_dir = \"$dir/state\";"
+    local line
+    for line in "$@"; do echo "$line"; done
+  } >"$dir/conf"
+  chmod 0600 "$dir/conf"
+}
+
+count_json_users() { python3 -c 'import json,sys; print(len(json.load(sys.stdin)))' <<<"$out"; }
+
+# --- usage
+
+t_help_exits_0_everywhere() {
+  run --help && expect_rc 0 && expect_out '^usage: twilio-otp' || return 1
+  local c
+  for c in enroll remove list show check-config; do
+    run "$c" --help && expect_rc 0 && expect_out "usage: twilio-otp $c" || { why="$c --help: $why"; return 1; }
+  done
+  run enroll alice --help && expect_rc 0  # help wins over missing arguments
+}
+
+t_unknown_subcommand_exits_2() {
+  run frobnicate && expect_rc 2 && expect_err "unknown command 'frobnicate'" || return 1
+  run && expect_rc 2
+}
+
+t_bad_usage_exits_2() {
+  run enroll alice && expect_rc 2 && expect_err 'wrong number of arguments' || return 1
+  run list --bogus && expect_rc 2 && expect_err "unknown option '--bogus'" || return 1
+  run show && expect_rc 2 || return 1
+  run enroll alice +15550104567 --channel && expect_rc 2 && expect_err 'needs a value' || return 1
+  run enroll alice +15550104567 --channel fax && expect_rc 2 && expect_err 'sms, call or whatsapp'
+}
+
+t_later_commands_say_not_yet() {
+  local c
+  for c in status unlock backup-codes; do
+    run "$c" alice && expect_rc 2 && expect_err 'not available yet' || return 1
+  done
+  run --help && ! grep -q 'backup-codes' <<<"$out" || { why="help lists backup-codes"; return 1; }
+}
+
+t_writers_refuse_non_root() {
+  write_config "$t"
+  local nobody_run="setpriv --reuid=65534 --regid=65534 --clear-groups"
+  $nobody_run "$cli" --config "$t/conf" enroll alice +15550104567 --no-verify >"$work/out" 2>"$work/err"
+  rc=$? out="" err=$(cat "$work/err")
+  expect_rc 1 && expect_err 'must run as root' && expect_no_line "$t/users" alice
+}
+
+# --- the --no-verify flows
+
+t_enroll_no_verify_writes_the_record() {
+  write_config "$t"
+  run --config "$t/conf" enroll alice '+1 (555) 010-4567' --no-verify && expect_rc 0 || return 1
+  expect_out 'enrolled alice: \+15550104567 by sms' || return 1
+  expect_line "$t/users" '^alice \+15550104567 sms -$' || return 1
+  [ "$(stat -c %a "$t/users")" = 600 ] || { why="mode $(stat -c %a "$t/users")"; return 1; }
+  run enroll --config "$t/conf" bob +447700900123 --channel call --no-verify && expect_rc 0 &&
+    expect_line "$t/users" '^bob \+447700900123 call -$'
+}
+
+t_list_and_show_print_numbers_in_full() {
+  write_config "$t"
+  run --config "$t/conf" list && expect_rc 0 && expect_err 'nobody is enrolled' || return 1
+  run --config "$t/conf" enroll alice +15550104567 --no-verify && expect_rc 0 || return 1
+  run --config "$t/conf" enroll bob +447700900123 --channel call --no-verify && expect_rc 0 || return 1
+  run --config "$t/conf" list && expect_rc 0 && expect_out '^USER +NUMBER' &&
+    expect_out '^alice +\+15550104567 +sms +no' && expect_out '^bob +\+447700900123 +call' || return 1
+  run --config "$t/conf" show bob && expect_rc 0 && expect_out '^number: +\+447700900123$' &&
+    expect_out '^channel: +call$'
+}
+
+t_list_json_parses() {
+  write_config "$t"
+  run --config "$t/conf" enroll alice +15550104567 --no-verify && expect_rc 0 || return 1
+  run --config "$t/conf" list --json && expect_rc 0 || return 1
+  python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d == [{"user": "alice", "number": "+15550104567", "channel": "sms",
+              "verified": False, "verified_at": None}], d
+' <<<"$out" 2>"$work/py" || { why="list --json: $(cat "$work/py")"; return 1; }
+  run --config "$t/conf" show alice --json && expect_rc 0 || return 1
+  python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["number"] == "+15550104567", d' <<<"$out" ||
+    { why="show --json: $out"; return 1; }
+}
+
+t_show_unknown_user_exits_1() {
+  write_config "$t"
+  run --config "$t/conf" enroll alice +15550104567 --no-verify && expect_rc 0 || return 1
+  run --config "$t/conf" show carol && expect_rc 1 && expect_err 'carol has no record'
+}
+
+t_enroll_keeps_comments_and_other_lines() {
+  write_config "$t"
+  printf '# our users\n\nbob +447700900123 call -   # desk\nalice +15550100000 sms - # old phone\n' >"$t/users"
+  chmod 0600 "$t/users"
+  run --config "$t/conf" enroll alice +15550104567 --no-verify && expect_rc 0 || return 1
+  printf '# our users\n\nbob +447700900123 call -   # desk\nalice +15550104567 sms - # old phone\n' >"$t/want"
+  expect_same "$t/users" "$t/want"
+}
+
+t_bad_number_is_refused_clearly() {
+  write_config "$t"
+  printf 'bob +447700900123 call -\n' >"$t/users"
+  chmod 0600 "$t/users"
+  cp "$t/users" "$t/before"
+  run --config "$t/conf" enroll alice 5550104567 --no-verify && expect_rc 1 &&
+    expect_err "must start with '\\+' and the country calling code" || return 1
+  run --config "$t/conf" enroll alice 0044 20 --no-verify && expect_rc 2 || return 1
+  run --config "$t/conf" enroll alice '0044 20 7946 0018' --no-verify && expect_rc 1 && expect_err 'starts with 00' ||
+    return 1
+  run --config "$t/conf" enroll alice +1-800-FLOWERS --no-verify && expect_rc 1 && expect_err 'letters' || return 1
+  run --config "$t/conf" enroll 'bad:name' +15550104567 --no-verify && expect_rc 1 && expect_err "contains ':'" ||
+    return 1
+  expect_same "$t/users" "$t/before"
+}
+
+t_policy_limits_are_enforced() {
+  write_config "$t" 'limits = { allowed_countries = ["1"]; };'
+  run --config "$t/conf" enroll bob +447700900123 --no-verify && expect_rc 1 &&
+    expect_err '\+44 numbers are not allowed' || return 1
+  run --config "$t/conf" enroll bob +15550104567 --channel whatsapp --no-verify && expect_rc 1 &&
+    expect_err 'not in policy.channels' || return 1
+  expect_no_line "$t/users" bob
+}
+
+t_remove_deletes_the_record() {
+  write_config "$t"
+  run --config "$t/conf" enroll alice +15550104567 --no-verify || return 1
+  run --config "$t/conf" enroll bob +447700900123 --no-verify || return 1
+  run --config "$t/conf" remove alice && expect_rc 0 && expect_out 'removed alice' || return 1
+  expect_no_line "$t/users" '^alice' && expect_line "$t/users" '^bob ' || return 1
+  run --config "$t/conf" remove alice && expect_rc 1 && expect_err 'alice has no record'
+}
+
+t_bad_config_is_refused() {
+  write_config "$t" 'bogus_key = 1;'
+  run --config "$t/conf" list && expect_rc 1 && expect_err "$t/conf:[0-9]+" || return 1
+  run --config "$t/missing.conf" list && expect_rc 1 && expect_err "$t/missing.conf"
+}
+
+# --- check-config
+
+t_check_config_good() {
+  write_config "$t"
+  run --config "$t/conf" check-config && expect_rc 0 && expect_out "^OK: $t/conf$" && expect_err 'does not exist yet' ||
+    return 1
+  run --config "$t/conf" enroll alice +15550104567 --no-verify || return 1
+  run check-config --config "$t/conf" && expect_rc 0 && expect_out "^OK: $t/conf$"
+}
+
+t_check_config_bad() {
+  write_config "$t" 'policy = { code_length = 99; };'
+  run --config "$t/conf" check-config && expect_rc 1 && expect_err 'code_length' || return 1
+  write_config "$t"
+  rm "$t/secret"
+  run --config "$t/conf" check-config && expect_rc 1 && expect_err "$t/secret" || return 1
+  write_config "$t"
+  printf 'alice +15550104567 sms -\nbob +4477 call -\nalice +15550109999 sms -\n' >"$t/users"
+  chmod 0600 "$t/users"
+  run --config "$t/conf" check-config && expect_rc 1 && expect_err "$t/users:2: number is not E.164" &&
+    expect_err "$t/users:3: second record for alice" && expect_err '2 problem' || return 1
+  chmod 0666 "$t/users"
+  run --config "$t/conf" check-config && expect_rc 1 && expect_err "$t/users"
+}
+
+# --- concurrency
+
+t_two_enroll_loops_lose_nothing() {
+  write_config "$t"
+  local loop
+  for loop in 1 2; do
+    (
+      for i in $(seq 1 25); do
+        "$cli" --config "$t/conf" enroll "l${loop}u$i" "+1555${loop}00$(printf %04d "$i")" --no-verify >/dev/null ||
+          exit 1
+      done
+    ) &
+  done
+  local bad=0
+  wait %1 || bad=1
+  wait %2 || bad=1
+  [ "$bad" -eq 0 ] || { why="an enroll failed"; return 1; }
+  run --config "$t/conf" list --json && expect_rc 0 || return 1
+  local n
+  n=$(count_json_users)
+  [ "$n" = 50 ] || { why="$n records, wanted 50"; return 1; }
+}
+
+# --- the verified flow against the stand-in
+
+# wait_for FILE PATTERN: up to 15 s.
+wait_for() {
+  local i
+  for ((i = 0; i < 150; i++)); do
+    grep -qE -- "$2" "$1" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  why="timed out waiting for /$2/ in $1: $(tail -c 300 "$1" 2>&1)"
+  return 1
+}
+
+# wait_for_code NUMBER: sets $code to the first code sent to NUMBER (15 s).
+wait_for_code() {
+  local i
+  for ((i = 0; i < 150; i++)); do
+    code=$(fake_twilio_last_code "$1" 2>/dev/null) && [ -n "$code" ] && return 0
+    sleep 0.1
+  done
+  why="no code was sent to $1"
+  return 1
+}
+
+# verified_enroll MODE: a wrong code first (nothing written), then the right
+# one (written with the time); no secret or code on the CLI's output.
+verified_enroll() {
+  local mode=$1 users conf="$t/conf" pid
+  fake_twilio_start "$t/twilio" >"$t/start.log" 2>&1 || { why="stand-in: $(tail -3 "$t/start.log")"; return 1; }
+  fake_twilio_write_config "$conf" "$mode" || { why="fake_twilio_write_config failed"; return 1; }
+  users=$FAKE_TWILIO_DIR/users
+  mkfifo "$t/in"
+  timeout 60 "$cli" --config "$conf" enroll alice +15550104567 <"$t/in" >"$t/out" 2>"$t/err" &
+  pid=$!
+  exec 7>"$t/in"
+  wait_for_code +15550104567 || { exec 7>&-; wait "$pid"; return 1; }
+  local wrong=000000
+  [ "$code" = "$wrong" ] && wrong=111111
+  printf '%s\n' "$wrong" >&7
+  wait_for "$t/err" 'not right' || { exec 7>&-; wait "$pid"; return 1; }
+  expect_no_line "$users" '^alice' || { why="written after a wrong code"; exec 7>&-; wait "$pid"; return 1; }
+  printf '%s\n' "$code" >&7
+  exec 7>&-
+  wait "$pid"
+  rc=$? out=$(cat "$t/out") err=$(cat "$t/err")
+  expect_rc 0 || return 1
+  expect_line "$users" '^alice \+15550104567 sms [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$' || return 1
+  expect_err 'Sent a code to \+1 ••• ••• 4567' || return 1
+  local token
+  token=$(cat "$FAKE_TWILIO_TOKEN_FILE")
+  if grep -qF -e "$code" -e "$token" "$t/out" "$t/err"; then why="a code or the token was printed"; return 1; fi
+}
+
+# wrong_codes_only MODE: every try wrong, then nothing written and (verify
+# mode) the verification cancelled.
+wrong_codes_only() {
+  local mode=$1
+  fake_twilio_start "$t/twilio" >"$t/start.log" 2>&1 || { why="stand-in: $(tail -3 "$t/start.log")"; return 1; }
+  fake_twilio_write_config "$t/conf" "$mode" || return 1
+  cp "$FAKE_TWILIO_DIR/users" "$t/before"
+  timeout 60 "$cli" --config "$t/conf" enroll alice +15550104567 >"$t/out" 2>"$t/err" \
+    < <(printf '12\nabcdef\n0000000000\n')
+  rc=$? out=$(cat "$t/out") err=$(cat "$t/err")
+  expect_rc 1 && expect_err 'no right code after 3 tries' && expect_same "$FAKE_TWILIO_DIR/users" "$t/before" || return 1
+  if [ "$mode" = verify ]; then
+    local n
+    n=$(/usr/bin/python3 "$here/../fake_twilio/records.py" "$FAKE_TWILIO_DIR" count verification_update)
+    [ "${n:-0}" -ge 1 ] || { why="the verification was not cancelled"; return 1; }
+  fi
+}
+
+t_verified_enroll_verify_mode() { verified_enroll verify; }
+t_verified_enroll_messaging_mode() { verified_enroll messaging; }
+t_wrong_codes_write_nothing_verify_mode() { wrong_codes_only verify; }
+t_wrong_codes_write_nothing_messaging_mode() { wrong_codes_only messaging; }
+
+t_no_code_given_writes_nothing() {
+  fake_twilio_start "$t/twilio" >"$t/start.log" 2>&1 || { why="stand-in: $(tail -3 "$t/start.log")"; return 1; }
+  fake_twilio_write_config "$t/conf" verify || return 1
+  run --config "$t/conf" enroll alice +15550104567 && expect_rc 1 && expect_err 'no code given' &&
+    expect_no_line "$FAKE_TWILIO_DIR/users" '^alice'
+}
+
+# tty SCENARIO: tty_enroll.py drives the CLI on a pseudo-terminal (echo off,
+# Ctrl-C); see its docstring.
+tty() {
+  fake_twilio_start "$t/twilio" >"$t/start.log" 2>&1 || { why="stand-in: $(tail -3 "$t/start.log")"; return 1; }
+  fake_twilio_write_config "$t/conf" verify || return 1
+  /usr/bin/python3 "$here/tty_enroll.py" "$cli" "$t/conf" "$FAKE_TWILIO_DIR" +15550104567 "$1" 2>"$t/tty.err" ||
+    { why=$(cat "$t/tty.err"); return 1; }
+}
+
+t_terminal_prompt_never_echoes_codes() {
+  tty right && expect_line "$FAKE_TWILIO_DIR/users" '^alice \+15550104567 sms 2'
+}
+
+t_ctrl_c_restores_echo_and_cancels() {
+  tty interrupt && expect_no_line "$FAKE_TWILIO_DIR/users" '^alice' || return 1
+  local n
+  n=$(/usr/bin/python3 "$here/../fake_twilio/records.py" "$FAKE_TWILIO_DIR" count verification_update)
+  [ "${n:-0}" -ge 1 ] || { why="the verification was not cancelled"; return 1; }
+}
+
+# --- main
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "[  FAILED  ] setup: tests/cli/run.sh must run as root (the CLI trusts only root-owned files)"
+  echo "[  FAILED  ] 1 test(s)"
+  exit 1
+fi
+if [ ! -x "$cli" ]; then
+  echo "[  FAILED  ] setup: $cli is not built"
+  echo "[  FAILED  ] 1 test(s)"
+  exit 1
+fi
+
+for t_fn in t_help_exits_0_everywhere t_unknown_subcommand_exits_2 t_bad_usage_exits_2 \
+  t_later_commands_say_not_yet t_writers_refuse_non_root t_enroll_no_verify_writes_the_record \
+  t_list_and_show_print_numbers_in_full t_list_json_parses t_show_unknown_user_exits_1 \
+  t_enroll_keeps_comments_and_other_lines t_bad_number_is_refused_clearly t_policy_limits_are_enforced \
+  t_remove_deletes_the_record t_bad_config_is_refused t_check_config_good t_check_config_bad \
+  t_two_enroll_loops_lose_nothing; do
+  check "${t_fn#t_}" "$t_fn"
+done
+
+fake_env="$here/../fake_twilio/fake_env.sh"
+if [ -f "$fake_env" ]; then
+  # shellcheck source=../fake_twilio/fake_env.sh
+  . "$fake_env"
+  for t_fn in t_verified_enroll_verify_mode t_verified_enroll_messaging_mode \
+    t_wrong_codes_write_nothing_verify_mode t_wrong_codes_write_nothing_messaging_mode \
+    t_no_code_given_writes_nothing t_terminal_prompt_never_echoes_codes t_ctrl_c_restores_echo_and_cancels; do
+    check "${t_fn#t_}" "$t_fn"
+    fake_twilio_stop
+  done
+else
+  echo "[  FAILED  ] verified_enroll: $fake_env is missing"
+  failed=$((failed + 1))
+fi
+
+echo "[  PASSED  ] $passed test(s)."
+if [ "$failed" -gt 0 ]; then
+  echo "[  FAILED  ] $failed test(s)"
+  exit 1
+fi
+exit 0

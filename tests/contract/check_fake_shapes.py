@@ -1,0 +1,473 @@
+#!/usr/bin/python3
+"""check_fake_shapes.py — does our Twilio stand-in agree with Twilio's OpenAPI specs?
+
+Drives a running fake_twilio.py (the one fake_env.sh's fake_twilio_start
+describes in FAKE_TWILIO_*) through every success and error reply it serves
+and validates each JSON body against the spec:
+
+  * a success reply against the response schema the spec gives for that
+    path, method and status (verify.v2.service.verification, …_check,
+    api.v2010.account.message, api.v2010.account.call);
+  * an error reply against the spec's own response schema for that status
+    where it has one (Verifications create: 429), else against Twilio's error
+    object as the spec defines it there ({code, message, more_info, status});
+    more_info must be https://www.twilio.com/docs/errors/CODE and status the
+    HTTP status;
+  * stricter than the spec, which lists properties but requires none: every
+    property of the schema must be present (Twilio sends nulls, not gaps) and
+    no other may appear (401 alone may add Twilio's "detail");
+  * formats: date-time (Verify, ISO 8601), date-time-rfc-2822 (2010-04-01,
+    "+0000"), uri, phone-number, currency, uri-map.
+
+It also checks the request side: each parameter the stand-in reads is a
+parameter of that operation in the spec; each parameter the spec marks
+required is refused when missing; the stand-in's channels and update
+statuses are within the spec's enums.
+
+    /usr/bin/python3 tests/contract/check_fake_shapes.py [--specs DIR]
+
+Needs python3-jsonschema (Debian). Prints "[       OK ] name" or
+"[  FAILED  ] name: why" per shape, then "[  PASSED  ] N test(s)." and, if
+any failed, "[  FAILED  ] M test(s)"; exit status 1 on any failure.
+"""
+
+import argparse
+import base64
+import http.client
+import json
+import os
+import re
+import ssl
+import sys
+import urllib.parse
+
+sys.dont_write_bytecode = True
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "tests", "fake_twilio"))
+import fake_twilio  # noqa: E402  (READS, VERIFY_CHANNELS)
+import records  # noqa: E402
+
+VERIFY_SPEC = "twilio_verify_v2.json"
+API_SPEC = "twilio_api_v2010.json"
+SPEC_OF = {"verify": VERIFY_SPEC, "api": API_SPEC}
+
+P_VERIFICATIONS = "/v2/Services/{ServiceSid}/Verifications"
+P_VERIFICATION = "/v2/Services/{ServiceSid}/Verifications/{Sid}"
+P_CHECK = "/v2/Services/{ServiceSid}/VerificationCheck"
+P_MESSAGES = "/2010-04-01/Accounts/{AccountSid}/Messages.json"
+P_CALLS = "/2010-04-01/Accounts/{AccountSid}/Calls.json"
+
+OMIT = ("description", "x-twilio", "example", "examples", "deprecated", "readOnly", "writeOnly",
+        "externalDocs", "xml", "nullable", "title")
+
+
+# --- OpenAPI 3.0 schema -> JSON Schema (draft 7) ---------------------------------
+
+def to_json_schema(node, components):
+    """Inlines $refs and turns `nullable: true` into a null type/enum member."""
+    if isinstance(node, list):
+        return [to_json_schema(x, components) for x in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        return to_json_schema(components[node["$ref"].rsplit("/", 1)[1]], components)
+    out = {}
+    for key, value in node.items():
+        if key in OMIT:
+            continue
+        if key == "properties":
+            out[key] = {name: to_json_schema(s, components) for name, s in value.items()}
+        elif key in ("items", "additionalProperties", "not") and isinstance(value, dict):
+            out[key] = to_json_schema(value, components)
+        elif key in ("allOf", "anyOf", "oneOf"):
+            out[key] = to_json_schema(value, components)
+        else:
+            out[key] = value
+    if node.get("nullable"):
+        if "type" in out:
+            out["type"] = [out["type"], "null"]
+        if "enum" in out:
+            out["enum"] = list(out["enum"]) + [None]
+    return out
+
+
+def strict(schema, optional=()):
+    """Every listed property required, nothing else allowed (`optional` excepted)."""
+    schema = dict(schema)
+    schema["properties"] = dict(schema["properties"])
+    schema["required"] = sorted(set(schema["properties"]) - set(optional))
+    schema["additionalProperties"] = False
+    return schema
+
+
+def format_checker(jsonschema):
+    checker = jsonschema.FormatChecker(formats=())
+    rfc2822 = re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+                         r"\d{4} \d\d:\d\d:\d\d \+0000$")
+    iso8601 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
+
+    @checker.checks("date-time")
+    def _iso(value):
+        return not isinstance(value, str) or bool(iso8601.match(value))
+
+    @checker.checks("date-time-rfc-2822")
+    def _rfc2822(value):
+        return not isinstance(value, str) or bool(rfc2822.match(value))
+
+    @checker.checks("uri")
+    def _uri(value):
+        if not isinstance(value, str):
+            return True
+        parts = urllib.parse.urlsplit(value)
+        return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+    @checker.checks("phone-number")
+    def _phone(value):
+        return not isinstance(value, str) or bool(fake_twilio.E164.match(value))
+
+    @checker.checks("currency")
+    def _currency(value):
+        return not isinstance(value, str) or bool(re.match(r"^[A-Z]{3}$", value))
+
+    @checker.checks("uri-map")
+    def _uri_map(value):
+        return not isinstance(value, dict) or all(isinstance(v, str) and v.startswith("/") for v in value.values())
+
+    return checker
+
+
+# --- the run ------------------------------------------------------------------------
+
+class Checks:
+    def __init__(self, specs_dir, jsonschema):
+        self.jsonschema = jsonschema
+        self.checker = format_checker(jsonschema)
+        self.specs = {}
+        for name in (VERIFY_SPEC, API_SPEC):
+            with open(os.path.join(specs_dir, name), encoding="utf-8") as f:
+                self.specs[name] = json.load(f)
+        verify = self.specs[VERIFY_SPEC]
+        error = verify["paths"][P_VERIFICATIONS]["post"]["responses"]["429"]["content"]["application/json"]["schema"]
+        error = to_json_schema(error, verify["components"]["schemas"])
+        self.error_schema = strict(error)
+        with_detail = dict(error, properties=dict(error["properties"], detail={"type": "string"}))
+        self.error_schema_401 = strict(with_detail, optional=("detail",))
+        self.passed = 0
+        self.failed = 0
+
+        env = os.environ
+        try:
+            self.url = urllib.parse.urlsplit(env["FAKE_TWILIO_URL"])
+            self.context = ssl.create_default_context(cafile=env["FAKE_TWILIO_CA"])
+            self.ac = env["FAKE_TWILIO_ACCOUNT_SID"]
+            self.va = env["FAKE_TWILIO_VERIFY_SID"]
+            self.mg = env["FAKE_TWILIO_MESSAGING_SID"]
+            self.from_ = env["FAKE_TWILIO_FROM"]
+            self.state = env["FAKE_TWILIO_DIR"]
+            with open(env["FAKE_TWILIO_TOKEN_FILE"]) as f:
+                self.token = f.read().strip()
+        except KeyError as e:
+            sys.exit("check_fake_shapes: %s is not set (start the stand-in with fake_env.sh first)" % e)
+        self.number = 0
+
+    # reporting
+    def ok(self, name):
+        self.passed += 1
+        print("[       OK ] %s" % name, flush=True)
+
+    def fail(self, name, why):
+        self.failed += 1
+        print("[  FAILED  ] %s: %s" % (name, why), flush=True)
+
+    # the stand-in
+    def fresh(self):
+        self.number += 1
+        return "+1555019%04d" % self.number
+
+    def request(self, method, path, params=None, auth=True):
+        headers = {}
+        if auth is True:
+            auth = (self.ac, self.token)
+        if auth:
+            headers["Authorization"] = "Basic " + base64.b64encode(("%s:%s" % auth).encode()).decode()
+        body = None
+        if params is not None:
+            body = urllib.parse.urlencode(params)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        conn = http.client.HTTPSConnection(self.url.hostname, self.url.port, context=self.context, timeout=10)
+        try:
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            return response.status, dict(response.getheaders()), response.read()
+        finally:
+            conn.close()
+
+    def control(self, obj):
+        path = os.path.join(self.state, "control.json")
+        with open(path + ".tmp", "w") as f:
+            json.dump(obj or {}, f)
+        os.replace(path + ".tmp", path)
+
+    def paths(self, service=None, account=None):
+        return {P_VERIFICATIONS: "/v2/Services/%s/Verifications" % (service or self.va),
+                P_CHECK: "/v2/Services/%s/VerificationCheck" % (service or self.va),
+                P_MESSAGES: "/2010-04-01/Accounts/%s/Messages.json" % (account or self.ac),
+                P_CALLS: "/2010-04-01/Accounts/%s/Calls.json" % (account or self.ac)}
+
+    # validation
+    def operation(self, api, template, method):
+        spec = self.specs[SPEC_OF[api]]
+        return spec, spec["paths"][template][method]
+
+    def shape(self, name, api, template, method, reply, want_status, want_code=None):
+        """Validates one reply; returns its JSON body (or None)."""
+        status, headers, raw = reply
+        if status != want_status:
+            self.fail(name, "HTTP %s, expected %s: %s" % (status, want_status, raw[:200]))
+            return None
+        if (headers.get("Content-Type") or "").split(";")[0] != "application/json":
+            self.fail(name, "Content-Type %r, not application/json" % headers.get("Content-Type"))
+            return None
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            self.fail(name, "body is not JSON")
+            return None
+        spec, op = self.operation(api, template, method)
+        response = op["responses"].get(str(status))
+        if response is not None:
+            schema = to_json_schema(response["content"]["application/json"]["schema"], spec["components"]["schemas"])
+            if status < 400:
+                schema = strict(schema)
+            else:
+                schema = strict(schema)  # the spec's own error schema, made strict
+            where = "spec %s %s %s" % (method.upper(), template, status)
+        elif status >= 400:
+            schema = self.error_schema_401 if status == 401 else self.error_schema
+            where = "Twilio error object (spec)"
+        else:
+            self.fail(name, "the spec has no %s response for %s %s" % (status, method.upper(), template))
+            return None
+        errors = sorted(self.jsonschema.Draft7Validator(schema, format_checker=self.checker).iter_errors(body),
+                        key=lambda e: list(e.path))
+        if errors:
+            self.fail(name, "not %s: %s" % (where, "; ".join(
+                "%s: %s" % ("/".join(str(p) for p in e.path) or "(body)", e.message) for e in errors[:5])))
+            return None
+        if status >= 400:
+            if body["status"] != status:
+                self.fail(name, "status field %s differs from HTTP %s" % (body["status"], status))
+                return None
+            if body["more_info"] != "https://www.twilio.com/docs/errors/%d" % body["code"]:
+                self.fail(name, "more_info %r" % body["more_info"])
+                return None
+            if want_code is not None and body["code"] != want_code:
+                self.fail(name, "code %s, expected %s" % (body["code"], want_code))
+                return None
+            if status == 401 and "WWW-Authenticate" not in headers:
+                self.fail(name, "401 without WWW-Authenticate")
+                return None
+        self.ok(name)
+        return body
+
+    # --- request side -------------------------------------------------------------------
+
+    def check_requests(self):
+        for (api, template, method), names in fake_twilio.READS.items():
+            name = "request: %s %s reads only spec parameters" % (method.upper(), template)
+            spec, op = self.operation(api, template, method)
+            props = op["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]["properties"]
+            unknown = [n for n in names if n not in props]
+            self.fail(name, "not in the spec: %s" % ", ".join(unknown)) if unknown else self.ok(name)
+
+        to = self.fresh()
+        valid = {
+            ("verify", P_VERIFICATIONS): {"To": to, "Channel": "sms"},
+            ("api", P_MESSAGES): {"To": to, "From": self.from_, "Body": "Your code is 123456"},
+            ("api", P_CALLS): {"To": to, "From": self.from_, "Twiml": "<Response><Say>1 2 3 4</Say></Response>"},
+        }
+        paths = self.paths()
+        for (api, template), params in valid.items():
+            _, op = self.operation(api, template, "post")
+            required = op["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"].get("required", [])
+            for param in required:
+                name = "request: %s without %s (required by the spec) is refused" % (template, param)
+                partial = {k: v for k, v in params.items() if k != param}
+                status, _, raw = self.request("POST", paths[template], partial)
+                if status == 400:
+                    self.ok(name)
+                else:
+                    self.fail(name, "HTTP %s: %s" % (status, raw[:200]))
+        _, op = self.operation("verify", P_VERIFICATION, "post")
+        required = op["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"].get("required", [])
+        for param in required:
+            name = "request: %s without %s (required by the spec) is refused" % (P_VERIFICATION, param)
+            status, _, raw = self.request("POST", "/v2/Services/%s/Verifications/VE%s" % (self.va, "0" * 32), {})
+            self.ok(name) if status == 400 else self.fail(name, "HTTP %s" % status)
+
+        schemas = self.specs[VERIFY_SPEC]["components"]["schemas"]
+        name = "request: the stand-in's Verify channels are in the spec's enum"
+        extra = set(fake_twilio.VERIFY_CHANNELS) - set(schemas["verification_enum_channel"]["enum"])
+        self.fail(name, "not in the spec: %s" % sorted(extra)) if extra else self.ok(name)
+        name = "request: update statuses are exactly the spec's enum"
+        spec_statuses = set(schemas["verification_enum_status"]["enum"])
+        (self.ok(name) if spec_statuses == {"canceled", "approved"}
+         else self.fail(name, "spec says %s" % sorted(spec_statuses)))
+
+    # --- replies --------------------------------------------------------------------------
+
+    def check_success_shapes(self):
+        p = self.paths()
+        to = self.fresh()
+        v = self.shape("201 Verifications create (sms)", "verify", P_VERIFICATIONS, "post",
+                       self.request("POST", p[P_VERIFICATIONS], {"To": to, "Channel": "sms"}), 201)
+        self.shape("201 Verifications create again (call, same verification)", "verify", P_VERIFICATIONS, "post",
+                   self.request("POST", p[P_VERIFICATIONS], {"To": to, "Channel": "call"}), 201)
+        self.shape("201 Verifications create (whatsapp)", "verify", P_VERIFICATIONS, "post",
+                   self.request("POST", p[P_VERIFICATIONS], {"To": self.fresh(), "Channel": "whatsapp"}), 201)
+        if v:
+            code = records.last_code(self.state, to)
+            wrong = "%06d" % ((int(code) + 1) % 1000000)
+            self.shape("200 GET Verifications/{Sid} (pending)", "verify", P_VERIFICATION, "get",
+                       self.request("GET", "/v2/Services/%s/Verifications/%s" % (self.va, v["sid"])), 200)
+            self.shape("200 VerificationCheck (wrong code: pending)", "verify", P_CHECK, "post",
+                       self.request("POST", p[P_CHECK], {"VerificationSid": v["sid"], "Code": wrong}), 200)
+            self.shape("200 VerificationCheck (right code: approved)", "verify", P_CHECK, "post",
+                       self.request("POST", p[P_CHECK], {"To": to, "Code": code}), 200)
+        for status_value in ("canceled", "approved"):
+            _, _, raw = self.request("POST", p[P_VERIFICATIONS], {"To": self.fresh(), "Channel": "sms"})
+            sid = json.loads(raw)["sid"]
+            self.shape("200 Verifications/{Sid} update (Status=%s)" % status_value, "verify", P_VERIFICATION, "post",
+                       self.request("POST", "/v2/Services/%s/Verifications/%s" % (self.va, sid),
+                                    {"Status": status_value}), 200)
+        self.shape("201 Messages create (From)", "api", P_MESSAGES, "post",
+                   self.request("POST", p[P_MESSAGES], {"To": self.fresh(), "From": self.from_,
+                                                        "Body": "123456 is your code"}), 201)
+        self.shape("201 Messages create (MessagingServiceSid)", "api", P_MESSAGES, "post",
+                   self.request("POST", p[P_MESSAGES], {"To": self.fresh(), "MessagingServiceSid": self.mg,
+                                                        "Body": "123456 is your code"}), 201)
+        self.shape("201 Messages create (Fraud Guard number: accepted, fails later)", "api", P_MESSAGES, "post",
+                   self.request("POST", p[P_MESSAGES], {"To": "+15005550010", "From": self.from_,
+                                                        "Body": "123456 is your code"}), 201)
+        self.shape("201 Calls create (Twiml)", "api", P_CALLS, "post",
+                   self.request("POST", p[P_CALLS], {"To": self.fresh(), "From": self.from_,
+                                                     "Twiml": "<Response><Say>1, 2, 3, 4, 5, 6</Say></Response>"}), 201)
+        self.shape("201 Calls create (Url)", "api", P_CALLS, "post",
+                   self.request("POST", p[P_CALLS], {"To": self.fresh(), "From": self.from_,
+                                                     "Url": "https://example.invalid/twiml"}), 201)
+
+    def check_error_shapes(self):
+        p = self.paths()
+        to = self.fresh()
+        fr = self.from_
+        E = [  # name, api, template, method, request path, params, auth, HTTP, code
+            ("no credentials", "verify", P_VERIFICATIONS, p[P_VERIFICATIONS], {"To": to, "Channel": "sms"}, None, 401, 20003),
+            ("wrong token", "api", P_MESSAGES, p[P_MESSAGES], {"To": to, "From": fr, "Body": "x"},
+             (self.ac, "wrong"), 401, 20003),
+            ("unknown Verify service", "verify", P_VERIFICATIONS, self.paths(service="VA" + "e" * 32)[P_VERIFICATIONS],
+             {"To": to, "Channel": "sms"}, True, 404, 20404),
+            ("another account's path", "api", P_MESSAGES, self.paths(account="AC" + "e" * 32)[P_MESSAGES],
+             {"To": to, "From": fr, "Body": "x"}, True, 404, 20404),
+            ("check of an unknown verification", "verify", P_CHECK, p[P_CHECK],
+             {"VerificationSid": "VE" + "e" * 32, "Code": "123456"}, True, 404, 20404),
+            ("cancel of an unknown verification", "verify", P_VERIFICATION,
+             "/v2/Services/%s/Verifications/VE%s" % (self.va, "e" * 32), {"Status": "canceled"}, True, 404, 20404),
+            ("Verifications without Channel", "verify", P_VERIFICATIONS, p[P_VERIFICATIONS], {"To": to}, True, 400, 20001),
+            ("Verifications with To not E.164", "verify", P_VERIFICATIONS, p[P_VERIFICATIONS],
+             {"To": "5550104567", "Channel": "sms"}, True, 400, 60200),
+            ("VerificationCheck with a 3-digit Code", "verify", P_CHECK, p[P_CHECK], {"To": to, "Code": "123"},
+             True, 400, 60200),
+            ("VerificationCheck without To or VerificationSid", "verify", P_CHECK, p[P_CHECK], {"Code": "123456"},
+             True, 400, 60221),
+            ("Messages without To", "api", P_MESSAGES, p[P_MESSAGES], {"From": fr, "Body": "x"}, True, 400, 21604),
+            ("Messages without From", "api", P_MESSAGES, p[P_MESSAGES], {"To": to, "Body": "x"}, True, 400, 21603),
+            ("Messages without Body", "api", P_MESSAGES, p[P_MESSAGES], {"To": to, "From": fr}, True, 400, 21602),
+            ("Messages with To not E.164", "api", P_MESSAGES, p[P_MESSAGES], {"To": "12", "From": fr, "Body": "x"},
+             True, 400, 21211),
+            ("Messages from a number not ours", "api", P_MESSAGES, p[P_MESSAGES],
+             {"To": to, "From": "+15550000000", "Body": "x"}, True, 400, 21606),
+            ("Messages over 1600 characters", "api", P_MESSAGES, p[P_MESSAGES],
+             {"To": to, "From": fr, "Body": "x" * 1601}, True, 400, 21617),
+            ("Calls without To", "api", P_CALLS, p[P_CALLS], {"From": fr, "Twiml": "<Response/>"}, True, 400, 21201),
+            ("Calls without From", "api", P_CALLS, p[P_CALLS], {"To": to, "Twiml": "<Response/>"}, True, 400, 21213),
+            ("Calls without Twiml or Url", "api", P_CALLS, p[P_CALLS], {"To": to, "From": fr}, True, 400, 21205),
+        ]
+        for number, label in (("+15005550001", "invalid"), ("+15005550003", "geo permission off"),
+                              ("+15005550004", "opted out"), ("+15005550009", "landline"),
+                              ("+15005550010", "Fraud Guard"), ("+15005550011", "trial, unverified")):
+            for endpoint, template in (("verify", P_VERIFICATIONS), ("message", P_MESSAGES), ("call", P_CALLS)):
+                outcome = fake_twilio.magic_outcome(number, endpoint, "sms" if endpoint == "verify" else None)
+                if not outcome or outcome[0] == "async":
+                    continue
+                params = {"verify": {"To": number, "Channel": "sms"},
+                          "message": {"To": number, "From": fr, "Body": "x"},
+                          "call": {"To": number, "From": fr, "Twiml": "<Response/>"}}[endpoint]
+                E.append(("%s %s (%s)" % (template.rsplit("/", 1)[1], number, label),
+                          "verify" if endpoint == "verify" else "api", template, p[template], params, True,
+                          outcome[0], outcome[1]))
+        for name, api, template, path, params, auth, http_status, code in E:
+            self.shape("%d %d %s" % (http_status, code, name), api, template, "post",
+                       self.request("POST", path, params, auth=auth), http_status, code)
+
+        # Rate limits: the 6th send, the 6th check.
+        to = self.fresh()
+        for _ in range(5):
+            self.request("POST", p[P_VERIFICATIONS], {"To": to, "Channel": "sms"})
+        self.shape("429 60203 sixth send of one verification", "verify", P_VERIFICATIONS, "post",
+                   self.request("POST", p[P_VERIFICATIONS], {"To": to, "Channel": "sms"}), 429, 60203)
+        to = self.fresh()
+        _, _, raw = self.request("POST", p[P_VERIFICATIONS], {"To": to, "Channel": "sms"})
+        sid = json.loads(raw)["sid"]
+        wrong = "%06d" % ((int(records.last_code(self.state, to)) + 1) % 1000000)
+        for _ in range(5):
+            self.request("POST", p[P_CHECK], {"VerificationSid": sid, "Code": wrong})
+        self.shape("429 60202 check after five wrong codes", "verify", P_CHECK, "post",
+                   self.request("POST", p[P_CHECK], {"VerificationSid": sid, "Code": wrong}), 429, 60202)
+        self.shape("405 20004 method not allowed", "api", P_MESSAGES, "post",
+                   self.request("DELETE", p[P_MESSAGES]), 405, 20004)
+
+        # Injected faults with a Twilio body.
+        faults = [
+            ({"fault": "http429", "retry_after": 1}, 429, 20429, "verify", P_VERIFICATIONS),
+            ({"fault": "http500"}, 500, 20500, "verify", P_CHECK),
+            ({"fault": "http503"}, 503, 20503, "api", P_MESSAGES),
+            ({"fault": "twilio_error", "error_http": 403, "error_code": 60410}, 403, 60410, "verify", P_VERIFICATIONS),
+        ]
+        params = {P_VERIFICATIONS: {"To": self.fresh(), "Channel": "sms"}, P_CHECK: {"To": self.fresh(), "Code": "1234"},
+                  P_MESSAGES: {"To": self.fresh(), "From": fr, "Body": "x"}}
+        try:
+            for control, http_status, code, api, template in faults:
+                self.control(control)
+                self.shape("%d %d fault %s on %s" % (http_status, code, control["fault"], template), api, template,
+                           "post", self.request("POST", p[template], params[template]), http_status, code)
+        finally:
+            self.control(None)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--specs", default=os.environ.get("TWILIO_CONTRACT_DIR",
+                                                          os.path.join(os.path.dirname(ROOT), "shared", "twilio-contract")))
+    args = parser.parse_args()
+    try:
+        import jsonschema
+    except ImportError:
+        print("[  FAILED  ] check_fake_shapes: python3-jsonschema is not installed (apt-get install python3-jsonschema)")
+        print("[  FAILED  ] 1 test(s)")
+        return 1
+    checks = Checks(args.specs, jsonschema)
+    checks.control(None)
+    for part in (checks.check_requests, checks.check_success_shapes, checks.check_error_shapes):
+        try:
+            part()
+        except Exception as e:  # a crash is one failure, and the rest still runs
+            checks.fail(part.__name__, "%s: %s" % (e.__class__.__name__, e))
+    print("[  PASSED  ] %d test(s)." % checks.passed)
+    if checks.failed:
+        print("[  FAILED  ] %d test(s)" % checks.failed)
+    return 1 if checks.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

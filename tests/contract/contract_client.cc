@@ -1,0 +1,178 @@
+// Contract test driver: makes every request the module can make, through
+// the production CurlTransport (TLS included), against Twilio's OpenAPI
+// specs served by a validating mock (Prism behind a TLS front, see run.sh).
+//
+//   contract_client VERIFY_URL API_URL CA_FILE
+//
+// A request breaks the contract when the mock answers >= 400 (401 no auth,
+// 415 not a form, 422 a parameter missing or malformed, 404 unknown path) or
+// does not answer. A 2xx whose example body our typed parser does not accept
+// is noted but passes: the examples are Twilio's, not the contract.
+// Exit status 0 when every request passed, 1 otherwise, 2 on bad usage.
+#include <cstdio>
+#include <exception>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "clock.h"
+#include "config.h"
+#include "http_client.h"
+#include "twilio_client.h"
+
+using namespace twotp;
+
+namespace {
+
+constexpr char kTo[] = "+15005550006";
+
+// Forwards to the real transport and remembers what the last reply was, so
+// the driver can judge the HTTP status without the client exposing it.
+class RecordingTransport : public HttpTransport {
+ public:
+  explicit RecordingTransport(HttpTransport& inner) : inner_(inner) {}
+
+  Result<HttpResponse> PostForm(const std::string& url, const Form& form) override {
+    Result<HttpResponse> reply = inner_.PostForm(url, form);
+    last_status_ = reply.ok() ? std::optional<long>(reply->status) : std::nullopt;
+    // Only error bodies are kept: they are the mock's explanation, never ours.
+    last_error_body_ = reply.ok() && reply->status >= 400 ? reply->body : "";
+    return reply;
+  }
+  std::chrono::milliseconds budget_left() const override { return inner_.budget_left(); }
+  void Spend(std::chrono::milliseconds d) override { inner_.Spend(d); }
+
+  void Forget() {
+    last_status_.reset();
+    last_error_body_.clear();
+  }
+  const std::optional<long>& last_status() const { return last_status_; }
+  const std::string& last_error_body() const { return last_error_body_; }
+
+ private:
+  HttpTransport& inner_;
+  std::optional<long> last_status_;
+  std::string last_error_body_;
+};
+
+// What Prism says is wrong: its problem+json detail and validation messages.
+std::string Explain(const std::string& body) {
+  try {
+    const nlohmann::json json = nlohmann::json::parse(body, nullptr, false);
+    if (!json.is_object()) return body.substr(0, 200);
+    std::string out = json.value("title", std::string());
+    if (json.contains("validation") && json["validation"].is_array()) {
+      for (const auto& v : json["validation"]) {
+        if (v.is_object()) out += "; " + v.value("message", std::string());
+      }
+    } else {
+      out += ": " + json.value("detail", std::string());
+    }
+    return out;
+  } catch (const std::exception&) {
+    return body.substr(0, 200);
+  }
+}
+
+TwilioConfig BaseConfig(const std::string& verify_url, const std::string& api_url) {
+  TwilioConfig twilio;
+  twilio.account_sid = "AC0123456789abcdef0123456789abcdef";
+  twilio.verify_service_sid = "VA0123456789abcdef0123456789abcdef";
+  twilio.messaging_service_sid = "MG0123456789abcdef0123456789abcdef";
+  twilio.from = "+15005550006";
+  twilio.locale = "en";
+  twilio.friendly_name = "pam_twilio_otp test";
+  twilio.verify_url = verify_url;
+  twilio.api_url = api_url;
+  return twilio;
+}
+
+struct Case {
+  std::string name;
+  const TwilioConfig* twilio;
+  std::function<Status(TwilioClient&)> run;
+};
+
+template <typename T>
+Status StatusOf(const Result<T>& result) {
+  return result.ok() ? Status::Ok() : result.status();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 4) {
+    std::fprintf(stderr, "usage: %s VERIFY_URL API_URL CA_FILE\n", argv[0]);
+    return 2;
+  }
+  try {
+    const TwilioConfig full = BaseConfig(argv[1], argv[2]);
+    const TwilioConfig bare = [&full] {  // no Locale, no friendly name, From instead of a Messaging Service
+      TwilioConfig twilio = full;
+      twilio.locale.clear();
+      twilio.friendly_name.clear();
+      twilio.messaging_service_sid.clear();
+      return twilio;
+    }();
+
+    TransportOptions options;
+    options.ca_file = argv[3];
+    options.total_budget = std::chrono::seconds(120);
+    CurlTransport curl(options, full.account_sid, Secret("contract-test-token"), DefaultClock());
+    RecordingTransport transport(curl);
+
+    // The check and the cancel use the SID the mock handed out, when it did.
+    std::string sid = "VEffffffffffffffffffffffffffffffff";
+    std::vector<Case> cases;
+    for (Channel channel : {Channel::kSms, Channel::kCall, Channel::kWhatsapp}) {
+      for (const TwilioConfig* twilio : {&full, &bare}) {
+        cases.push_back({std::string("verify_start_") + ChannelName(channel) +
+                             (twilio == &full ? "_with_locale_and_friendly_name" : "_plain"),
+                         twilio, [channel, &sid](TwilioClient& client) {
+                           Result<Verification> started = client.StartVerification(kTo, channel);
+                           if (started.ok()) sid = started->sid;
+                           return StatusOf(started);
+                         }});
+      }
+    }
+    cases.push_back({"verify_check", &full,
+                     [&sid](TwilioClient& c) { return StatusOf(c.CheckVerification(sid, Secret("123456"))); }});
+    cases.push_back({"verify_cancel", &full, [&sid](TwilioClient& c) { return c.CancelVerification(sid); }});
+    cases.push_back({"message_from_number", &bare,
+                     [](TwilioClient& c) { return StatusOf(c.SendMessage(kTo, Secret("123456 is your code"))); }});
+    cases.push_back({"message_via_messaging_service", &full,
+                     [](TwilioClient& c) { return StatusOf(c.SendMessage(kTo, Secret("123456 is your code"))); }});
+    cases.push_back({"voice_call", &full,
+                     [](TwilioClient& c) { return StatusOf(c.PlaceCall(kTo, Secret("1, 2, 3, 4, 5, 6"))); }});
+
+    std::printf("[==========] Running %zu request(s) against %s and %s\n", cases.size(), argv[1], argv[2]);
+    int passed = 0, failed = 0;
+    for (const Case& test : cases) {
+      transport.Forget();
+      TwilioClient client(*test.twilio, transport, DefaultClock());
+      const Status status = test.run(client);
+      const auto& http = transport.last_status();
+      if (!http) {
+        ++failed;
+        std::printf("[  FAILED  ] %s: %s\n", test.name.c_str(), status.ToString().c_str());
+      } else if (*http >= 400) {
+        ++failed;
+        std::printf("[  FAILED  ] %s: HTTP %ld: %s\n", test.name.c_str(), *http,
+                    Explain(transport.last_error_body()).c_str());
+      } else {
+        ++passed;
+        std::printf("[       OK ] %s (HTTP %ld)%s%s\n", test.name.c_str(), *http,
+                    status.ok() ? "" : "; example reply not accepted by our parser: ",
+                    status.ok() ? "" : status.ToString().c_str());
+      }
+    }
+    std::printf("[  PASSED  ] %d test(s).\n", passed);
+    if (failed > 0) std::printf("[  FAILED  ] %d test(s)\n", failed);
+    return failed > 0 ? 1 : 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "contract_client: %s\n", e.what());
+    return 1;
+  }
+}

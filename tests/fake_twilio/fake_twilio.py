@@ -1,0 +1,1063 @@
+#!/usr/bin/python3
+"""fake_twilio: a local stand-in for the parts of Twilio's REST API that
+pam_twilio_otp uses, speaking Twilio's wire format over HTTPS on loopback.
+
+    Verify v2        POST /v2/Services/{VA}/Verifications
+                     POST /v2/Services/{VA}/VerificationCheck
+                     POST /v2/Services/{VA}/Verifications/{VE}   (Status=canceled|approved)
+                     GET  /v2/Services/{VA}/Verifications/{VE}
+    2010-04-01 API   POST /2010-04-01/Accounts/{AC}/Messages.json
+                     POST /2010-04-01/Accounts/{AC}/Calls.json
+
+Both APIs answer on one port. Python 3 standard library only; run it with
+/usr/bin/python3. Secrets come from files, never from argv. Once it listens
+it writes STATE_DIR/port (atomically) and prints "ready https://HOST:PORT".
+
+Every request handled is appended as one JSON line to STATE_DIR/records.jsonl;
+STATE_DIR/control.json, read on every request, injects faults. Both formats,
+the magic recipient numbers and the error codes are documented in README.md
+next to this file. Twilio's reply shapes follow its OpenAPI specs
+(shared/twilio-contract); tests/contract/check_fake_shapes.py validates them.
+"""
+
+import argparse
+import base64
+import binascii
+import hmac
+import http.server
+import ipaddress
+import json
+import os
+import re
+import secrets
+import select
+import signal
+import socket
+import ssl
+import sys
+import threading
+import time
+import traceback
+import urllib.parse
+import xml.etree.ElementTree as ET
+
+API_VERSION = "2010-04-01"
+
+E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+VERIFY_CODE = re.compile(r"^[0-9]{4,10}$")
+LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,4})?$")
+ALPHANUMERIC_SENDER = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$")
+SID = {prefix: re.compile(r"^%s[0-9a-fA-F]{32}$" % prefix) for prefix in ("AC", "SK", "VA", "VE", "MG")}
+
+VERIFY_CHANNELS = ("sms", "call", "whatsapp", "email")
+# How Verify spells each channel inside send_code_attempts (as in Twilio's
+# own examples: "SMS", "whatsapp", "EMAIL").
+ATTEMPT_CHANNEL = {"sms": "SMS", "call": "CALL", "whatsapp": "whatsapp", "email": "EMAIL"}
+
+MAX_SENDS = 5           # sends of one pending verification; the 6th is 429 / 60203
+MAX_CHECKS = 5          # wrong checks of one verification; then 429 / 60202
+HANG_MAX_SECONDS = 120  # the "hang" fault gives up on a client after this long
+BODY_LIMIT = 1600       # characters in a message Body (21617)
+REQUEST_LIMIT = 1 << 20  # bytes of request body we accept at all
+IDLE_TIMEOUT = 60       # seconds a keep-alive connection may sit idle
+
+# Request parameters this stand-in reads, per operation (the contract check
+# makes sure each is a parameter of that operation in Twilio's spec).
+READS = {
+    ("verify", "/v2/Services/{ServiceSid}/Verifications", "post"):
+        ("To", "Channel", "Locale", "CustomFriendlyName"),
+    ("verify", "/v2/Services/{ServiceSid}/VerificationCheck", "post"):
+        ("To", "Code", "VerificationSid"),
+    ("verify", "/v2/Services/{ServiceSid}/Verifications/{Sid}", "post"): ("Status",),
+    ("api", "/2010-04-01/Accounts/{AccountSid}/Messages.json", "post"):
+        ("To", "From", "MessagingServiceSid", "Body", "MediaUrl", "ContentSid"),
+    ("api", "/2010-04-01/Accounts/{AccountSid}/Calls.json", "post"):
+        ("To", "From", "Twiml", "Url", "ApplicationSid"),
+}
+
+# Magic recipients: the number decides Twilio's answer. Keys are "verify:CHANNEL",
+# "verify" (any Verify channel), "message" and "call"; a value is (HTTP, code)
+# for a synchronous refusal, or ("async", code) for a request Twilio accepts
+# (201) whose delivery then fails, which only the record shows. Numbers follow
+# Twilio's own test-credential magic numbers where those exist (+1500555000x).
+MAGIC = {
+    "+15005550001": {"label": "invalid number",
+                     "verify": (400, 60200), "message": (400, 21211), "call": (400, 21211)},
+    "+15005550003": {"label": "geo permission off for the destination",
+                     "verify": (403, 60605), "message": (400, 21408), "call": (400, 21215)},
+    "+15005550004": {"label": "recipient replied STOP (SMS only)",
+                     "verify:sms": (400, 21610), "message": (400, 21610)},
+    "+15005550009": {"label": "landline, cannot receive SMS",
+                     "verify:sms": (403, 60205), "verify:whatsapp": (403, 60205), "message": (400, 21614)},
+    "+15005550010": {"label": "Fraud Guard / SMS pumping protection blocks the prefix",
+                     "verify:sms": (403, 60410), "message": ("async", 30450)},
+    "+15005550011": {"label": "trial account, number not verified",
+                     "verify": (400, 21608), "message": (400, 21608), "call": (400, 21219)},
+}
+
+
+def magic_outcome(to, endpoint, channel=None):
+    """The magic table's answer for `to` on `endpoint`, or None (succeeds)."""
+    entry = MAGIC.get(to)
+    if not entry:
+        return None
+    if channel and ("%s:%s" % (endpoint, channel)) in entry:
+        return entry["%s:%s" % (endpoint, channel)]
+    return entry.get(endpoint)
+
+
+def error_message(code, to="", from_="", param="", value="", path="", sid=""):
+    """Twilio's `message` text for an error code (as its API words them)."""
+    messages = {
+        20001: "Missing required parameter %s in the post body" % param,
+        20004: "Method not allowed",
+        20404: "The requested resource %s was not found" % path,
+        20429: "Too many requests",
+        20500: "An internal server error has occurred",
+        20503: "Service is unavailable. Please try again",
+        21201: "No 'To' number is specified",
+        21205: ("Url is not a valid URL: %s" % value) if value else "Url parameter is required.",
+        21210: ("The source phone number provided, %s, is not yet verified for your account. You may only "
+                "make calls from phone numbers that you've verified or purchased from Twilio." % from_),
+        21211: "The 'To' number %s is not a valid phone number." % to,
+        21212: "The 'From' number %s is not a valid phone number, shortcode, or alphanumeric sender ID." % from_,
+        21213: "No 'From' number is specified",
+        21215: ("Account not authorized to call %s. Perhaps you need to enable some international "
+                "permissions: https://www.twilio.com/console/voice/calls/geo-permissions/low-risk" % to),
+        21219: "The number %s is unverified. Trial accounts may only make calls to verified numbers." % to,
+        21408: "Permission to send an SMS has not been enabled for the region indicated by the 'To' number: %s." % to,
+        21602: "Message body is required.",
+        21603: "A 'From' phone number is required.",
+        21604: "A 'To' phone number is required.",
+        21606: ("The From phone number %s is not a valid, SMS-capable inbound phone number or short code "
+                "for your account." % from_),
+        21608: ("The number %s is unverified. Trial accounts cannot send messages to unverified numbers; "
+                "verify %s at twilio.com/user/account/phone-numbers/verified, or purchase a Twilio number "
+                "to send messages to unverified numbers." % (to, to)),
+        21610: "Attempt to send to unsubscribed recipient",
+        21614: "'To' number %s is not a valid mobile number" % to,
+        21617: "The concatenated message body exceeds the 1600 character limit.",
+        21705: "The Messaging Service Sid %s is invalid." % sid,
+        60200: ("Invalid parameter `%s`: %s" % (param, value)) if value else "Invalid parameter: %s" % param,
+        60202: "Max check attempts reached",
+        60203: "Max send attempts reached",
+        60205: "SMS is not supported by landline phone number %s" % to,
+        60212: "Too many concurrent requests for phone number %s" % to,
+        60221: "Either a 'To' or a 'VerificationSid' must be specified",
+        60410: "The destination phone number has been temporarily blocked by Twilio due to fraudulent activities",
+        60605: ("The destination phone number has been blocked by Verify Geo-Permissions. "
+                "%s is blocked for sms channel for all services" % to),
+    }
+    return messages.get(code, "Twilio error %d" % code)
+
+
+class TwilioError(Exception):
+    """A refusal, answered as Twilio's JSON error body."""
+
+    def __init__(self, http_status, code, message=None, headers=None, **fields):
+        super().__init__(code)
+        self.http_status = http_status
+        self.code = code
+        self.message = message if message is not None else error_message(code, **fields)
+        self.headers = headers or {}
+        self.detail = None  # only 20003 carries Twilio's "detail"
+
+    def body(self):
+        body = {"code": self.code, "message": self.message,
+                "more_info": "https://www.twilio.com/docs/errors/%d" % self.code,
+                "status": self.http_status}
+        if self.detail:
+            body["detail"] = self.detail
+        return body
+
+
+def auth_error(message):
+    error = TwilioError(401, 20003, message, headers={"WWW-Authenticate": 'Basic realm="Twilio API"'})
+    error.detail = "Your AccountSid or AuthToken was incorrect."
+    return error
+
+
+# --- dates, SIDs, formatting -------------------------------------------------
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def rfc2822(t):
+    """'Thu, 24 Aug 2023 05:01:45 +0000', as the 2010-04-01 API writes dates
+    (built by hand: strftime's names follow the locale)."""
+    g = time.gmtime(t)
+    return "%s, %02d %s %04d %02d:%02d:%02d +0000" % (
+        _DAYS[g.tm_wday], g.tm_mday, _MONTHS[g.tm_mon - 1], g.tm_year, g.tm_hour, g.tm_min, g.tm_sec)
+
+
+def iso8601(t):
+    """'2015-07-30T20:00:00Z', as Verify v2 writes dates."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+
+def new_sid(prefix):
+    return prefix + secrets.token_hex(16)
+
+
+def formatted_number(number):
+    """Twilio's to_formatted/from_formatted: '(415) 867-5309' for NANP numbers."""
+    m = re.match(r"^\+1(\d{3})(\d{3})(\d{4})$", number or "")
+    return "(%s) %s-%s" % m.groups() if m else number
+
+
+GSM7 = set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+           "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà^{}\\[~]|€")
+
+
+def num_segments(body):
+    """SMS segments: 160/153 GSM-7 characters, or 70/67 UCS-2 ones."""
+    if all(c in GSM7 for c in body):
+        single, multi = 160, 153
+    else:
+        single, multi = 70, 67
+    n = len(body)
+    return 1 if n <= single else -(-n // multi)
+
+
+# A code is the first run of 4..10 digits, single spaces, commas, dots or
+# hyphens allowed between digits (voice TwiML often spells "1, 2, 3, 4").
+_DIGIT_RUN = re.compile(r"\d(?:[ ,.\-]{0,2}\d){3,9}")
+
+
+def digits_in(text):
+    m = _DIGIT_RUN.search(text or "")
+    return re.sub(r"\D", "", m.group(0)) if m else None
+
+
+def twiml_text(twiml):
+    """The spoken text of a TwiML document, and whether it parsed."""
+    try:
+        root = ET.fromstring(twiml)
+    except ET.ParseError:
+        return re.sub(r"<[^>]*>", " ", twiml), False
+    return " ".join(t.strip() for t in root.itertext() if t.strip()), root.tag == "Response"
+
+
+# --- faults --------------------------------------------------------------------
+
+FAULTS = ("none", "http500", "http503", "http429", "hang", "garbage", "twilio_error", "close")
+CONTROL_KEYS = ("fault", "delay_ms", "error_http", "error_code", "retry_after", "only", "times")
+
+
+class Faults:
+    """STATE_DIR/control.json, re-read on every request. `times` counts the
+    requests a fault was applied to; the count restarts whenever the file
+    changes (a new inode, mtime or size: fake_env.sh writes it by rename)."""
+
+    def __init__(self, path, log):
+        self.path = path
+        self.log = log
+        self.lock = threading.Lock()
+        self.signature = None
+        self.control = {}
+        self.applied = 0
+
+    def _reload(self):
+        try:
+            st = os.stat(self.path)
+            signature = (st.st_ino, st.st_mtime_ns, st.st_size)
+        except FileNotFoundError:
+            signature = None
+        if signature == self.signature:
+            return
+        self.signature = signature
+        self.applied = 0
+        self.control = {}
+        if signature is None:
+            return
+        try:
+            with open(self.path, encoding="utf-8") as f:
+                text = f.read()
+            control = json.loads(text) if text.strip() else {}
+            if not isinstance(control, dict):
+                raise ValueError("not a JSON object")
+            fault = control.get("fault", "none")
+            if fault not in FAULTS:
+                raise ValueError("unknown fault %r (one of %s)" % (fault, ", ".join(FAULTS)))
+            for key in ("delay_ms", "error_http", "error_code", "times"):
+                if key in control and (not isinstance(control[key], int) or control[key] < 0):
+                    raise ValueError("%s must be a non-negative integer" % key)
+            unknown = sorted(set(control) - set(CONTROL_KEYS))
+            if unknown:
+                self.log("control.json: ignoring unknown keys %s" % ", ".join(unknown))
+            self.control = control
+            self.log("control.json: %s" % json.dumps(control, sort_keys=True))
+        except (OSError, ValueError) as e:
+            self.log("control.json: unusable, no fault injected: %s" % e)
+
+    def take(self, kind):
+        """The control to apply to this request (a dict), or None."""
+        with self.lock:
+            self._reload()
+            control = self.control
+            if not control:
+                return None
+            if control.get("fault", "none") == "none" and not control.get("delay_ms"):
+                return None
+            only = control.get("only")
+            if only is not None:
+                kinds = only if isinstance(only, list) else [only]
+                if kind not in kinds:
+                    return None
+            times = control.get("times")
+            if times is not None:
+                if self.applied >= times:
+                    return None
+            self.applied += 1
+            return dict(control)
+
+
+# --- state ---------------------------------------------------------------------
+
+class Verification:
+    def __init__(self, service_sid, to, channel, code, now, ttl):
+        self.sid = new_sid("VE")
+        self.service_sid = service_sid
+        self.to = to
+        self.channel = channel
+        self.code = code
+        self.status = "pending"
+        self.created = now
+        self.updated = now
+        self.expires = now + ttl
+        self.attempts = []
+        self.wrong_checks = 0
+        self.add_attempt(channel, now)
+
+    def add_attempt(self, channel, now):
+        self.channel = channel
+        self.updated = now
+        self.attempts.append({"time": iso8601(now), "channel": ATTEMPT_CHANNEL[channel],
+                              "attempt_sid": new_sid("VL")})
+
+
+class Reply:
+    def __init__(self, status, body, headers=None):
+        self.status = status
+        self.body = body          # a dict (JSON) or bytes
+        self.headers = headers or {}
+
+
+class Context:
+    """One request: what the handlers read, and the record they fill in."""
+
+    def __init__(self, method, path, params, auth_user, base_url):
+        self.method = method
+        self.path = path
+        self.params = params
+        self.auth_user = auth_user
+        self.base_url = base_url
+        self.record = {}
+
+    def param(self, name):
+        value = self.params.get(name)
+        if isinstance(value, list):
+            value = value[0]
+        return value if value else None
+
+
+class Twilio:
+    """The account, its Verify service, and every verification made so far."""
+
+    def __init__(self, args, secrets_by_user, state_dir, log):
+        self.account_sid = args.account_sid
+        self.verify_service_sid = args.verify_service_sid
+        self.code_length = args.verify_code_length
+        self.ttl = args.verify_ttl
+        self.from_numbers = set(args.from_number or ())
+        self.messaging_services = set(args.messaging_service_sid or ())
+        self.secrets_by_user = secrets_by_user   # username -> secret (auth token / API key secret)
+        self.state_dir = state_dir
+        self.log = log
+        self.lock = threading.Lock()
+        self.verifications = {}                  # VE sid -> Verification
+        self.pending = {}                        # (service, to) -> VE sid
+        self.records_lock = threading.Lock()
+        self.faults = Faults(os.path.join(state_dir, "control.json"), log)
+
+    # authentication ---------------------------------------------------------
+
+    def authenticate(self, header):
+        """The Basic username, or TwilioError 401 / 20003."""
+        if not header or not header.startswith("Basic "):
+            raise auth_error("Authentication Error - No credentials provided")
+        try:
+            decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
+            user, _, password = decoded.partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            raise auth_error("Authentication Error - invalid username")
+        secret = self.secrets_by_user.get(user)
+        if secret is None:
+            raise auth_error("Authentication Error - invalid username")
+        if not hmac.compare_digest(password.encode(), secret.encode()):
+            raise auth_error("Authenticate")
+        return user
+
+    # Verify -----------------------------------------------------------------
+
+    def _expire(self, v, now):
+        if v.status == "pending" and now >= v.expires:
+            v.status = "expired"
+            if self.pending.get((v.service_sid, v.to)) == v.sid:
+                del self.pending[(v.service_sid, v.to)]
+
+    def _verification_json(self, ctx, v):
+        return {
+            "sid": v.sid, "service_sid": v.service_sid, "account_sid": self.account_sid,
+            "to": v.to, "channel": v.channel, "status": v.status, "valid": v.status == "approved",
+            "date_created": iso8601(v.created), "date_updated": iso8601(v.updated),
+            "lookup": {}, "amount": None, "payee": None,
+            "send_code_attempts": list(v.attempts), "sna": None,
+            "url": "%s/v2/Services/%s/Verifications/%s" % (ctx.base_url, v.service_sid, v.sid),
+        }
+
+    def _check_json(self, v):
+        return {
+            "sid": v.sid, "service_sid": v.service_sid, "account_sid": self.account_sid,
+            "to": v.to, "channel": v.channel, "status": v.status, "valid": v.status == "approved",
+            "amount": None, "payee": None, "sna_attempts_error_codes": [],
+            "date_created": iso8601(v.created), "date_updated": iso8601(v.updated),
+        }
+
+    def _service(self, service, resource):
+        if service != self.verify_service_sid:
+            raise TwilioError(404, 20404, path="/Services/%s/%s" % (service, resource))
+
+    @staticmethod
+    def _check_to(to, channel):
+        valid = EMAIL.match(to) if channel == "email" else E164.match(to)
+        if not valid:
+            raise TwilioError(400, 60200, param="To", value=to)
+
+    def create_verification(self, ctx, service):
+        self._service(service, "Verifications")
+        to, channel = ctx.param("To"), ctx.param("Channel")
+        ctx.record.update(to=to, channel=channel)
+        if not to:
+            raise TwilioError(400, 20001, param="To")
+        if not channel:
+            raise TwilioError(400, 20001, param="Channel")
+        if channel not in VERIFY_CHANNELS:
+            raise TwilioError(400, 60200, param="Channel")
+        self._check_to(to, channel)
+        locale = ctx.param("Locale")
+        if locale is not None and not LOCALE.match(locale):
+            raise TwilioError(400, 60200, param="Locale", value=locale)
+        outcome = magic_outcome(to, "verify", channel)
+        if outcome:
+            raise TwilioError(outcome[0], outcome[1], to=to, param="To", value=to)
+        now = time.time()
+        with self.lock:
+            v = self.verifications.get(self.pending.get((service, to)))
+            if v:
+                self._expire(v, now)
+                if v.status != "pending":
+                    v = None
+            if v:
+                # Twilio reuses a pending verification (same SID, same code)
+                # within its validity window; each resend counts.
+                if len(v.attempts) >= MAX_SENDS:
+                    ctx.record.update(sid=v.sid)
+                    raise TwilioError(429, 60203)
+                v.add_attempt(channel, now)
+            else:
+                code = "".join(secrets.choice("0123456789") for _ in range(self.code_length))
+                v = Verification(service, to, channel, code, now, self.ttl)
+                self.verifications[v.sid] = v
+                self.pending[(service, to)] = v.sid
+            ctx.record.update(sid=v.sid, code=v.code, send_attempt=len(v.attempts))
+            return Reply(201, self._verification_json(ctx, v))
+
+    def check_verification(self, ctx, service):
+        self._service(service, "VerificationCheck")
+        to, code, vsid = ctx.param("To"), ctx.param("Code"), ctx.param("VerificationSid")
+        ctx.record.update(to=to, code=code, sid=vsid)
+        if not to and not vsid:
+            raise TwilioError(400, 60221)
+        if vsid and not SID["VE"].match(vsid):
+            raise TwilioError(400, 60200, param="VerificationSid")
+        if to and not (E164.match(to) or EMAIL.match(to)):
+            raise TwilioError(400, 60200, param="To", value=to)
+        if not code or not VERIFY_CODE.match(code):
+            raise TwilioError(400, 60200, param="Code")
+        not_found = TwilioError(404, 20404, path="/Services/%s/VerificationCheck" % service)
+        now = time.time()
+        with self.lock:
+            if vsid:
+                v = self.verifications.get(vsid)
+                if v and v.service_sid != service:
+                    v = None
+            else:
+                v = self.verifications.get(self.pending.get((service, to)))
+                if v is None:
+                    # No pending one: a locked (max_attempts_reached) one still answers 60202.
+                    locked = [x for x in self.verifications.values()
+                              if x.service_sid == service and x.to == to and x.status == "max_attempts_reached"]
+                    v = max(locked, key=lambda x: x.created) if locked else None
+            if v is None:
+                raise not_found
+            self._expire(v, now)
+            ctx.record.update(sid=v.sid, to=v.to, channel=v.channel)
+            if v.status == "max_attempts_reached":
+                if now >= v.expires:
+                    raise not_found
+                raise TwilioError(429, 60202)
+            if v.status != "pending":
+                raise not_found  # approved, canceled or expired: Twilio has deleted it
+            v.updated = now
+            if hmac.compare_digest(code.encode(), v.code.encode()):
+                v.status = "approved"
+                self.pending.pop((v.service_sid, v.to), None)
+                body = self._check_json(v)
+            else:
+                v.wrong_checks += 1
+                body = self._check_json(v)  # still "pending", valid false
+                if v.wrong_checks >= MAX_CHECKS:
+                    # The next check, right or wrong, is 429 / 60202; a new
+                    # Verifications create starts a fresh verification.
+                    v.status = "max_attempts_reached"
+                    self.pending.pop((v.service_sid, v.to), None)
+            ctx.record.update(verification_status=body["status"], wrong_checks=v.wrong_checks)
+            return Reply(200, body)
+
+    def update_verification(self, ctx, service, vsid):
+        self._service(service, "Verifications/%s" % vsid)
+        status = ctx.param("Status")
+        ctx.record.update(sid=vsid)
+        if not status:
+            raise TwilioError(400, 20001, param="Status")
+        if status not in ("canceled", "approved"):
+            raise TwilioError(400, 60200, param="Status", value=status)
+        now = time.time()
+        with self.lock:
+            v = self.verifications.get(vsid)
+            if v and v.service_sid == service:
+                self._expire(v, now)
+            if not v or v.service_sid != service or v.status != "pending":
+                raise TwilioError(404, 20404, path="/Services/%s/Verifications/%s" % (service, vsid))
+            v.status = status
+            v.updated = now
+            self.pending.pop((v.service_sid, v.to), None)
+            ctx.record.update(to=v.to, channel=v.channel, verification_status=status)
+            return Reply(200, self._verification_json(ctx, v))
+
+    def fetch_verification(self, ctx, service, vsid):
+        self._service(service, "Verifications/%s" % vsid)
+        ctx.record.update(sid=vsid)
+        with self.lock:
+            v = self.verifications.get(vsid)
+            if v and v.service_sid == service:
+                self._expire(v, time.time())
+            # Approved and expired verifications are deleted at Twilio.
+            if not v or v.service_sid != service or v.status in ("approved", "expired"):
+                raise TwilioError(404, 20404, path="/Services/%s/Verifications/%s" % (service, vsid))
+            ctx.record.update(to=v.to, channel=v.channel, verification_status=v.status)
+            return Reply(200, self._verification_json(ctx, v))
+
+    # Messaging and voice ----------------------------------------------------------
+
+    def _account(self, ctx, account, resource):
+        """The path's account must be the one the credentials belong to."""
+        if account != self.account_sid:
+            if ctx.auth_user != self.account_sid:
+                # An API key is looked up under the path's account: no such key there.
+                raise auth_error("Authenticate")
+            raise TwilioError(404, 20404, path="/%s/Accounts/%s/%s" % (API_VERSION, account, resource))
+
+    @staticmethod
+    def _strip_whatsapp(number):
+        return number[len("whatsapp:"):] if number and number.startswith("whatsapp:") else number
+
+    def create_message(self, ctx, account):
+        self._account(ctx, account, "Messages.json")
+        to, from_ = ctx.param("To"), ctx.param("From")
+        mg, body = ctx.param("MessagingServiceSid"), ctx.param("Body")
+        ctx.record.update(to=to, channel="sms", body=body)
+        if not to:
+            raise TwilioError(400, 21604)
+        if not from_ and not mg:
+            raise TwilioError(400, 21603)
+        if not body and not ctx.param("MediaUrl") and not ctx.param("ContentSid"):
+            raise TwilioError(400, 21602)
+        if not E164.match(self._strip_whatsapp(to)):
+            raise TwilioError(400, 21211, to=to)
+        if from_:
+            bare = self._strip_whatsapp(from_)
+            if not (E164.match(bare) or ALPHANUMERIC_SENDER.match(bare)):
+                raise TwilioError(400, 21212, from_=from_)
+            if self.from_numbers and bare not in self.from_numbers:
+                raise TwilioError(400, 21606, from_=from_)
+        if mg and (not SID["MG"].match(mg) or (self.messaging_services and mg not in self.messaging_services)):
+            raise TwilioError(400, 21705, sid=mg)
+        if body and len(body) > BODY_LIMIT:
+            raise TwilioError(400, 21617)
+        outcome = magic_outcome(self._strip_whatsapp(to), "message")
+        if outcome and outcome[0] != "async":
+            raise TwilioError(outcome[0], outcome[1], to=to)
+        now = time.time()
+        sid = new_sid("SM")
+        uri = "/%s/Accounts/%s/Messages/%s" % (API_VERSION, account, sid)
+        media = ctx.params.get("MediaUrl")
+        media_count = len(media) if isinstance(media, list) else (1 if media else 0)
+        reply = {
+            "account_sid": account, "api_version": API_VERSION, "body": body or "",
+            "date_created": rfc2822(now), "date_sent": None, "date_updated": rfc2822(now),
+            "direction": "outbound-api", "error_code": None, "error_message": None,
+            "from": from_, "messaging_service_sid": mg,
+            "num_media": str(media_count), "num_segments": str(num_segments(body or "")),
+            "price": None, "price_unit": "USD", "sid": sid,
+            # A Messaging Service send is "accepted" until the service picks a sender.
+            "status": "queued" if from_ else "accepted",
+            "subresource_uris": {"media": uri + "/Media.json"},
+            "to": to, "uri": uri + ".json",
+        }
+        ctx.record.update(sid=sid, code=digits_in(body), delivered=not outcome,
+                          delivery_error=outcome[1] if outcome else None)
+        return Reply(201, reply)
+
+    def create_call(self, ctx, account):
+        self._account(ctx, account, "Calls.json")
+        to, from_ = ctx.param("To"), ctx.param("From")
+        twiml, url = ctx.param("Twiml"), ctx.param("Url")
+        ctx.record.update(to=to, channel="call", twiml=twiml)
+        if not to:
+            raise TwilioError(400, 21201)
+        if not from_:
+            raise TwilioError(400, 21213)
+        if not twiml and not url and not ctx.param("ApplicationSid"):
+            raise TwilioError(400, 21205)
+        if not E164.match(to):
+            raise TwilioError(400, 21211, to=to)
+        if not E164.match(from_):
+            raise TwilioError(400, 21212, from_=from_)
+        if self.from_numbers and from_ not in self.from_numbers:
+            raise TwilioError(400, 21210, from_=from_)
+        if url and urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+            raise TwilioError(400, 21205, value=url)
+        outcome = magic_outcome(to, "call")
+        if outcome:
+            raise TwilioError(outcome[0], outcome[1], to=to)
+        delivered, delivery_error, code = True, None, None
+        if twiml:
+            spoken, well_formed = twiml_text(twiml)
+            code = digits_in(spoken)
+            if not well_formed:
+                # Twilio accepts the call, then fails it: 12100 Document parse failure.
+                delivered, delivery_error = False, 12100
+        now = time.time()
+        sid = new_sid("CA")
+        uri = "/%s/Accounts/%s/Calls/%s" % (API_VERSION, account, sid)
+        subresources = ("notifications", "recordings", "payments", "events", "siprec", "streams",
+                        "transcriptions", "user_defined_message_subscriptions", "user_defined_messages")
+        reply = {
+            "account_sid": account, "answered_by": None, "api_version": API_VERSION,
+            "caller_name": None, "date_created": rfc2822(now), "date_updated": rfc2822(now),
+            "direction": "outbound-api", "duration": None, "end_time": None,
+            "forwarded_from": None, "from": from_, "from_formatted": formatted_number(from_),
+            "group_sid": None, "parent_call_sid": None,
+            "phone_number_sid": "PN" + hmac.new(b"pn", from_.encode(), "md5").hexdigest(),
+            "price": None, "price_unit": "USD", "queue_time": "0", "sid": sid,
+            "start_time": None, "status": "queued",
+            "subresource_uris": {name: "%s/%s.json" % (uri, "".join(p.capitalize() for p in name.split("_")))
+                                 for name in subresources},
+            "to": to, "to_formatted": formatted_number(to), "trunk_sid": None, "uri": uri + ".json",
+        }
+        ctx.record.update(sid=sid, code=code, delivered=delivered, delivery_error=delivery_error)
+        return Reply(201, reply)
+
+    # routing ------------------------------------------------------------------------
+
+    ROUTES = (
+        (re.compile(r"^/v2/Services/([^/]+)/Verifications$"), {"POST": ("verification", "create_verification")}),
+        (re.compile(r"^/v2/Services/([^/]+)/VerificationCheck$"), {"POST": ("verification_check", "check_verification")}),
+        (re.compile(r"^/v2/Services/([^/]+)/Verifications/([^/]+)$"),
+         {"POST": ("verification_update", "update_verification"),
+          "GET": ("verification_fetch", "fetch_verification")}),
+        (re.compile(r"^/2010-04-01/Accounts/([^/]+)/Messages\.json$"), {"POST": ("message", "create_message")}),
+        (re.compile(r"^/2010-04-01/Accounts/([^/]+)/Calls\.json$"), {"POST": ("call", "create_call")}),
+    )
+
+    def route(self, method, path):
+        """(kind, bound handler or None, path arguments) for a request."""
+        for pattern, methods in self.ROUTES:
+            m = pattern.match(path)
+            if m:
+                if method in methods:
+                    kind, name = methods[method]
+                    return kind, getattr(self, name), m.groups()
+                return next(iter(methods.values()))[0], None, m.groups()
+        return "unknown", None, ()
+
+    def record(self, entry):
+        line = json.dumps(entry, sort_keys=True) + "\n"
+        with self.records_lock:
+            # Opened per record, in append mode: tests may truncate or remove
+            # the file between cases without confusing the server.
+            with open(os.path.join(self.state_dir, "records.jsonl"), "a", encoding="utf-8") as f:
+                f.write(line)
+                f.flush()
+
+
+# --- HTTP ----------------------------------------------------------------------
+
+class RequestTooLarge(Exception):
+    pass
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"   # keep-alive: the module's send and check share a connection
+    server_version = "fake_twilio"
+    sys_version = ""
+    timeout = IDLE_TIMEOUT
+
+    def log_message(self, fmt, *args):  # requests are logged by dispatch(), once
+        pass
+
+    def do_POST(self):
+        self.dispatch("POST")
+
+    def do_GET(self):
+        self.dispatch("GET")
+
+    def do_PUT(self):
+        self.dispatch("PUT")
+
+    def do_DELETE(self):
+        self.dispatch("DELETE")
+
+    # request body -----------------------------------------------------------------
+
+    def _read_body(self):
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            chunks, total = [], 0
+            while True:
+                size = int(self.rfile.readline(1024).split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                        pass
+                    break
+                total += size
+                if total > REQUEST_LIMIT:
+                    raise RequestTooLarge()
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline(1024)
+            return b"".join(chunks)
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > REQUEST_LIMIT:
+            raise RequestTooLarge()
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _form(self, body):
+        """Form parameters. Twilio reads only application/x-www-form-urlencoded
+        bodies; anything else (JSON, say) is ignored, so the request then lacks
+        its required parameters and is refused with a 400 naming one."""
+        ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if ctype != "application/x-www-form-urlencoded" or not body:
+            return {}
+        try:
+            pairs = urllib.parse.parse_qsl(body.decode("utf-8"), keep_blank_values=True)
+        except UnicodeDecodeError:
+            return {}
+        params = {}
+        for name, value in pairs:
+            if name in params:
+                if not isinstance(params[name], list):
+                    params[name] = [params[name]]
+                params[name].append(value)
+            else:
+                params[name] = value
+        return params
+
+    # replies ------------------------------------------------------------------------
+
+    def _send(self, status, body, content_type="application/json", headers=None):
+        data = body if isinstance(body, bytes) else json.dumps(body).encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Twilio-Request-Id", new_sid("RQ"))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+        self.wfile.flush()
+
+    def _hang(self):
+        """Hold the request without replying until the client hangs up (or
+        HANG_MAX_SECONDS pass, or the server stops), then drop the connection."""
+        self.close_connection = True
+        sock = self.connection
+        deadline = time.monotonic() + HANG_MAX_SECONDS
+        while time.monotonic() < deadline and not self.server.stopping.is_set():
+            try:
+                readable, _, _ = select.select([sock], [], [], 0.25)
+                if readable:
+                    sock.settimeout(0.25)
+                    if not sock.recv(4096):
+                        break  # the client closed
+            except (ssl.SSLWantReadError, socket.timeout):
+                continue
+            except (OSError, ValueError):
+                break
+
+    def _drop(self):
+        """Close the connection without a reply (TCP FIN, no TLS close_notify)."""
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def dispatch(self, method):
+        app = self.server.app
+        started = time.time()
+        path = urllib.parse.urlsplit(self.path).path
+        entry = {"time": started, "method": method, "path": path, "status": None,
+                 "to": None, "channel": None, "sid": None, "code": None, "body": None,
+                 "twiml": None, "params": {}, "auth_user": None}
+        try:
+            raw = self._read_body()
+        except (RequestTooLarge, ValueError):
+            self.close_connection = True
+            self._send(413, b"request too large\n", "text/plain")
+            return
+        kind, handler, args = app.route(method, path)
+        params = self._form(raw)
+        entry.update(kind=kind, params=params)
+        auth = self.headers.get("Authorization") or ""
+        if auth.startswith("Basic "):
+            try:
+                entry["auth_user"] = base64.b64decode(auth[6:].strip()).decode("utf-8").partition(":")[0]
+            except (binascii.Error, UnicodeDecodeError):
+                pass
+        for name in ("To", "Channel", "Body", "Twiml"):
+            value = params.get(name)
+            entry[name.lower()] = value[0] if isinstance(value, list) else value
+        if kind == "message":
+            entry["channel"] = "sms"
+        elif kind == "call":
+            entry["channel"] = "call"
+
+        control = app.faults.take(kind)
+        if control and control.get("delay_ms"):
+            time.sleep(control["delay_ms"] / 1000.0)
+        fault = control.get("fault", "none") if control else "none"
+        if fault != "none":
+            entry["fault"] = fault
+            self._apply_fault(app, entry, control, fault, params)
+            return
+
+        ctx = Context(method, path, params, None, self.server.base_url)
+        try:
+            ctx.auth_user = app.authenticate(auth)
+            if handler is None:
+                if kind == "unknown":
+                    raise TwilioError(404, 20404, path=path)
+                raise TwilioError(405, 20004)
+            reply = handler(ctx, *args)
+        except TwilioError as e:
+            reply = Reply(e.http_status, e.body(), e.headers)
+            entry["error_code"] = e.code
+        entry.update({k: v for k, v in ctx.record.items()})
+        entry["status"] = reply.status
+        app.record(entry)
+        self._log(method, path, reply.status, kind, entry.get("error_code"))
+        self._send(reply.status, reply.body, headers=reply.headers)
+
+    def _apply_fault(self, app, entry, control, fault, params):
+        retry = {}
+        if control.get("retry_after") is not None:
+            retry = {"Retry-After": str(control["retry_after"])}
+        to = params.get("To") if isinstance(params.get("To"), str) else ""
+        if fault in ("hang", "close"):
+            entry["status"] = None
+            app.record(entry)
+            self._log(entry["method"], entry["path"], fault, entry["kind"], None)
+            self._hang() if fault == "hang" else self._drop()
+            return
+        if fault == "garbage":
+            status, body, ctype = 200, b"<html><body>upstream sent this, not JSON\n", "text/html"
+        else:
+            http_status, code = {"http500": (500, 20500), "http503": (503, 20503), "http429": (429, 20429),
+                                 "twilio_error": (control.get("error_http", 400),
+                                                  control.get("error_code", 60410))}[fault]
+            error = TwilioError(http_status, code, to=to, param="To", value=to, path=entry["path"])
+            status, body, ctype = http_status, error.body(), "application/json"
+            entry["error_code"] = code
+        entry["status"] = status
+        app.record(entry)
+        self._log(entry["method"], entry["path"], status, entry["kind"], entry.get("error_code"), fault)
+        self._send(status, body, ctype, retry)
+
+    def _log(self, method, path, status, kind, code, fault=None):
+        # Never the Authorization header, parameters or codes: paths and outcomes only.
+        extra = (" code=%s" % code if code else "") + (" fault=%s" % fault if fault else "")
+        self.server.app.log("%s %s -> %s (%s)%s" % (method, path, status, kind, extra))
+
+
+class Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 64
+
+    def __init__(self, address, app, ssl_context, base_url):
+        family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        self.address_family = family
+        super().__init__(address, Handler)
+        self.app = app
+        self.ssl_context = ssl_context
+        self.base_url = base_url
+        self.stopping = threading.Event()
+
+    def finish_request(self, request, client_address):
+        # The TLS handshake runs here, in the connection's own thread, so a
+        # client that connects and stalls cannot block the accept loop.
+        request.settimeout(10)
+        try:
+            conn = self.ssl_context.wrap_socket(request, server_side=True)
+        except (ssl.SSLError, OSError) as e:
+            self.app.log("TLS handshake with %s:%s failed: %s" % (client_address[0], client_address[1], e))
+            return
+        try:
+            self.RequestHandlerClass(conn, client_address, self)
+        finally:
+            try:
+                conn.close()
+            except OSError:
+                pass
+
+    def handle_error(self, request, client_address):
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, ssl.SSLError, socket.timeout, TimeoutError)):
+            self.app.log("connection from %s ended: %s" % (client_address[0], error.__class__.__name__))
+        else:
+            self.app.log("error handling a request:\n" + traceback.format_exc())
+
+
+# --- main ----------------------------------------------------------------------
+
+def read_secret(path, what):
+    try:
+        with open(path, encoding="utf-8") as f:
+            value = f.read().strip()
+    except OSError as e:
+        sys.exit("fake_twilio: cannot read the %s file %s: %s" % (what, path, e.strerror))
+    if not value:
+        sys.exit("fake_twilio: the %s file %s is empty" % (what, path))
+    return value
+
+
+def sid_arg(prefix):
+    def check(value):
+        if not SID[prefix].match(value):
+            raise argparse.ArgumentTypeError("%r is not %s followed by 32 hex digits" % (value, prefix))
+        return value
+    return check
+
+
+def loopback(host):
+    """Only loopback addresses: this server must never face a network."""
+    if host == "localhost":
+        return "127.0.0.1"
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return host
+    except ValueError:
+        pass
+    raise argparse.ArgumentTypeError("%r is not a loopback address" % host)
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description="Local HTTPS stand-in for Twilio Verify v2 and the 2010-04-01 API.")
+    p.add_argument("--cert", required=True, help="server certificate (PEM)")
+    p.add_argument("--key", required=True, help="its private key (PEM)")
+    p.add_argument("--state-dir", required=True, help="port, records.jsonl, control.json live here")
+    p.add_argument("--host", type=loopback, default="127.0.0.1", help="loopback address (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=0, help="0 (default) picks a free port")
+    p.add_argument("--account-sid", required=True, type=sid_arg("AC"))
+    p.add_argument("--auth-token-file", required=True)
+    p.add_argument("--api-key-sid", type=sid_arg("SK"))
+    p.add_argument("--api-key-secret-file")
+    p.add_argument("--verify-service-sid", required=True, type=sid_arg("VA"))
+    p.add_argument("--verify-code-length", type=int, default=6, choices=range(4, 11), metavar="4..10")
+    p.add_argument("--verify-ttl", type=float, default=600, help="seconds a verification stays pending")
+    p.add_argument("--from", dest="from_number", action="append", metavar="E164",
+                   help="a number the account owns (repeatable); when given, other From values are refused")
+    p.add_argument("--messaging-service-sid", action="append", type=sid_arg("MG"),
+                   help="a Messaging Service of the account (repeatable); when given, others are refused")
+    args = p.parse_args(argv)
+    if bool(args.api_key_sid) != bool(args.api_key_secret_file):
+        p.error("--api-key-sid and --api-key-secret-file go together")
+    for number in args.from_number or ():
+        if not E164.match(number):
+            p.error("--from %r is not an E.164 number" % number)
+    if args.verify_ttl <= 0:
+        p.error("--verify-ttl must be positive")
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv if argv is not None else sys.argv[1:])
+
+    def log(line):
+        sys.stderr.write("fake_twilio: %s\n" % line)
+        sys.stderr.flush()
+
+    state_dir = os.path.abspath(args.state_dir)
+    os.makedirs(state_dir, mode=0o700, exist_ok=True)
+    users = {args.account_sid: read_secret(args.auth_token_file, "auth token")}
+    if args.api_key_sid:
+        users[args.api_key_sid] = read_secret(args.api_key_secret_file, "API key secret")
+    app = Twilio(args, users, state_dir, log)
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.set_alpn_protocols(["http/1.1"])
+    try:
+        context.load_cert_chain(args.cert, args.key)
+    except (OSError, ssl.SSLError) as e:
+        sys.exit("fake_twilio: cannot load %s / %s: %s" % (args.cert, args.key, e))
+
+    server = Server((args.host, args.port), app, context, "")
+    port = server.server_address[1]
+    host = "[%s]" % args.host if ":" in args.host else args.host
+    server.base_url = "https://%s:%d" % (host, port)
+
+    def stop(signum, frame):
+        server.stopping.set()
+        threading.Thread(target=server.shutdown, daemon=True).start()
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+
+    port_file = os.path.join(state_dir, "port")
+    tmp = "%s.%d.tmp" % (port_file, os.getpid())
+    with open(tmp, "w") as f:
+        f.write("%d\n" % port)
+    os.replace(tmp, port_file)
+    print("ready %s" % server.base_url, flush=True)
+    log("listening on %s (account %s, Verify service %s, code length %d, TTL %gs)" % (
+        server.base_url, args.account_sid, args.verify_service_sid, args.verify_code_length, args.verify_ttl))
+    try:
+        server.serve_forever(poll_interval=0.2)
+    finally:
+        server.stopping.set()
+        server.server_close()
+        try:
+            with open(port_file) as f:
+                mine = f.read().strip() == str(port)
+            if mine:
+                os.unlink(port_file)
+        except OSError:
+            pass
+        log("stopped")
+
+
+if __name__ == "__main__":
+    main()

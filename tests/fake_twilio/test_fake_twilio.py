@@ -1,0 +1,758 @@
+#!/usr/bin/python3
+"""Tests of the Twilio stand-in itself (fake_twilio.py, records.py,
+make_test_ca.sh), over real TLS with the test CA.
+
+    /usr/bin/python3 tests/fake_twilio/test_fake_twilio.py [-k PATTERN]
+
+Prints one "[       OK ]" / "[  FAILED  ]" line per test, then
+"[  PASSED  ] N test(s)." and, if any failed, "[  FAILED  ] M test(s)"
+(the counts tests/run_all.sh adds up). Exit status 1 if anything failed.
+"""
+
+import base64
+import http.client
+import json
+import os
+import re
+import shutil
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.parse
+
+sys.dont_write_bytecode = True
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import records  # noqa: E402
+
+PYTHON = "/usr/bin/python3"
+AC = "AC" + "0123456789abcdef" * 2
+SK = "SK" + "fedcba9876543210" * 2
+VA = "VA" + "00112233445566778899aabbccddeeff"
+MG = "MG" + "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+FROM = "+15005550006"
+FORM = "application/x-www-form-urlencoded"
+
+_number = [1000000]
+
+
+def fresh_number():
+    """A recipient no other test uses (so verifications never collide)."""
+    _number[0] += 1
+    return "+1555%07d" % _number[0]
+
+
+class FakeTwilio:
+    """One fake_twilio.py process in a temp dir, and an HTTPS client for it."""
+
+    def __init__(self, *extra):
+        self.dir = tempfile.mkdtemp(prefix="fake_twilio_test.")
+        subprocess.run(["bash", os.path.join(HERE, "make_test_ca.sh"), os.path.join(self.dir, "tls")], check=True)
+        self.token = "tok" + os.urandom(8).hex()
+        self.key_secret = "key" + os.urandom(8).hex()
+        for name, value in (("token", self.token), ("key_secret", self.key_secret)):
+            with open(os.path.join(self.dir, name), "w", opener=lambda p, f: os.open(p, f, 0o600)) as f:
+                f.write(value + "\n")
+        self.state = os.path.join(self.dir, "state")
+        self.log = open(os.path.join(self.dir, "server.log"), "w")
+        self.proc = subprocess.Popen(
+            [PYTHON, os.path.join(HERE, "fake_twilio.py"),
+             "--cert", os.path.join(self.dir, "tls", "server.pem"),
+             "--key", os.path.join(self.dir, "tls", "server.key"),
+             "--state-dir", self.state, "--account-sid", AC,
+             "--auth-token-file", os.path.join(self.dir, "token"),
+             "--api-key-sid", SK, "--api-key-secret-file", os.path.join(self.dir, "key_secret"),
+             "--verify-service-sid", VA, "--messaging-service-sid", MG, "--from", FROM] + list(extra),
+            stdout=subprocess.PIPE, stderr=self.log, text=True)
+        self.ready_line = self.proc.stdout.readline().strip()
+        m = re.match(r"^ready https://127\.0\.0\.1:(\d+)$", self.ready_line)
+        if not m:
+            self.stop()
+            raise RuntimeError("fake_twilio did not start: %r" % self.ready_line)
+        self.port = int(m.group(1))
+        self.context = ssl.create_default_context(cafile=os.path.join(self.dir, "tls", "ca.pem"))
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc.stdout.close()
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def connect(self, timeout=10):
+        return http.client.HTTPSConnection("127.0.0.1", self.port, context=self.context, timeout=timeout)
+
+    def request(self, method, path, params=None, auth="token", content_type=FORM, body=None, timeout=10):
+        """(status, headers, raw body). auth: "token", "key", None or (user, password)."""
+        headers = {}
+        if auth == "token":
+            auth = (AC, self.token)
+        elif auth == "key":
+            auth = (SK, self.key_secret)
+        if auth:
+            headers["Authorization"] = "Basic " + base64.b64encode(("%s:%s" % auth).encode()).decode()
+        if body is None and params is not None:
+            body = urllib.parse.urlencode(params, doseq=True)
+        if body is not None:
+            headers["Content-Type"] = content_type
+        conn = self.connect(timeout)
+        try:
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            return response.status, dict(response.getheaders()), response.read()
+        finally:
+            conn.close()
+
+    def call(self, method, path, params=None, **kw):
+        status, headers, raw = self.request(method, path, params, **kw)
+        return status, json.loads(raw)
+
+    # Twilio operations
+    def verify(self, to, channel="sms", **kw):
+        return self.call("POST", "/v2/Services/%s/Verifications" % VA, {"To": to, "Channel": channel}, **kw)
+
+    def check(self, params, **kw):
+        return self.call("POST", "/v2/Services/%s/VerificationCheck" % VA, params, **kw)
+
+    def update(self, sid, status, **kw):
+        return self.call("POST", "/v2/Services/%s/Verifications/%s" % (VA, sid), {"Status": status}, **kw)
+
+    def message(self, params, **kw):
+        return self.call("POST", "/2010-04-01/Accounts/%s/Messages.json" % AC, params, **kw)
+
+    def place_call(self, params, **kw):
+        return self.call("POST", "/2010-04-01/Accounts/%s/Calls.json" % AC, params, **kw)
+
+    def control(self, obj):
+        path = os.path.join(self.state, "control.json")
+        with open(path + ".tmp", "w") as f:
+            f.write(json.dumps(obj) if obj is not None else "")
+        os.replace(path + ".tmp", path)
+
+    def records(self):
+        return records.records(self.state)
+
+    def last(self, kind):
+        return records.last(self.state, kind)
+
+    def code(self, to):
+        return records.last_code(self.state, to)
+
+
+SERVER = None
+
+
+def setUpModule():
+    global SERVER
+    SERVER = FakeTwilio()
+
+
+def tearDownModule():
+    SERVER.stop()
+
+
+class Case(unittest.TestCase):
+    def setUp(self):
+        self.tw = SERVER
+        self.tw.control(None)
+
+    def assertTwilioError(self, reply, http_status, code):
+        status, body = reply
+        self.assertEqual(status, http_status, body)
+        self.assertEqual(body["code"], code, body)
+        self.assertEqual(body["status"], http_status)
+        self.assertEqual(body["more_info"], "https://www.twilio.com/docs/errors/%d" % code)
+        self.assertIsInstance(body["message"], str)
+        self.assertTrue(body["message"])
+
+
+class StartupTest(Case):
+    def test_port_file_matches_ready_line(self):
+        with open(os.path.join(self.tw.state, "port")) as f:
+            self.assertEqual(int(f.read()), self.tw.port)
+
+    def test_refuses_a_non_loopback_host(self):
+        run = subprocess.run([PYTHON, os.path.join(HERE, "fake_twilio.py"), "--host", "0.0.0.0",
+                              "--cert", "x", "--key", "x", "--state-dir", self.tw.dir, "--account-sid", AC,
+                              "--auth-token-file", "x", "--verify-service-sid", VA],
+                             capture_output=True, text=True)
+        self.assertEqual(run.returncode, 2)
+        self.assertIn("loopback", run.stderr)
+
+    def test_refuses_a_malformed_sid(self):
+        run = subprocess.run([PYTHON, os.path.join(HERE, "fake_twilio.py"), "--cert", "x", "--key", "x",
+                              "--state-dir", self.tw.dir, "--account-sid", "AC123",
+                              "--auth-token-file", "x", "--verify-service-sid", VA],
+                             capture_output=True, text=True)
+        self.assertEqual(run.returncode, 2)
+
+    def test_ca_script_is_idempotent(self):
+        tls = os.path.join(self.tw.dir, "tls")
+        before = {n: os.stat(os.path.join(tls, n)).st_mtime_ns for n in ("ca.pem", "server.pem")}
+        subprocess.run(["bash", os.path.join(HERE, "make_test_ca.sh"), tls], check=True)
+        after = {n: os.stat(os.path.join(tls, n)).st_mtime_ns for n in ("ca.pem", "server.pem")}
+        self.assertEqual(before, after)
+        self.assertEqual(os.stat(os.path.join(tls, "server.key")).st_mode & 0o077, 0)
+
+    def test_tls_only_and_certificate_checked(self):
+        wrong = ssl.create_default_context()  # the system CAs do not know the test CA
+        conn = http.client.HTTPSConnection("127.0.0.1", self.tw.port, context=wrong, timeout=5)
+        with self.assertRaises(ssl.SSLCertVerificationError):
+            conn.request("GET", "/")
+        conn.close()
+
+
+class AuthTest(Case):
+    def test_missing_credentials_is_401_20003(self):
+        status, headers, raw = self.tw.request("POST", "/v2/Services/%s/Verifications" % VA,
+                                               {"To": fresh_number(), "Channel": "sms"}, auth=None)
+        body = json.loads(raw)
+        self.assertTwilioError((status, body), 401, 20003)
+        self.assertEqual(headers.get("WWW-Authenticate"), 'Basic realm="Twilio API"')
+        self.assertEqual(body["detail"], "Your AccountSid or AuthToken was incorrect.")
+        self.assertIsNone(self.tw.last("verification")["auth_user"])
+
+    def test_wrong_token_is_401_20003(self):
+        self.assertTwilioError(self.tw.verify(fresh_number(), auth=(AC, "nope")), 401, 20003)
+        self.assertEqual(self.tw.last("verification")["auth_user"], AC)
+
+    def test_unknown_user_is_401_20003(self):
+        self.assertTwilioError(self.tw.verify(fresh_number(), auth=("AC" + "9" * 32, self.tw.token)), 401, 20003)
+
+    def test_api_key_authenticates(self):
+        status, body = self.tw.verify(fresh_number(), auth="key")
+        self.assertEqual(status, 201, body)
+        self.assertEqual(self.tw.last("verification")["auth_user"], SK)
+        status, body = self.tw.message({"To": fresh_number(), "From": FROM, "Body": "1234"}, auth="key")
+        self.assertEqual(status, 201, body)
+
+    def test_api_key_wrong_secret_is_401(self):
+        self.assertTwilioError(self.tw.verify(fresh_number(), auth=(SK, self.tw.token)), 401, 20003)
+
+    def test_token_never_logged_or_recorded(self):
+        self.tw.verify(fresh_number())
+        with open(os.path.join(self.tw.dir, "server.log")) as f:
+            self.assertNotIn(self.tw.token, f.read())
+        with open(os.path.join(self.tw.state, "records.jsonl")) as f:
+            self.assertNotIn(self.tw.token, f.read())
+
+    def test_other_account_in_path_is_404_20404(self):
+        other = "AC" + "5" * 32
+        reply = self.tw.call("POST", "/2010-04-01/Accounts/%s/Messages.json" % other,
+                             {"To": fresh_number(), "From": FROM, "Body": "hi"})
+        self.assertTwilioError(reply, 404, 20404)
+        self.assertIn("/2010-04-01/Accounts/%s/Messages.json" % other, reply[1]["message"])
+
+    def test_other_account_in_path_with_api_key_is_401(self):
+        reply = self.tw.call("POST", "/2010-04-01/Accounts/%s/Calls.json" % ("AC" + "5" * 32),
+                             {"To": fresh_number(), "From": FROM, "Twiml": "<Response/>"}, auth="key")
+        self.assertTwilioError(reply, 401, 20003)
+
+    def test_unknown_verify_service_is_404_20404(self):
+        other = "VA" + "7" * 32
+        reply = self.tw.call("POST", "/v2/Services/%s/Verifications" % other, {"To": fresh_number(), "Channel": "sms"})
+        self.assertTwilioError(reply, 404, 20404)
+        self.assertEqual(reply[1]["message"], "The requested resource /Services/%s/Verifications was not found" % other)
+
+    def test_unknown_path_is_404_and_wrong_method_405(self):
+        self.assertTwilioError(self.tw.call("POST", "/v2/Services/%s/Nope" % VA, {}), 404, 20404)
+        self.assertTwilioError(self.tw.call("DELETE", "/2010-04-01/Accounts/%s/Messages.json" % AC), 405, 20004)
+
+
+class RequestFormatTest(Case):
+    def test_json_body_is_ignored_as_twilio_does(self):
+        body = json.dumps({"To": fresh_number(), "From": FROM, "Body": "1234"})
+        status, _, raw = self.tw.request("POST", "/2010-04-01/Accounts/%s/Messages.json" % AC,
+                                         body=body, content_type="application/json")
+        self.assertTwilioError((status, json.loads(raw)), 400, 21604)
+        status, _, raw = self.tw.request("POST", "/v2/Services/%s/Verifications" % VA,
+                                         body=json.dumps({"To": fresh_number(), "Channel": "sms"}),
+                                         content_type="application/json")
+        self.assertTwilioError((status, json.loads(raw)), 400, 20001)
+
+    def test_required_parameters(self):
+        to = fresh_number()
+        cases = [
+            ("verify", {"Channel": "sms"}, 20001, "To"),
+            ("verify", {"To": to}, 20001, "Channel"),
+            ("message", {"From": FROM, "Body": "x"}, 21604, None),
+            ("message", {"To": to, "Body": "x"}, 21603, None),
+            ("message", {"To": to, "From": FROM}, 21602, None),
+            ("call", {"From": FROM, "Twiml": "<Response/>"}, 21201, None),
+            ("call", {"To": to, "Twiml": "<Response/>"}, 21213, None),
+            ("call", {"To": to, "From": FROM}, 21205, None),
+            ("update", {}, 20001, "Status"),
+        ]
+        paths = {"verify": "/v2/Services/%s/Verifications" % VA,
+                 "message": "/2010-04-01/Accounts/%s/Messages.json" % AC,
+                 "call": "/2010-04-01/Accounts/%s/Calls.json" % AC,
+                 "update": "/v2/Services/%s/Verifications/VE%s" % (VA, "0" * 32)}
+        for endpoint, params, code, named in cases:
+            with self.subTest(endpoint=endpoint, params=params):
+                reply = self.tw.call("POST", paths[endpoint], params)
+                self.assertTwilioError(reply, 400, code)
+                if named:
+                    self.assertEqual(reply[1]["message"], "Missing required parameter %s in the post body" % named)
+
+    def test_invalid_values(self):
+        to = fresh_number()
+        self.assertTwilioError(self.tw.verify(to, channel="pigeon"), 400, 60200)
+        self.assertTwilioError(self.tw.verify("5550104567"), 400, 60200)
+        self.assertTwilioError(self.tw.verify("someone@example.com", channel="sms"), 400, 60200)
+        status, body = self.tw.verify("someone@example.com", channel="email")
+        self.assertEqual(status, 201, body)
+        self.assertTwilioError(self.tw.call("POST", "/v2/Services/%s/Verifications" % VA,
+                                            {"To": to, "Channel": "sms", "Locale": "not a locale"}), 400, 60200)
+        self.assertTwilioError(self.tw.message({"To": "5550104567", "From": FROM, "Body": "x"}), 400, 21211)
+        self.assertTwilioError(self.tw.message({"To": to, "From": "+15550000000", "Body": "x"}), 400, 21606)
+        self.assertTwilioError(self.tw.message({"To": to, "From": "not a number!", "Body": "x"}), 400, 21212)
+        self.assertTwilioError(self.tw.message({"To": to, "MessagingServiceSid": "MG" + "1" * 32, "Body": "x"}),
+                               400, 21705)
+        self.assertTwilioError(self.tw.message({"To": to, "From": FROM, "Body": "x" * 1601}), 400, 21617)
+        self.assertTwilioError(self.tw.place_call({"To": "12", "From": FROM, "Twiml": "<Response/>"}), 400, 21211)
+        self.assertTwilioError(self.tw.place_call({"To": to, "From": "+15550000000", "Twiml": "<Response/>"}),
+                               400, 21210)
+        self.assertTwilioError(self.tw.place_call({"To": to, "From": FROM, "Url": "ftp://x/y"}), 400, 21205)
+
+    def test_percent_encoded_plus_is_required(self):
+        # A raw "+" in a form body is a space: Twilio then sees " 1555…", not E.164.
+        status, _, raw = self.tw.request("POST", "/v2/Services/%s/Verifications" % VA,
+                                         body="To=+15550100000&Channel=sms")
+        self.assertTwilioError((status, json.loads(raw)), 400, 60200)
+
+
+class VerifyTest(Case):
+    def test_create_returns_a_pending_verification(self):
+        to = fresh_number()
+        status, body = self.tw.verify(to)
+        self.assertEqual(status, 201, body)
+        self.assertRegex(body["sid"], r"^VE[0-9a-f]{32}$")
+        self.assertEqual((body["to"], body["channel"], body["status"], body["valid"]), (to, "sms", "pending", False))
+        self.assertEqual((body["service_sid"], body["account_sid"]), (VA, AC))
+        self.assertRegex(body["date_created"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+        self.assertEqual(len(body["send_code_attempts"]), 1)
+        self.assertEqual(body["send_code_attempts"][0]["channel"], "SMS")
+        self.assertTrue(body["url"].endswith("/v2/Services/%s/Verifications/%s" % (VA, body["sid"])))
+        record = self.tw.last("verification")
+        self.assertEqual((record["sid"], record["to"], record["channel"], record["status"]),
+                         (body["sid"], to, "sms", 201))
+        self.assertRegex(record["code"], r"^[0-9]{6}$")
+        self.assertEqual(self.tw.code(to), record["code"])
+
+    def test_second_create_reuses_the_pending_verification(self):
+        to = fresh_number()
+        _, first = self.tw.verify(to)
+        code = self.tw.code(to)
+        status, second = self.tw.verify(to, channel="call")
+        self.assertEqual(status, 201)
+        self.assertEqual(second["sid"], first["sid"])
+        self.assertEqual(second["channel"], "call")
+        self.assertEqual([a["channel"] for a in second["send_code_attempts"]], ["SMS", "CALL"])
+        self.assertEqual(self.tw.code(to), code)
+        self.assertEqual(self.tw.last("verification")["send_attempt"], 2)
+
+    def test_sixth_send_is_429_60203(self):
+        to = fresh_number()
+        for _ in range(5):
+            self.assertEqual(self.tw.verify(to)[0], 201)
+        self.assertTwilioError(self.tw.verify(to), 429, 60203)
+        self.assertEqual(records.count(self.tw.state, "verification", to, ok_only=True), 5)
+
+    def test_right_code_approves_and_ends_the_verification(self):
+        to = fresh_number()
+        _, v = self.tw.verify(to)
+        status, body = self.tw.check({"VerificationSid": v["sid"], "Code": self.tw.code(to)})
+        self.assertEqual(status, 200, body)
+        self.assertEqual((body["status"], body["valid"], body["sid"], body["to"]), ("approved", True, v["sid"], to))
+        self.assertEqual(body["sna_attempts_error_codes"], [])
+        self.assertTwilioError(self.tw.check({"VerificationSid": v["sid"], "Code": self.tw.code(to)}), 404, 20404)
+        reply = self.tw.check({"To": to, "Code": self.tw.code(to)})
+        self.assertTwilioError(reply, 404, 20404)
+        self.assertEqual(reply[1]["message"], "The requested resource /Services/%s/VerificationCheck was not found" % VA)
+        # The next create starts afresh.
+        _, again = self.tw.verify(to)
+        self.assertNotEqual(again["sid"], v["sid"])
+
+    def test_check_by_to(self):
+        to = fresh_number()
+        self.tw.verify(to)
+        status, body = self.tw.check({"To": to, "Code": self.tw.code(to)})
+        self.assertEqual((status, body["status"]), (200, "approved"))
+
+    def test_wrong_code_stays_pending(self):
+        to = fresh_number()
+        _, v = self.tw.verify(to)
+        wrong = "%06d" % ((int(self.tw.code(to)) + 1) % 1000000)
+        status, body = self.tw.check({"VerificationSid": v["sid"], "Code": wrong})
+        self.assertEqual((status, body["status"], body["valid"]), (200, "pending", False))
+        record = self.tw.last("verification_check")
+        self.assertEqual((record["sid"], record["code"], record["status"]), (v["sid"], wrong, 200))
+
+    def test_five_wrong_checks_then_60202(self):
+        to = fresh_number()
+        _, v = self.tw.verify(to)
+        right = self.tw.code(to)
+        wrong = "%06d" % ((int(right) + 1) % 1000000)
+        for _ in range(5):
+            status, body = self.tw.check({"VerificationSid": v["sid"], "Code": wrong})
+            self.assertEqual((status, body["status"]), (200, "pending"))
+        self.assertTwilioError(self.tw.check({"VerificationSid": v["sid"], "Code": right}), 429, 60202)
+        self.assertTwilioError(self.tw.check({"To": to, "Code": right}), 429, 60202)
+        _, fresh = self.tw.verify(to)
+        self.assertNotEqual(fresh["sid"], v["sid"])
+
+    def test_malformed_codes_are_400_60200(self):
+        to = fresh_number()
+        _, v = self.tw.verify(to)
+        for code in ("123", "12345678901", "12a456", " 123456"):
+            with self.subTest(code=code):
+                self.assertTwilioError(self.tw.check({"VerificationSid": v["sid"], "Code": code}), 400, 60200)
+        self.assertTwilioError(self.tw.check({"VerificationSid": v["sid"]}), 400, 60200)
+        # None of them counted as a check.
+        status, body = self.tw.check({"VerificationSid": v["sid"], "Code": self.tw.code(to)})
+        self.assertEqual(body["status"], "approved")
+
+    def test_check_needs_to_or_sid(self):
+        self.assertTwilioError(self.tw.check({"Code": "123456"}), 400, 60221)
+        self.assertTwilioError(self.tw.check({"VerificationSid": "VE123", "Code": "123456"}), 400, 60200)
+
+    def test_check_of_unknown_verification_is_404(self):
+        self.assertTwilioError(self.tw.check({"VerificationSid": "VE" + "a" * 32, "Code": "123456"}), 404, 20404)
+        self.assertTwilioError(self.tw.check({"To": fresh_number(), "Code": "123456"}), 404, 20404)
+
+    def test_cancel(self):
+        to = fresh_number()
+        _, v = self.tw.verify(to)
+        status, body = self.tw.update(v["sid"], "canceled")
+        self.assertEqual((status, body["status"], body["sid"]), (200, "canceled", v["sid"]))
+        self.assertEqual(self.tw.last("verification_update")["verification_status"], "canceled")
+        self.assertTwilioError(self.tw.check({"VerificationSid": v["sid"], "Code": self.tw.code(to)}), 404, 20404)
+        reply = self.tw.update(v["sid"], "canceled")
+        self.assertTwilioError(reply, 404, 20404)
+        self.assertEqual(reply[1]["message"],
+                         "The requested resource /Services/%s/Verifications/%s was not found" % (VA, v["sid"]))
+        self.assertTwilioError(self.tw.update("VE" + "b" * 32, "canceled"), 404, 20404)
+        # Canceled verifications stay fetchable.
+        status, body = self.tw.call("GET", "/v2/Services/%s/Verifications/%s" % (VA, v["sid"]))
+        self.assertEqual((status, body["status"]), (200, "canceled"))
+
+    def test_update_to_approved_and_bad_status(self):
+        to = fresh_number()
+        _, v = self.tw.verify(to)
+        self.assertTwilioError(self.tw.update(v["sid"], "pending"), 400, 60200)
+        status, body = self.tw.update(v["sid"], "approved")
+        self.assertEqual((status, body["status"], body["valid"]), (200, "approved", True))
+        self.assertTwilioError(self.tw.call("GET", "/v2/Services/%s/Verifications/%s" % (VA, v["sid"])), 404, 20404)
+
+    def test_fetch_pending(self):
+        to = fresh_number()
+        _, v = self.tw.verify(to)
+        status, body = self.tw.call("GET", "/v2/Services/%s/Verifications/%s" % (VA, v["sid"]))
+        self.assertEqual((status, body["status"], body["to"]), (200, "pending", to))
+
+    def test_channels(self):
+        for channel in ("sms", "call", "whatsapp"):
+            with self.subTest(channel=channel):
+                status, body = self.tw.verify(fresh_number(), channel=channel)
+                self.assertEqual((status, body["channel"]), (201, channel))
+
+
+class ExpiryTest(unittest.TestCase):
+    """A server of its own, with a 1 s TTL and 8-digit codes."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tw = FakeTwilio("--verify-ttl", "1", "--verify-code-length", "8")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tw.stop()
+
+    def test_code_length(self):
+        to = fresh_number()
+        self.tw.verify(to)
+        self.assertRegex(self.tw.code(to), r"^[0-9]{8}$")
+
+    def test_expired_verification_is_gone(self):
+        to = fresh_number()
+        _, v = self.tw.verify(to)
+        code = self.tw.code(to)
+        time.sleep(1.2)
+        status, body = self.tw.check({"VerificationSid": v["sid"], "Code": code})
+        self.assertEqual((status, body["code"]), (404, 20404))
+        self.assertEqual(self.tw.update(v["sid"], "canceled")[0], 404)
+        status, fresh = self.tw.verify(to)
+        self.assertEqual(status, 201)
+        self.assertNotEqual(fresh["sid"], v["sid"])
+
+
+class MessagingTest(Case):
+    def test_message_is_created_and_its_code_recorded(self):
+        to = fresh_number()
+        text = "482913 is your code for sshd on host1. It expires in 5 minutes."
+        status, body = self.tw.message({"To": to, "From": FROM, "Body": text})
+        self.assertEqual(status, 201, body)
+        self.assertRegex(body["sid"], r"^SM[0-9a-f]{32}$")
+        self.assertEqual((body["to"], body["from"], body["body"], body["status"]), (to, FROM, text, "queued"))
+        self.assertEqual((body["account_sid"], body["api_version"], body["direction"]), (AC, "2010-04-01", "outbound-api"))
+        self.assertIsNone(body["messaging_service_sid"])
+        self.assertEqual((body["num_segments"], body["num_media"], body["error_code"]), ("1", "0", None))
+        self.assertRegex(body["date_created"], r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d [A-Z][a-z]{2} \d{4} "
+                                               r"\d\d:\d\d:\d\d \+0000$")
+        self.assertEqual(body["uri"], "/2010-04-01/Accounts/%s/Messages/%s.json" % (AC, body["sid"]))
+        record = self.tw.last("message")
+        self.assertEqual((record["code"], record["body"], record["channel"], record["sid"]), ("482913", text, "sms", body["sid"]))
+        self.assertEqual(self.tw.code(to), "482913")
+
+    def test_messaging_service_send_is_accepted(self):
+        status, body = self.tw.message({"To": fresh_number(), "MessagingServiceSid": MG, "Body": "Code 1234"})
+        self.assertEqual((status, body["status"], body["from"], body["messaging_service_sid"]), (201, "accepted", None, MG))
+
+    def test_segments(self):
+        _, body = self.tw.message({"To": fresh_number(), "From": FROM, "Body": "x" * 161})
+        self.assertEqual(body["num_segments"], "2")
+        _, body = self.tw.message({"To": fresh_number(), "From": FROM, "Body": "code 1234 ✓"})
+        self.assertEqual(body["num_segments"], "1")
+        _, body = self.tw.message({"To": fresh_number(), "From": FROM, "Body": "✓" * 71})
+        self.assertEqual(body["num_segments"], "2")
+
+    def test_call_is_created_and_spoken_digits_recorded(self):
+        to = fresh_number()
+        twiml = '<Response><Say voice="alice" loop="2">Your code is 7, 3, 0, 1, 9, 5.</Say></Response>'
+        status, body = self.tw.place_call({"To": to, "From": FROM, "Twiml": twiml})
+        self.assertEqual(status, 201, body)
+        self.assertRegex(body["sid"], r"^CA[0-9a-f]{32}$")
+        self.assertEqual((body["to"], body["from"], body["status"], body["direction"]), (to, FROM, "queued", "outbound-api"))
+        self.assertEqual(body["to_formatted"], "(555) %s-%s" % (to[5:8], to[8:]))
+        record = self.tw.last("call")
+        self.assertEqual((record["code"], record["twiml"], record["channel"]), ("730195", twiml, "call"))
+        self.assertEqual(self.tw.code(to), "730195")
+
+    def test_malformed_twiml_is_accepted_but_not_delivered(self):
+        to = fresh_number()
+        status, _ = self.tw.place_call({"To": to, "From": FROM, "Twiml": "<Response><Say>1 & 2</Response>"})
+        self.assertEqual(status, 201)
+        record = self.tw.last("call")
+        self.assertEqual((record["delivered"], record["delivery_error"]), (False, 12100))
+        self.assertIsNone(self.tw.code(to))
+
+    def test_call_with_url(self):
+        status, body = self.tw.place_call({"To": fresh_number(), "From": FROM, "Url": "https://example.invalid/twiml"})
+        self.assertEqual(status, 201, body)
+        self.assertIsNone(self.tw.last("call")["code"])
+
+
+class MagicNumberTest(Case):
+    # (number, endpoint, channel, expected HTTP, expected code); 201 = accepted.
+    TABLE = [
+        ("+15005550001", "verify", "sms", 400, 60200), ("+15005550001", "verify", "call", 400, 60200),
+        ("+15005550001", "message", None, 400, 21211), ("+15005550001", "call", None, 400, 21211),
+        ("+15005550003", "verify", "sms", 403, 60605), ("+15005550003", "verify", "call", 403, 60605),
+        ("+15005550003", "message", None, 400, 21408), ("+15005550003", "call", None, 400, 21215),
+        ("+15005550004", "verify", "sms", 400, 21610), ("+15005550004", "verify", "call", 201, None),
+        ("+15005550004", "message", None, 400, 21610), ("+15005550004", "call", None, 201, None),
+        ("+15005550009", "verify", "sms", 403, 60205), ("+15005550009", "verify", "call", 201, None),
+        ("+15005550009", "message", None, 400, 21614), ("+15005550009", "call", None, 201, None),
+        ("+15005550010", "verify", "sms", 403, 60410), ("+15005550010", "verify", "call", 201, None),
+        ("+15005550010", "message", None, 201, None), ("+15005550010", "call", None, 201, None),
+        ("+15005550011", "verify", "sms", 400, 21608), ("+15005550011", "verify", "call", 400, 21608),
+        ("+15005550011", "message", None, 400, 21608), ("+15005550011", "call", None, 400, 21219),
+    ]
+
+    def test_magic_numbers(self):
+        for number, endpoint, channel, http_status, code in self.TABLE:
+            with self.subTest(number=number, endpoint=endpoint, channel=channel):
+                if endpoint == "verify":
+                    reply = self.tw.verify(number, channel=channel)
+                    if http_status == 201:
+                        self.tw.update(reply[1]["sid"], "canceled")
+                elif endpoint == "message":
+                    reply = self.tw.message({"To": number, "From": FROM, "Body": "Your code is 123456"})
+                else:
+                    reply = self.tw.place_call({"To": number, "From": FROM,
+                                                "Twiml": "<Response><Say>1 2 3 4 5 6</Say></Response>"})
+                if code is None:
+                    self.assertEqual(reply[0], http_status, reply[1])
+                else:
+                    self.assertTwilioError(reply, http_status, code)
+
+    def test_fraud_blocked_message_is_accepted_but_not_delivered(self):
+        status, body = self.tw.message({"To": "+15005550010", "From": FROM, "Body": "Your code is 555123"})
+        self.assertEqual((status, body["status"]), (201, "queued"))
+        record = self.tw.last("message")
+        self.assertEqual((record["delivered"], record["delivery_error"]), (False, 30450))
+        self.assertIsNone(self.tw.code("+15005550010"))
+
+    def test_other_numbers_succeed(self):
+        for number in ("+15005550006", "+447700900123", "+15550104567"):
+            with self.subTest(number=number):
+                self.assertEqual(self.tw.message({"To": number, "From": FROM, "Body": "1234"})[0], 201)
+
+
+class FaultTest(Case):
+    def test_http500_and_http503(self):
+        for fault, http_status, code in (("http500", 500, 20500), ("http503", 503, 20503)):
+            with self.subTest(fault=fault):
+                self.tw.control({"fault": fault})
+                self.assertTwilioError(self.tw.verify(fresh_number()), http_status, code)
+                self.assertEqual(self.tw.last("verification")["fault"], fault)
+
+    def test_http429_with_retry_after(self):
+        self.tw.control({"fault": "http429", "retry_after": 2})
+        status, headers, raw = self.tw.request("POST", "/v2/Services/%s/Verifications" % VA,
+                                               {"To": fresh_number(), "Channel": "sms"})
+        self.assertTwilioError((status, json.loads(raw)), 429, 20429)
+        self.assertEqual(headers.get("Retry-After"), "2")
+
+    def test_garbage(self):
+        self.tw.control({"fault": "garbage"})
+        status, headers, raw = self.tw.request("POST", "/v2/Services/%s/VerificationCheck" % VA,
+                                               {"To": fresh_number(), "Code": "123456"})
+        self.assertEqual(status, 200)
+        with self.assertRaises(ValueError):
+            json.loads(raw)
+
+    def test_twilio_error(self):
+        to = fresh_number()
+        self.tw.control({"fault": "twilio_error", "error_http": 403, "error_code": 60410})
+        reply = self.tw.verify(to)
+        self.assertTwilioError(reply, 403, 60410)
+        self.assertIn("fraudulent", reply[1]["message"])
+
+    def test_close(self):
+        self.tw.control({"fault": "close"})
+        with self.assertRaises((http.client.HTTPException, ConnectionError, ssl.SSLError, OSError)):
+            self.tw.verify(fresh_number())
+        self.assertEqual(self.tw.last("verification")["status"], None)
+
+    def test_hang_until_the_client_gives_up(self):
+        self.tw.control({"fault": "hang", "only": "verification_check"})
+        started = time.monotonic()
+        with self.assertRaises((TimeoutError, OSError)):
+            self.tw.check({"To": fresh_number(), "Code": "123456"}, timeout=1)
+        self.assertLess(time.monotonic() - started, 5)
+        self.assertEqual(self.tw.last("verification_check")["fault"], "hang")
+        # Other requests are served meanwhile.
+        self.assertEqual(self.tw.verify(fresh_number())[0], 201)
+
+    def test_delay(self):
+        self.tw.control({"delay_ms": 400})
+        started = time.monotonic()
+        self.assertEqual(self.tw.verify(fresh_number())[0], 201)
+        self.assertGreaterEqual(time.monotonic() - started, 0.4)
+
+    def test_only_filters_by_kind(self):
+        self.tw.control({"fault": "http500", "only": "message"})
+        self.assertEqual(self.tw.verify(fresh_number())[0], 201)
+        self.assertEqual(self.tw.message({"To": fresh_number(), "From": FROM, "Body": "1"})[0], 500)
+        self.tw.control({"fault": "http500", "only": ["call", "verification_check"]})
+        self.assertEqual(self.tw.message({"To": fresh_number(), "From": FROM, "Body": "1"})[0], 201)
+        self.assertEqual(self.tw.place_call({"To": fresh_number(), "From": FROM, "Twiml": "<Response/>"})[0], 500)
+
+    def test_times_counts_and_restarts_when_the_file_changes(self):
+        control = {"fault": "http503", "times": 2}
+        self.tw.control(control)
+        statuses = [self.tw.verify(fresh_number())[0] for _ in range(3)]
+        self.assertEqual(statuses, [503, 503, 201])
+        self.tw.control(control)  # rewritten (same content): the count restarts
+        statuses = [self.tw.verify(fresh_number())[0] for _ in range(2)]
+        self.assertEqual(statuses, [503, 503])
+
+    def test_unusable_control_file_means_no_fault(self):
+        with open(os.path.join(self.tw.state, "control.json"), "w") as f:
+            f.write("{not json")
+        self.assertEqual(self.tw.verify(fresh_number())[0], 201)
+        self.tw.control({"fault": "exploding"})
+        self.assertEqual(self.tw.verify(fresh_number())[0], 201)
+
+    def test_keep_alive_connection_serves_several_requests(self):
+        conn = self.tw.connect()
+        auth = "Basic " + base64.b64encode(("%s:%s" % (AC, self.tw.token)).encode()).decode()
+        try:
+            for _ in range(3):
+                conn.request("POST", "/v2/Services/%s/Verifications" % VA,
+                             body=urllib.parse.urlencode({"To": fresh_number(), "Channel": "sms"}),
+                             headers={"Authorization": auth, "Content-Type": FORM})
+                response = conn.getresponse()
+                response.read()
+                self.assertEqual(response.status, 201)
+        finally:
+            conn.close()
+
+
+class RecordsToolTest(Case):
+    def run_tool(self, *args):
+        return subprocess.run([PYTHON, os.path.join(HERE, "records.py"), self.tw.state] + list(args),
+                              capture_output=True, text=True)
+
+    def test_cli(self):
+        to = fresh_number()
+        self.tw.verify(to)
+        code = self.tw.code(to)
+        run = self.run_tool("last-code", to)
+        self.assertEqual((run.returncode, run.stdout.strip()), (0, code))
+        self.tw.message({"To": to, "From": FROM, "Body": "Your code: 99 11 22"})
+        self.assertEqual(self.run_tool("last-code", to).stdout.strip(), "991122")
+        self.assertEqual(self.run_tool("count", "verification", to).stdout.strip(), "1")
+        self.assertEqual(self.run_tool("count", "message", to, "--ok").stdout.strip(), "1")
+        last = json.loads(self.run_tool("last", "message").stdout)
+        self.assertEqual((last["to"], last["kind"], last["status"]), (to, "message", 201))
+        for field in ("time", "kind", "method", "path", "status", "to", "channel", "sid", "code",
+                      "body", "twiml", "params", "auth_user"):
+            self.assertIn(field, last)
+        self.assertEqual(self.run_tool("last-code", fresh_number()).returncode, 1)
+        self.assertEqual(self.run_tool("bogus", "x").returncode, 2)
+
+
+class GTestStyleResult(unittest.TextTestResult):
+    """Adds the gtest/cmocka-style lines the suite runner counts."""
+
+    def addSuccess(self, test):
+        super().addSuccess(test)
+        self.stream.writeln("[       OK ] %s" % test.id())
+
+    def addFailure(self, test, err):
+        super().addFailure(test, err)
+        self.stream.writeln("[  FAILED  ] %s" % test.id())
+
+    def addError(self, test, err):
+        super().addError(test, err)
+        self.stream.writeln("[  FAILED  ] %s" % test.id())
+
+    def addSubTest(self, test, subtest, err):
+        super().addSubTest(test, subtest, err)
+        if err is not None:
+            self.stream.writeln("[  FAILED  ] %s" % subtest.id())
+
+
+def main():
+    suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__])
+    if len(sys.argv) > 2 and sys.argv[1] == "-k":
+        pattern = sys.argv[2]
+
+        def flatten(s):
+            for t in s:
+                yield from (flatten(t) if isinstance(t, unittest.TestSuite) else [t])
+        suite = unittest.TestSuite(t for t in flatten(suite) if pattern in t.id())
+    result = unittest.TextTestRunner(stream=sys.stdout, verbosity=0, resultclass=GTestStyleResult).run(suite)
+    failed_ids = set()
+    for test, _ in result.failures + result.errors:
+        failed_ids.add(getattr(test, "test_case", test).id())  # subtests count once, as their test
+    passed = result.testsRun - len(failed_ids) - len(result.skipped)
+    print("[  PASSED  ] %d test(s)." % passed)
+    if failed_ids:
+        print("[  FAILED  ] %d test(s)" % len(failed_ids))
+    sys.stdout.flush()
+    return 1 if failed_ids else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,214 @@
+#include "harness.h"
+
+#include <security/pam_appl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+
+extern "C" {
+#include <libpamtest.h>
+}
+
+namespace itest {
+
+namespace {
+
+std::string Need(const char* name) {
+  const char* value = std::getenv(name);
+  if (value == nullptr || *value == '\0') throw std::runtime_error(std::string("missing env ") + name);
+  return value;
+}
+
+std::string Quote(const std::string& s) { return "\"" + s + "\""; }
+
+std::string ConfigText(const ConfigOptions& o) {
+  const Env& env = TestEnv();
+  std::ostringstream c;
+  c << "twilio = {\n  mode = " << Quote(env.mode) << ";\n  account_sid = " << Quote(env.account_sid) << ";\n";
+  if (o.use_api_key) {
+    c << "  api_key_sid = " << Quote(env.api_key_sid) << ";\n  api_key_secret_file = "
+      << Quote(env.api_key_secret_file) << ";\n";
+  } else {
+    c << "  auth_token_file = " << Quote(o.token_file.empty() ? env.token_file : o.token_file) << ";\n";
+  }
+  if (env.mode == "verify") {
+    c << "  verify_service_sid = " << Quote(env.verify_sid) << ";\n";
+  } else {
+    c << "  from = " << Quote(env.from) << ";\n";
+  }
+  c << "  api_url = " << Quote(env.url) << ";\n  verify_url = " << Quote(env.url) << ";\n"
+    << "  ca_file = " << Quote(env.ca) << ";\n  timeout = " << o.timeout << ";\n"
+    << "  total_timeout = " << o.total_timeout << ";\n};\n"
+    << "directory = { backend = \"file\"; file = "
+    << Quote(o.users_file.empty() ? UsersFilePath() : o.users_file) << "; };\n"
+    << "policy = {\n  max_attempts = " << o.max_attempts << ";\n  failmode = " << Quote(o.failmode)
+    << ";\n  unenrolled = " << Quote(o.unenrolled) << ";\n  channels = [" << o.channels << "];\n};\n"
+    << "limits = { resend_cooldown = 0; };\n"
+    << "state_dir = " << Quote(env.dir + "/state") << ";\n"
+    << o.extra_top;
+  return c.str();
+}
+
+// libpamtest hands our Dialogue to this conversation function.
+int Converse(int num_msg, const struct pam_message** msg, struct pam_response** resp, void* data) {
+  auto* d = static_cast<Dialogue*>(data);
+  if (d->fail_everything) return PAM_CONV_ERR;
+  auto* replies = static_cast<struct pam_response*>(calloc(num_msg, sizeof(struct pam_response)));
+  if (replies == nullptr) return PAM_BUF_ERR;
+  for (int i = 0; i < num_msg; ++i) {
+    const std::string text = msg[i]->msg == nullptr ? "" : msg[i]->msg;
+    switch (msg[i]->msg_style) {
+      case PAM_TEXT_INFO: d->infos.push_back(text); break;
+      case PAM_ERROR_MSG: d->errors.push_back(text); break;
+      case PAM_PROMPT_ECHO_OFF:
+      case PAM_PROMPT_ECHO_ON: {
+        d->prompts.push_back(text);
+        if (d->next >= d->steps.size() || d->steps[d->next].kind == Step::kFail) {
+          free(replies);
+          return PAM_CONV_ERR;
+        }
+        const Step& step = d->steps[d->next++];
+        std::string answer = step.text;
+        if (step.kind == Step::kRightCode || step.kind == Step::kWrongCode) answer = LastCode(d->number);
+        if (step.kind == Step::kWrongCode) {
+          for (char& c : answer) c = static_cast<char>('0' + (c - '0' + 1) % 10);
+        }
+        replies[i].resp = strdup(answer.c_str());
+        break;
+      }
+      default: break;
+    }
+  }
+  *resp = replies;
+  return PAM_SUCCESS;
+}
+
+}  // namespace
+
+const Env& TestEnv() {
+  static const Env env = [] {
+    Env e;
+    e.dir = Need("TWOTP_TEST_DIR");
+    e.mode = Need("TWOTP_MODE");
+    e.url = Need("FAKE_TWILIO_URL");
+    e.ca = Need("FAKE_TWILIO_CA");
+    e.fake_dir = Need("FAKE_TWILIO_DIR");
+    e.account_sid = Need("FAKE_TWILIO_ACCOUNT_SID");
+    e.token_file = Need("FAKE_TWILIO_TOKEN_FILE");
+    e.api_key_sid = Need("FAKE_TWILIO_API_KEY_SID");
+    e.api_key_secret_file = Need("FAKE_TWILIO_API_KEY_SECRET_FILE");
+    e.verify_sid = Need("FAKE_TWILIO_VERIFY_SID");
+    e.messaging_sid = Need("FAKE_TWILIO_MESSAGING_SID");
+    e.from = Need("FAKE_TWILIO_FROM");
+    return e;
+  }();
+  return env;
+}
+
+void WriteFile(const std::string& path, const std::string& text, int mode) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << text;
+    if (!out) throw std::runtime_error("cannot write " + tmp);
+  }
+  if (chmod(tmp.c_str(), static_cast<mode_t>(mode)) != 0 || rename(tmp.c_str(), path.c_str()) != 0) {
+    throw std::runtime_error("cannot install " + path);
+  }
+}
+
+std::string UsersFilePath() { return TestEnv().dir + "/users"; }
+
+// pam_wrapper copies the service directory once, when the process starts, so
+// run.sh writes service files "twotp_slot<N>" whose config is <dir>/slot<N>.conf
+// up front; a test's service is a slot, and writing it means writing that config.
+std::string MakeServiceWithConfigText(const std::string& name, const std::string& text) {
+  static std::map<std::string, int> slots;
+  const int slot = slots.emplace(name, static_cast<int>(slots.size())).first->second;
+  if (slot >= std::stoi(Need("TWOTP_SERVICE_SLOTS"))) throw std::runtime_error("out of service slots");
+  WriteFile(TestEnv().dir + "/slot" + std::to_string(slot) + ".conf", text, 0600);
+  return "twotp_slot" + std::to_string(slot);
+}
+
+std::string MakeService(const std::string& name, const ConfigOptions& options) {
+  return MakeServiceWithConfigText(name, ConfigText(options));
+}
+
+void SetFault(const std::string& json) {
+  WriteFile(TestEnv().fake_dir + "/control.json", json.empty() ? "{}" : json, 0644);
+}
+
+bool Dialogue::Showed(const std::string& needle) const {
+  for (const auto* list : {&infos, &errors, &prompts}) {
+    for (const std::string& line : *list) {
+      if (line.find(needle) != std::string::npos) return true;
+    }
+  }
+  return false;
+}
+
+int RunLogin(const std::string& service, const std::string& user, Dialogue& dialogue) {
+  struct pam_testcase tests[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS)};
+  (void)_pamtest_conv(service.c_str(), user.c_str(), Converse, &dialogue, tests, 1, nullptr);
+  return tests[0].op_rv;
+}
+
+std::string Field(const nlohmann::json& record, const char* key) {
+  const auto it = record.find(key);
+  return it != record.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+namespace {
+size_t records_seen = 0;  // lines before this index belong to earlier runs
+
+std::vector<nlohmann::json> AllRecords() {
+  std::vector<nlohmann::json> records;
+  std::ifstream in(TestEnv().fake_dir + "/records.jsonl");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty()) records.push_back(nlohmann::json::parse(line));
+  }
+  return records;
+}
+}  // namespace
+
+void ForgetRecords() { records_seen = AllRecords().size(); }
+
+std::vector<nlohmann::json> Records() {
+  std::vector<nlohmann::json> records = AllRecords();
+  records.erase(records.begin(), records.begin() + static_cast<long>(std::min(records_seen, records.size())));
+  return records;
+}
+
+int CountRecords(const std::string& kind, const std::string& to) {
+  int n = 0;
+  for (const auto& r : Records()) {
+    if (Field(r, "kind") == kind && Field(r, "to") == to && r.value("status", 0) < 300) ++n;
+  }
+  return n;
+}
+
+int CountSends(const std::string& to) {
+  return CountRecords("verification", to) + CountRecords("message", to) + CountRecords("call", to);
+}
+
+std::string LastCode(const std::string& to) {
+  std::string code;
+  for (const auto& r : Records()) {
+    const std::string kind = Field(r, "kind");
+    if ((kind == "verification" || kind == "message" || kind == "call") && Field(r, "to") == to &&
+        r.value("status", 0) < 300 && !Field(r, "code").empty()) {
+      code = Field(r, "code");
+    }
+  }
+  return code;
+}
+
+}  // namespace itest

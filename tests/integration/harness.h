@@ -1,0 +1,79 @@
+// Test harness for full logins through real Linux-PAM (pam_wrapper +
+// libpamtest) against the local Twilio stand-in (tests/fake_twilio/). run.sh
+// starts the stand-in and sets the environment this reads.
+#ifndef PAM_TWILIO_OTP_TESTS_INTEGRATION_HARNESS_H_
+#define PAM_TWILIO_OTP_TESTS_INTEGRATION_HARNESS_H_
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace itest {
+
+struct Env {
+  std::string dir;     // a private scratch directory
+  std::string mode;    // "verify" | "messaging": this run's Twilio mode
+  std::string url, ca, fake_dir;
+  std::string account_sid, token_file, api_key_sid, api_key_secret_file;
+  std::string verify_sid, messaging_sid, from;
+};
+const Env& TestEnv();
+
+// What a test changes in the config; the rest points at the stand-in.
+struct ConfigOptions {
+  std::string failmode = "secure";
+  std::string unenrolled = "deny";
+  std::string channels = "\"sms\", \"call\"";
+  std::string token_file;  // "" = the stand-in's real token
+  std::string users_file;  // "" = the shared users file
+  std::string extra_top;   // raw libconfig text appended at top level
+  bool use_api_key = false;
+  int max_attempts = 3;
+  int timeout = 3;
+  int total_timeout = 6;
+};
+// Writes a config (root, 0600) and a PAM service using it; returns the service name.
+std::string MakeService(const std::string& name, const ConfigOptions& options);
+// Writes a raw config text as the config of a new service (for bad configs).
+std::string MakeServiceWithConfigText(const std::string& name, const std::string& text);
+std::string UsersFilePath();
+void WriteFile(const std::string& path, const std::string& text, int mode);
+
+// The stand-in's fault switch (tests/fake_twilio/README.md); "" clears it.
+void SetFault(const std::string& json);
+
+// One scripted conversation: what to answer at each hidden prompt, and what
+// the module showed.
+struct Step {
+  enum Kind { kRightCode, kWrongCode, kText, kFail } kind;
+  std::string text;
+};
+struct Dialogue {
+  Dialogue(std::string who, std::vector<Step> script) : number(std::move(who)), steps(std::move(script)) {}
+  std::string number;  // whose latest code kRightCode types
+  std::vector<Step> steps;
+  bool fail_everything = false;  // like a caller with no terminal
+  size_t next = 0;
+  std::vector<std::string> prompts, infos, errors;
+  bool Showed(const std::string& needle) const;  // in any info or error
+};
+
+// pam_start(service, user) + pam_authenticate through libpamtest; returns
+// what pam_authenticate returned.
+int RunLogin(const std::string& service, const std::string& user, Dialogue& dialogue);
+
+// A string field of a record; "" when absent or not a string (e.g. null).
+std::string Field(const nlohmann::json& record, const char* key);
+
+// The stand-in's records (one JSON object per request), since the last
+// ForgetRecords(): one stand-in serves both modes' runs.
+std::vector<nlohmann::json> Records();
+void ForgetRecords();
+// Successful requests of `kind` to `to` ("verification", "message", "call", ...).
+int CountSends(const std::string& to);
+int CountRecords(const std::string& kind, const std::string& to);
+std::string LastCode(const std::string& to);
+
+}  // namespace itest
+
+#endif  // PAM_TWILIO_OTP_TESTS_INTEGRATION_HARNESS_H_

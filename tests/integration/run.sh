@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Integration suite: the built module loaded by real Linux-PAM (pam_wrapper,
+# libpamtest) with a private service directory, against the local Twilio
+# stand-in over real TLS, once in verify mode and once in messaging mode.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+BUILD=${BUILD:-$root/build}
+work=$(mktemp -d /tmp/twotp-integration.XXXXXX)
+# shellcheck source=../fake_twilio/fake_env.sh
+source "$root/tests/fake_twilio/fake_env.sh"
+cleanup() { fake_twilio_stop; rm -rf "$work"; }
+trap cleanup EXIT
+
+fake_twilio_start "$work/fake" >/dev/null || { echo "[  FAILED  ] 1 test(s): the Twilio stand-in did not start"; exit 1; }
+source "$root/tests/common/pam_wrapper.sh"
+wrapper=$(pam_wrapper_lib) || { echo "[  FAILED  ] 1 test(s): no pam_wrapper"; exit 1; }
+rc=0
+for mode in verify messaging; do
+  dir="$work/$mode"
+  mkdir -p "$dir/services" "$dir/state"
+  chmod 700 "$dir"
+  # pam_wrapper reads the service directory once, at start: one service per
+  # config slot, each test writing its slot's config (see harness.cc).
+  slots=32
+  for n in $(seq 0 $((slots - 1))); do
+    echo "auth required $BUILD/pam_twilio_otp.so config=$dir/slot$n.conf" >"$dir/services/twotp_slot$n"
+  done
+  echo "auth required pam_deny.so" >"$dir/services/other"
+  LD_PRELOAD="$wrapper" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$dir/services" \
+    TWOTP_SERVICE_SLOTS=$slots TWOTP_TEST_DIR="$dir" TWOTP_MODE="$mode" \
+    "$BUILD/tests/integration/pam_login_test" || rc=1
+done
+exit $rc

@@ -1,0 +1,102 @@
+// twilio-otp: what the subcommands share. main (twilio_otp.cc) parses the
+// global options, picks the Command, parses its arguments (cli_args.cc),
+// refuses writers that are not root, and calls Command::run.
+#ifndef PAM_TWILIO_OTP_TOOL_CLI_H_
+#define PAM_TWILIO_OTP_TOOL_CLI_H_
+
+#include <getopt.h>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config.h"
+#include "logger.h"
+#include "status.h"
+#include "users_file.h"
+
+namespace twotp::cli {
+
+// The exit codes every subcommand keeps.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitRefused = 1;  // wrong code, unknown user, bad config or file ...
+inline constexpr int kExitUsage = 2;    // the command line itself is wrong
+
+// One subcommand option, beyond the --config and --help that all have.
+struct OptionSpec {
+  const char* name;  // long name without "--"
+  bool takes_value;
+};
+
+// A subcommand's arguments after getopt_long.
+struct Args {
+  std::string config_path = kDefaultConfigPath;
+  std::vector<std::string> positional;
+  std::map<std::string, std::string> options;  // name -> value ("" for flags)
+
+  bool Has(const std::string& name) const { return options.count(name) != 0; }
+  std::optional<std::string> Value(const std::string& name) const;
+};
+
+struct Command {
+  const char* name;
+  const char* synopsis;  // after "twilio-otp ", as in DESIGN.md
+  const char* help;      // what it does, shown by --help
+  std::vector<OptionSpec> options;
+  size_t min_args;
+  size_t max_args;
+  bool writes;  // changes files under /etc: root only
+  int (*run)(const Args& args);
+};
+
+// --- cli_args.cc ---
+// Parses argv (argv[0] is the command's display name, "twilio-otp enroll")
+// with getopt_long. On bad usage prints why and a hint to stderr and returns
+// nullopt. `config_path` is the value of a global --config, if any.
+std::optional<Args> ParseArgs(const Command& command, int argc, char** argv, const std::string& config_path);
+// What was wrong when getopt_long returned '?' or ':' (id) for `longopts`.
+std::string GetoptProblem(int id, char** argv, const struct option* longopts);
+// True when argv holds -h or --help before a "--".
+bool WantsHelp(int argc, char** argv);
+void PrintCommandHelp(const Command& command);
+// Prints "twilio-otp CMD: problem" and the --help hint; returns kExitUsage.
+int UsageError(const char* command, const std::string& problem);
+
+// --- cli_common.cc ---
+// Prints a refusal ("twilio-otp: ..." and, when there is one, the sentence
+// meant for a person) to stderr and returns kExitRefused.
+int Refuse(const Status& status);
+// LoadConfig with root as the trusted owner; errors are printed.
+std::optional<Config> LoadConfigOrReport(const std::string& path);
+// The users file the config names; kConfig when the backend is not "file"
+// (the CLI manages only the file backend).
+Result<std::unique_ptr<UsersFile>> OpenUsersFile(const Config& config, Logger& log);
+// The current UTC time as "2026-11-23T19:00:00Z".
+std::string NowIso8601();
+// Where warnings go (stderr, "twilio-otp: warning: ...").
+Logger& CliLogger();
+
+// Forwards to another Logger and counts warnings and worse (check-config).
+class CountingLogger : public Logger {
+ public:
+  explicit CountingLogger(Logger& next) : next_(next) {}
+  void Log(LogLevel level, const std::string& line) override;
+  int problems() const { return problems_; }
+
+ private:
+  Logger& next_;
+  int problems_ = 0;
+};
+
+// --- one file each ---
+int RunEnroll(const Args& args);       // cmd_enroll.cc
+int RunRemove(const Args& args);       // cmd_remove.cc
+int RunList(const Args& args);         // cmd_list.cc
+int RunShow(const Args& args);         // cmd_list.cc
+int RunCheckConfig(const Args& args);  // cmd_check_config.cc
+
+}  // namespace twotp::cli
+
+#endif  // PAM_TWILIO_OTP_TOOL_CLI_H_

@@ -1,0 +1,57 @@
+// Helpers every subcommand uses: reporting, config, the users file, time.
+#include <time.h>
+
+#include <array>
+#include <cstdio>
+
+#include "cli.h"
+#include "clock.h"
+
+namespace twotp::cli {
+
+int Refuse(const Status& status) {
+  std::fprintf(stderr, "twilio-otp: %s\n", status.ToString().c_str());
+  if (status.user_message()) std::fprintf(stderr, "twilio-otp: %s\n", status.user_message()->c_str());
+  return kExitRefused;
+}
+
+std::optional<Config> LoadConfigOrReport(const std::string& path) {
+  Result<Config> config = LoadConfig(path, FileTrust(0));
+  if (!config.ok()) {
+    Refuse(config.status());
+    return std::nullopt;
+  }
+  return std::move(config.value());
+}
+
+Result<std::unique_ptr<UsersFile>> OpenUsersFile(const Config& config, Logger& log) {
+  if (config.directory.backend != Backend::kFile) {
+    return Status::ConfigError(config.path + ": directory.backend is \"ldap\": twilio-otp manages only the "
+                               "file backend; change numbers in the directory itself");
+  }
+  // Root owns the users file in production; the trust object must outlive
+  // every UsersFile, so one static serves them all.
+  static const FileTrust kRootTrust(0);
+  return std::make_unique<UsersFile>(config.directory.file, kRootTrust, log);
+}
+
+std::string NowIso8601() {
+  const std::time_t now = DefaultClock().WallNow();
+  struct tm tm = {};
+  gmtime_r(&now, &tm);
+  std::array<char, 32> buf{};
+  const size_t n = strftime(buf.data(), buf.size(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return std::string(buf.data(), n);
+}
+
+Logger& CliLogger() {
+  static StderrLogger logger;
+  return logger;
+}
+
+void CountingLogger::Log(LogLevel level, const std::string& line) {
+  if (level >= LogLevel::kWarning) ++problems_;
+  next_.Log(level, line);
+}
+
+}  // namespace twotp::cli

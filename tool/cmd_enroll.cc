@@ -1,0 +1,132 @@
+// `twilio-otp enroll USER NUMBER [--channel sms|call|whatsapp] [--no-verify]`:
+// normalises the number, checks it against the policy, proves that someone
+// holding the phone can read a code (unless --no-verify), and only then
+// writes the record. A refused or failed enrollment leaves the file as it was.
+#include <unistd.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstdio>
+
+#include "cli.h"
+#include "clock.h"
+#include "code_prompt.h"
+#include "phone.h"
+#include "twilio_session.h"
+
+namespace twotp::cli {
+
+namespace {
+
+std::string HostName() {
+  char name[HOST_NAME_MAX + 1] = {};
+  if (::gethostname(name, sizeof name - 1) != 0) return "localhost";
+  return name;
+}
+
+std::string Join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
+Status CheckCountry(const Config& config, const std::string& number) {
+  const std::vector<std::string>& allowed = config.limits.allowed_countries;
+  const std::string code = CountryCallingCode(number);
+  if (allowed.empty() || std::find(allowed.begin(), allowed.end(), code) != allowed.end()) return Status::Ok();
+  return Status::BadInput("+" + code + " numbers are not allowed: limits.allowed_countries in " + config.path +
+                          " is " + Join(allowed));
+}
+
+// --channel, or the policy's default (its first channel); the result must be
+// one the policy lets users pick, or the module could never use it.
+Result<Channel> ChooseChannel(const Config& config, const Args& args) {
+  const std::vector<Channel>& allowed = config.policy.channels;
+  std::optional<std::string> named = args.Value("channel");
+  if (!named) return allowed.empty() ? Channel::kSms : allowed.front();
+  std::optional<Channel> channel = ParseChannel(*named);  // RunEnroll checked the name
+  if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), *channel) == allowed.end()) {
+    std::vector<std::string> names;
+    for (Channel c : allowed) names.emplace_back(ChannelName(c));
+    return Status::BadInput("channel " + *named + " is not in policy.channels of " + config.path + " (" +
+                            Join(names) + ")");
+  }
+  return *channel;
+}
+
+// Cancels the pending code on every way out but approval, so a code that
+// was sent can't be approved later by someone else.
+class PendingCode {
+ public:
+  explicit PendingCode(Challenge& challenge) : challenge_(challenge) {}
+  ~PendingCode() {
+    if (!approved_) challenge_.Abandon();
+  }
+  PendingCode(const PendingCode&) = delete;
+  PendingCode& operator=(const PendingCode&) = delete;
+  void Approved() { approved_ = true; }
+
+ private:
+  Challenge& challenge_;
+  bool approved_ = false;
+};
+
+// Sends a code to `number` and asks for it, up to policy.max_attempts times.
+// Ok only when the right code came back.
+Status ProveOwnership(const Config& config, const std::string& user, const std::string& number, Channel channel) {
+  Result<std::unique_ptr<TwilioSession>> session = TwilioSession::Open(config, FileTrust(0), DefaultClock());
+  if (!session.ok()) return session.status();
+  Challenge& challenge = session.value()->challenge();
+  Status sent = challenge.Send(number, channel, ChallengeContext{user, "twilio-otp", HostName(), "", ""});
+  if (!sent.ok()) return sent;
+  PendingCode pending(challenge);
+  std::fprintf(stderr, "Sent a code to %s by %s.\n", MaskNumber(number).c_str(), ChannelDescription(channel));
+  for (int attempt = 1; attempt <= config.policy.max_attempts; ++attempt) {
+    Secret typed;
+    Status read = ReadCode(config.policy.prompt, typed);
+    if (!read.ok()) return read;
+    Result<CheckOutcome> checked = challenge.Check(typed);
+    if (!checked.ok()) return checked.status();
+    if (checked.value() == CheckOutcome::kApproved) {
+      pending.Approved();
+      return Status::Ok();
+    }
+    std::fprintf(stderr, "That code is not right (%d of %d tries).\n", attempt, config.policy.max_attempts);
+  }
+  return Status::Error(Fault::kRejected, "no right code after " + std::to_string(config.policy.max_attempts) +
+                                             " tries; " + user + " was not enrolled");
+}
+
+}  // namespace
+
+int RunEnroll(const Args& args) {
+  if (args.Has("channel") && !ParseChannel(*args.Value("channel")))
+    return UsageError("twilio-otp enroll", "--channel must be sms, call or whatsapp");
+  std::optional<Config> config = LoadConfigOrReport(args.config_path);
+  if (!config) return kExitRefused;
+  Result<std::unique_ptr<UsersFile>> users = OpenUsersFile(*config, CliLogger());
+  if (!users.ok()) return Refuse(users.status());
+  Result<std::string> number = NormalizeE164(args.positional[1]);
+  if (!number.ok()) return Refuse(number.status());
+  Status country = CheckCountry(*config, number.value());
+  if (!country.ok()) return Refuse(country);
+  Result<Channel> channel = ChooseChannel(*config, args);
+  if (!channel.ok()) return Refuse(channel.status());
+
+  PhoneRecord record{args.positional[0], number.value(), channel.value(), ""};
+  // Validate before a code is sent: a bad user name must not cost an SMS.
+  Status valid = CheckRecord(record);
+  if (!valid.ok()) return Refuse(valid);
+  if (!args.Has("no-verify")) {
+    Status proved = ProveOwnership(*config, record.user, record.number, record.channel);
+    if (!proved.ok()) return Refuse(proved);
+    record.verified_at = NowIso8601();
+  }
+  Status written = users.value()->Upsert(record);
+  if (!written.ok()) return Refuse(written);
+  std::printf("enrolled %s: %s by %s (%s)\n", record.user.c_str(), record.number.c_str(), ChannelName(record.channel),
+              record.verified_at.empty() ? "not verified: --no-verify" : "verified");
+  return kExitOk;
+}
+
+}  // namespace twotp::cli

@@ -1,0 +1,88 @@
+// `twilio-otp list [--json]` and `twilio-otp show USER [--json]`. Numbers are
+// shown in full: this output is for the administrator, never for a log.
+#include <algorithm>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "cli.h"
+
+namespace twotp::cli {
+
+namespace {
+
+using nlohmann::json;
+
+json RecordJson(const PhoneRecord& r) {
+  return json{
+      {"user", r.user},
+      {"number", r.number},
+      {"channel", ChannelName(r.channel)},
+      {"verified", !r.verified_at.empty()},
+      {"verified_at", r.verified_at.empty() ? json(nullptr) : json(r.verified_at)},
+  };
+}
+
+// User names may hold bytes that are not UTF-8; replace them rather than
+// let dump() throw.
+void PrintJson(const json& value) {
+  std::printf("%s\n", value.dump(2, ' ', false, json::error_handler_t::replace).c_str());
+}
+
+std::string VerifiedText(const PhoneRecord& r) {
+  return r.verified_at.empty() ? "no (enrolled with --no-verify)" : r.verified_at;
+}
+
+// Opens the users file the config at args.config_path names, or prints why not.
+std::unique_ptr<UsersFile> OpenFromArgs(const Args& args) {
+  std::optional<Config> config = LoadConfigOrReport(args.config_path);
+  if (!config) return nullptr;
+  Result<std::unique_ptr<UsersFile>> users = OpenUsersFile(*config, CliLogger());
+  if (!users.ok()) {
+    Refuse(users.status());
+    return nullptr;
+  }
+  return std::move(users.value());
+}
+
+}  // namespace
+
+int RunList(const Args& args) {
+  std::unique_ptr<UsersFile> users = OpenFromArgs(args);
+  if (!users) return kExitRefused;
+  Result<std::vector<PhoneRecord>> records = users->List();
+  if (!records.ok()) return Refuse(records.status());
+  if (args.Has("json")) {
+    json all = json::array();
+    for (const PhoneRecord& r : records.value()) all.push_back(RecordJson(r));
+    PrintJson(all);
+    return kExitOk;
+  }
+  if (records->empty()) {
+    std::fprintf(stderr, "twilio-otp: nobody is enrolled yet\n");
+    return kExitOk;
+  }
+  int width = 4;
+  for (const PhoneRecord& r : records.value()) width = std::max(width, static_cast<int>(r.user.size()));
+  std::printf("%-*s  %-16s  %-8s  %s\n", width, "USER", "NUMBER", "CHANNEL", "VERIFIED");
+  for (const PhoneRecord& r : records.value()) {
+    std::printf("%-*s  %-16s  %-8s  %s\n", width, r.user.c_str(), r.number.c_str(), ChannelName(r.channel),
+                VerifiedText(r).c_str());
+  }
+  return kExitOk;
+}
+
+int RunShow(const Args& args) {
+  std::unique_ptr<UsersFile> users = OpenFromArgs(args);
+  if (!users) return kExitRefused;
+  Result<PhoneRecord> record = users->Lookup(args.positional[0]);
+  if (!record.ok()) return Refuse(record.status());
+  if (args.Has("json")) {
+    PrintJson(RecordJson(record.value()));
+    return kExitOk;
+  }
+  std::printf("user:      %s\nnumber:    %s\nchannel:   %s\nverified:  %s\n", record->user.c_str(),
+              record->number.c_str(), ChannelName(record->channel), VerifiedText(record.value()).c_str());
+  return kExitOk;
+}
+
+}  // namespace twotp::cli
