@@ -20,7 +20,9 @@ source "$root/tests/fake_twilio/fake_env.sh"
 trap 'fake_twilio_stop; rm -rf "$work"' EXIT
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-records_now() { wc -l <"$FAKE_TWILIO_DIR/records.jsonl" 2>/dev/null || echo 0; }
+records_now() {
+  if [ -f "$FAKE_TWILIO_DIR/records.jsonl" ]; then wc -l <"$FAKE_TWILIO_DIR/records.jsonl"; else echo 0; fi
+}
 
 say "Starting the local Twilio stand-in ($mode mode)"
 fake_twilio_start "$work/twilio" >/dev/null
@@ -40,13 +42,14 @@ say "Logging in as $user through PAM (service twilio-otp-demo)"
 services=$work/pam.d
 mkdir -p "$services"
 echo "auth required $BUILD/pam_twilio_otp.so config=$conf" >"$services/twilio-otp-demo"
+echo "auth required pam_deny.so" >"$services/other"
 echo "PAM stack: $(cat "$services/twilio-otp-demo")"
 source "$root/tests/common/pam_wrapper.sh"
 wrapper=$(pam_wrapper_lib)
 since=$(records_now)
 "$here/feed_code.py" "$FAKE_TWILIO_DIR" "$number" "$since" |
   LD_PRELOAD=$wrapper PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$services \
-    pamtester -v twilio-otp-demo "$user" authenticate
+    stdbuf -o0 pamtester -v twilio-otp-demo "$user" authenticate
 echo "(the code was typed from the message below; the prompt does not echo it)"
 
 say "What the stand-in received for that login"
