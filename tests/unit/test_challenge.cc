@@ -1,0 +1,204 @@
+// Both challenges over the real TwilioClient, a scripted transport and a
+// fake clock: expiry, single use, local refusal of malformed codes, and the
+// cancel of an abandoned verification.
+#include <chrono>
+#include <string>
+
+#include "challenge.h"
+#include "fake_clock.h"
+#include "scripted_transport.h"
+#include "cmocka_cxx.h"  // last: its macros clash with the standard headers
+
+using namespace twotp;
+using std::chrono::seconds;
+
+namespace {
+
+constexpr char kVerification[] = "VE0123456789abcdef0123456789abcdef";
+constexpr char kTo[] = "+15550104567";
+const ChallengeContext kContext{"alice", "sudo", "bastion", "", "systemctl restart nginx"};
+
+const std::string kStarted =
+    std::string(R"({"sid":")") + kVerification + R"(","status":"pending","channel":"sms","to":"+15550104567"})";
+const std::string kApproved =
+    std::string(R"({"sid":")") + kVerification + R"(","status":"approved","valid":true})";
+const std::string kMessage = R"({"sid":"SM0123456789abcdef0123456789abcdef","status":"queued"})";
+const std::string kCall = R"({"sid":"CA0123456789abcdef0123456789abcdef","status":"queued"})";
+
+struct Rig {
+  explicit Rig(Mode mode) {
+    config.twilio.mode = mode;
+    config.twilio.account_sid = "AC0123456789abcdef0123456789abcdef";
+    config.twilio.verify_service_sid = "VA0123456789abcdef0123456789abcdef";
+    config.twilio.from = "+15005550006";
+    config.policy.code_ttl = 300;
+    config.policy.message = "{code} approves {command} on {host}";
+  }
+  Config config;
+  ScriptedTransport transport;
+  FakeClock clock;
+  TwilioClient client{config.twilio, transport, clock};
+
+  std::unique_ptr<Challenge> Make() { return MakeChallenge(config, client, clock); }
+  // The code a messaging-mode send put in the SMS body (the digits before " approves").
+  std::string SentCode() const {
+    const std::string& body = transport.requests.back()["Body"];
+    return body.substr(0, body.find(' '));
+  }
+};
+
+void test_messaging_code_passes_once(void**) {
+  Rig rig(Mode::kMessaging);
+  auto challenge = rig.Make();
+  rig.transport.Reply(201, kMessage);
+  assert_true(challenge->Send(kTo, Channel::kSms, kContext).ok());
+  const std::string code = rig.SentCode();
+  assert_int_equal(code.size(), 6);
+  assert_string_equal(rig.transport.requests[0]["Body"].c_str(),
+                      (code + " approves systemctl restart nginx on bastion").c_str());
+  assert_int_equal(challenge->Check(Secret(code)).value(), CheckOutcome::kApproved);
+  // Single use: the same code again finds nothing pending.
+  assert_true(challenge->Check(Secret(code)).status().Is(Fault::kCodeDead));
+}
+
+void test_messaging_code_expires_after_ttl(void**) {
+  Rig rig(Mode::kMessaging);
+  auto challenge = rig.Make();
+  rig.transport.Reply(201, kMessage);
+  assert_true(challenge->Send(kTo, Channel::kSms, kContext).ok());
+  const std::string code = rig.SentCode();
+  rig.clock.Advance(seconds(301));
+  assert_true(challenge->Check(Secret(code)).status().Is(Fault::kCodeDead));
+}
+
+void test_messaging_code_within_ttl_passes(void**) {
+  Rig rig(Mode::kMessaging);
+  auto challenge = rig.Make();
+  rig.transport.Reply(201, kMessage);
+  assert_true(challenge->Send(kTo, Channel::kSms, kContext).ok());
+  rig.clock.Advance(seconds(299));
+  assert_int_equal(challenge->Check(Secret(rig.SentCode())).value(), CheckOutcome::kApproved);
+}
+
+void test_messaging_wrong_or_malformed_code_is_wrong(void**) {
+  Rig rig(Mode::kMessaging);
+  auto challenge = rig.Make();
+  rig.transport.Reply(201, kMessage);
+  assert_true(challenge->Send(kTo, Channel::kSms, kContext).ok());
+  std::string wrong = rig.SentCode();
+  wrong[0] = static_cast<char>('0' + (wrong[0] - '0' + 1) % 10);
+  for (const std::string& typed : {wrong, rig.SentCode() + "0", std::string("abcdef"), std::string()}) {
+    assert_int_equal(challenge->Check(Secret(typed)).value(), CheckOutcome::kWrongCode);
+  }
+  assert_int_equal(challenge->Check(Secret(rig.SentCode())).value(), CheckOutcome::kApproved);
+}
+
+void test_messaging_resend_replaces_the_code(void**) {
+  Rig rig(Mode::kMessaging);
+  auto challenge = rig.Make();
+  rig.transport.Reply(201, kMessage);
+  rig.transport.Reply(201, kMessage);
+  assert_true(challenge->Send(kTo, Channel::kSms, kContext).ok());
+  const std::string first = rig.SentCode();
+  assert_true(challenge->Send(kTo, Channel::kSms, kContext).ok());
+  const std::string second = rig.SentCode();
+  if (first != second) {
+    assert_int_equal(challenge->Check(Secret(first)).value(), CheckOutcome::kWrongCode);
+  }
+  assert_int_equal(challenge->Check(Secret(second)).value(), CheckOutcome::kApproved);
+}
+
+void test_messaging_call_speaks_the_code(void**) {
+  Rig rig(Mode::kMessaging);
+  auto challenge = rig.Make();
+  rig.transport.Reply(201, kCall);
+  assert_true(challenge->Send(kTo, Channel::kCall, kContext).ok());
+  const auto& sent = rig.transport.requests[0];
+  assert_true(sent.url.ends_with("/Calls.json"));
+  assert_true(sent["Twiml"].find("Your verification code is ") != std::string::npos);
+}
+
+void test_messaging_failed_send_leaves_nothing_pending(void**) {
+  Rig rig(Mode::kMessaging);
+  auto challenge = rig.Make();
+  rig.transport.Reply(503, "");
+  assert_true(challenge->Send(kTo, Channel::kSms, kContext).Is(Fault::kUnavailable));
+  assert_true(challenge->Check(Secret("123456")).status().Is(Fault::kCodeDead));
+}
+
+void test_messaging_refuses_whatsapp(void**) {
+  Rig rig(Mode::kMessaging);
+  auto challenge = rig.Make();
+  assert_true(challenge->Send(kTo, Channel::kWhatsapp, kContext).Is(Fault::kBadInput));
+  assert_true(rig.transport.requests.empty());
+}
+
+void test_verify_malformed_codes_never_spend_a_check(void**) {
+  Rig rig(Mode::kVerify);
+  auto challenge = rig.Make();
+  rig.transport.Reply(201, kStarted);
+  assert_true(challenge->Send(kTo, Channel::kSms, kContext).ok());
+  for (const char* typed : {"123", "12345678901", "12a456", "", "１２３４"}) {
+    assert_int_equal(challenge->Check(Secret(typed)).value(), CheckOutcome::kWrongCode);
+  }
+  assert_int_equal(rig.transport.requests.size(), 1);  // only the start went out
+  rig.transport.Reply(200, kApproved);
+  assert_int_equal(challenge->Check(Secret("123456")).value(), CheckOutcome::kApproved);
+  assert_string_equal(rig.transport.requests[1]["VerificationSid"].c_str(), kVerification);
+}
+
+void test_verify_code_older_than_ttl_is_dead_and_canceled(void**) {
+  Rig rig(Mode::kVerify);
+  auto challenge = rig.Make();
+  rig.transport.Reply(201, kStarted);
+  assert_true(challenge->Send(kTo, Channel::kSms, kContext).ok());
+  rig.clock.Advance(seconds(301));
+  rig.transport.Reply(200, std::string(R"({"sid":")") + kVerification + R"(","status":"canceled"})");
+  assert_true(challenge->Check(Secret("123456")).status().Is(Fault::kCodeDead));
+  assert_int_equal(rig.transport.requests.size(), 2);
+  assert_string_equal(rig.transport.requests[1]["Status"].c_str(), "canceled");
+}
+
+void test_verify_abandoned_challenge_cancels_once(void**) {
+  Rig rig(Mode::kVerify);
+  {
+    auto challenge = rig.Make();
+    rig.transport.Reply(201, kStarted);
+    assert_true(challenge->Send(kTo, Channel::kSms, kContext).ok());
+    rig.transport.Reply(200, std::string(R"({"sid":")") + kVerification + R"(","status":"canceled"})");
+  }  // destroyed while pending: cancels
+  assert_int_equal(rig.transport.requests.size(), 2);
+  assert_true(rig.transport.requests[1].url.ends_with(std::string("/Verifications/") + kVerification));
+}
+
+void test_verify_approved_challenge_is_not_canceled(void**) {
+  Rig rig(Mode::kVerify);
+  {
+    auto challenge = rig.Make();
+    rig.transport.Reply(201, kStarted);
+    rig.transport.Reply(200, kApproved);
+    assert_true(challenge->Send(kTo, Channel::kSms, kContext).ok());
+    assert_int_equal(challenge->Check(Secret("123456")).value(), CheckOutcome::kApproved);
+  }
+  assert_int_equal(rig.transport.requests.size(), 2);  // start and check, no cancel
+}
+
+}  // namespace
+
+int main() {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_messaging_code_passes_once),
+      cmocka_unit_test(test_messaging_code_expires_after_ttl),
+      cmocka_unit_test(test_messaging_code_within_ttl_passes),
+      cmocka_unit_test(test_messaging_wrong_or_malformed_code_is_wrong),
+      cmocka_unit_test(test_messaging_resend_replaces_the_code),
+      cmocka_unit_test(test_messaging_call_speaks_the_code),
+      cmocka_unit_test(test_messaging_failed_send_leaves_nothing_pending),
+      cmocka_unit_test(test_messaging_refuses_whatsapp),
+      cmocka_unit_test(test_verify_malformed_codes_never_spend_a_check),
+      cmocka_unit_test(test_verify_code_older_than_ttl_is_dead_and_canceled),
+      cmocka_unit_test(test_verify_abandoned_challenge_cancels_once),
+      cmocka_unit_test(test_verify_approved_challenge_is_not_canceled),
+  };
+  return cmocka_run_group_tests_name("challenge", tests, nullptr, nullptr);
+}
