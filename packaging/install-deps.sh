@@ -10,7 +10,7 @@ packages=(
   # tests: cmocka, real PAM through pam_wrapper/libpamtest, the TLS stand-in
   libcmocka-dev libpam-wrapper libpamtest0-dev python3 openssl ca-certificates
   # contract tests: Twilio's OpenAPI mocks behind a TLS front
-  stunnel4 curl
+  stunnel4 curl python3-jsonschema
   # tools the scripts use (pamtester: the demo's PAM client)
   pamtester procps psmisc time valgrind
 )

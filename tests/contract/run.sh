@@ -30,7 +30,7 @@ if ! shared=$(cd "$root/../shared" 2>/dev/null && pwd) || [ ! -x "$shared/twilio
 fi
 contract=$shared/twilio-contract
 
-# shellcheck source=../fake_twilio/fake_env.sh
+# shellcheck source=tests/fake_twilio/fake_env.sh
 . "$root/tests/fake_twilio/fake_env.sh"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/twotp-contract.XXXXXX")

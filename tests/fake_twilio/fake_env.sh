@@ -85,9 +85,11 @@ fake_twilio_start() {
     return 1
   fi
 
+  local port
+  port=$(cat "$dir/port") || return 1
   export FAKE_TWILIO_PID=$pid
   export FAKE_TWILIO_DIR=$dir
-  export FAKE_TWILIO_URL="https://127.0.0.1:$(cat "$dir/port")"
+  export FAKE_TWILIO_URL="https://127.0.0.1:$port"
   export FAKE_TWILIO_CA=$dir/tls/ca.pem
   export FAKE_TWILIO_TOKEN_FILE=$dir/auth_token
   export FAKE_TWILIO_API_KEY_SECRET_FILE=$dir/api_key_secret

@@ -14,9 +14,14 @@ done
 extra=$(grep -vx -e pam_sm_authenticate -e pam_sm_setcred <<<"$defined" | grep -v '^$')
 [ -z "$extra" ] && ok "exports nothing else" || bad "exports nothing else" "$(echo $extra | head -c 300)"
 # Full RELRO and -z defs: BIND_NOW in the dynamic section, no undefined symbol we own.
-readelf -d "$so" | grep -q 'BIND_NOW\|FLAGS.*NOW' && ok "full RELRO (BIND_NOW)" || bad "full RELRO" "no BIND_NOW"
-readelf -l "$so" | grep -q GNU_RELRO && ok "RELRO segment" || bad "RELRO segment" "missing"
-readelf -s "$so" | grep -q '__stack_chk_fail' && ok "stack protector" || bad "stack protector" "no __stack_chk_fail reference"
+# (Each readelf is read whole first: with pipefail, `readelf | grep -q` fails
+# whenever grep stops early and readelf dies of SIGPIPE.)
+dynamic=$(readelf -d "$so")
+segments=$(readelf -lW "$so")
+symbols=$(readelf -sW "$so")
+grep -q 'BIND_NOW\|FLAGS.*NOW' <<<"$dynamic" && ok "full RELRO (BIND_NOW)" || bad "full RELRO" "no BIND_NOW"
+grep -q GNU_RELRO <<<"$segments" && ok "RELRO segment" || bad "RELRO segment" "missing"
+grep -q '__stack_chk_fail' <<<"$symbols" && ok "stack protector" || bad "stack protector" "no __stack_chk_fail reference"
 
 echo "[  PASSED  ] $pass test(s)."
 [ "$fail" -eq 0 ] || { echo "[  FAILED  ] $fail test(s), listed above"; exit 1; }
