@@ -257,6 +257,7 @@ Verdict VerdictForFault(const Status& status, FailMode failmode) {
       return failmode == FailMode::kSafe ? Verdict::kIgnore : Verdict::kRefuse;
     case Fault::kConfig:
     case Fault::kDirectory:
+    case Fault::kState:
     case Fault::kInternal:
     case Fault::kBadInput:
       return Verdict::kRefuse;

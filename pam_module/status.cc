@@ -8,6 +8,7 @@ const char* FaultName(Fault fault) {
     case Fault::kBadInput: return "bad input";
     case Fault::kConfig: return "config";
     case Fault::kDirectory: return "directory";
+    case Fault::kState: return "state";
     case Fault::kNotFound: return "not found";
     case Fault::kUnavailable: return "unavailable";
     case Fault::kCodeDead: return "code expired";

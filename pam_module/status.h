@@ -19,6 +19,7 @@ enum class Fault {
   kBadInput,     // what a person typed or passed is malformed (usage, number, code)
   kConfig,       // our config, a trusted file, or Twilio account setup is wrong: refuse, loudly
   kDirectory,    // the phone directory can't be read or parsed: refuse, never "not enrolled"
+  kState,        // a state file (limits, lockout, backup codes) is unreadable or corrupt: refuse
   kNotFound,     // confirmed absence: the directory says this user has no number
   kUnavailable,  // Twilio or the network is down, slow, 5xx, or 429 after a retry: failmode decides
   kCodeDead,     // the pending code is gone (expired, used, too many checks): deny, offer a new one
@@ -43,6 +44,7 @@ class Status {
   static Status BadInput(std::string m) { return Error(Fault::kBadInput, std::move(m)); }
   static Status ConfigError(std::string m) { return Error(Fault::kConfig, std::move(m)); }
   static Status DirectoryError(std::string m) { return Error(Fault::kDirectory, std::move(m)); }
+  static Status StateError(std::string m) { return Error(Fault::kState, std::move(m)); }
   static Status NotFound(std::string m) { return Error(Fault::kNotFound, std::move(m)); }
   static Status Unavailable(std::string m) { return Error(Fault::kUnavailable, std::move(m)); }
   static Status Internal(std::string m) { return Error(Fault::kInternal, std::move(m)); }
