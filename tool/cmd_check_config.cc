@@ -19,9 +19,12 @@ int CheckUsersFile(const Config& config) {
   if (!users.ok()) return Refuse(users.status()), 1;
   struct stat st;
   if (::lstat(config.directory.file.c_str(), &st) != 0 && errno == ENOENT) {
-    std::fprintf(stderr, "twilio-otp: note: %s does not exist yet: every login is \"not enrolled\" until "
-                 "`twilio-otp enroll` creates it\n", config.directory.file.c_str());
-    return 0;
+    // The module can't tell "nobody enrolled" from a lost file, so it refuses
+    // every login until the file exists: say so before an administrator finds out.
+    std::fprintf(stderr, "twilio-otp: error: %s does not exist: the module refuses every login until "
+                 "`twilio-otp enroll` creates it (or create it empty: install -m 600 /dev/null %s)\n",
+                 config.directory.file.c_str(), config.directory.file.c_str());
+    return 1;
   }
   Result<std::vector<PhoneRecord>> records = users.value()->List();
   if (!records.ok()) return Refuse(records.status()), 1;
@@ -39,7 +42,13 @@ int RunCheckConfig(const Args& args) {
     Refuse(credentials.status());
     ++problems;
   }
-  if (config->directory.backend == Backend::kFile) problems += CheckUsersFile(*config);
+  if (config->directory.backend == Backend::kFile) {
+    problems += CheckUsersFile(*config);
+  } else {
+    std::fprintf(stderr, "twilio-otp: error: directory.backend \"ldap\" is not available in this version: "
+                 "the module refuses every login\n");
+    ++problems;
+  }
   if (problems > 0) {
     std::fprintf(stderr, "twilio-otp: %d problem(s) found with %s\n", problems, args.config_path.c_str());
     return kExitRefused;
