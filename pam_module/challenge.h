@@ -15,6 +15,7 @@
 #include "secret.h"
 #include "status.h"
 #include "twilio_client.h"
+#include "user_state.h"
 
 namespace twotp {
 
@@ -42,6 +43,16 @@ class Challenge {
   // Gives up on the pending code (verify mode: cancels the verification so
   // it can't be approved later). Safe to call when nothing is pending.
   virtual void Abandon() = 0;
+
+  // The pending code as another login of the same user can take it over
+  // (verify mode: the verification SID; messaging mode: the code's HMAC and
+  // its key; never the code), stamped with `sent_at` (wall clock). Empty when
+  // nothing is pending.
+  virtual PendingCode Export(std::time_t sent_at) const = 0;
+  // Takes over a code another login sent, so parallel logins of one user share
+  // one code instead of sending two. kCodeDead when it is malformed, of the
+  // other mode, or older than policy.code_ttl.
+  virtual Status Adopt(const PendingCode& pending) = 0;
 };
 
 // The challenge for config.twilio.mode. `client` and `clock` must outlive it.

@@ -27,6 +27,7 @@ Status MessagingChallenge::Send(const std::string& to, Channel channel, const Ch
   // A new code replaces the old one: only the latest message is valid.
   pending_ = std::move(digest.value());
   issued_ = clock_.Now();
+  channel_ = channel;
   return Status::Ok();
 }
 
@@ -44,5 +45,28 @@ Result<CheckOutcome> MessagingChallenge::Check(const Secret& typed) {
 }
 
 void MessagingChallenge::Abandon() { pending_.reset(); }
+
+PendingCode MessagingChallenge::Export(std::time_t sent_at) const {
+  PendingCode pending;
+  if (!pending_) return pending;
+  pending.mac_key_hex = pending_->KeyHex();
+  pending.mac_hex = pending_->MacHex();
+  pending.channel = ChannelName(channel_);
+  pending.sent_at = sent_at;
+  return pending;
+}
+
+Status MessagingChallenge::Adopt(const PendingCode& pending) {
+  const std::time_t age = clock_.WallNow() - pending.sent_at;
+  if (pending.mac_hex.empty() || age < 0 || age > policy_.code_ttl) {
+    return Status::Error(Fault::kCodeDead, "no shared code to take over");
+  }
+  Result<CodeDigest> digest = CodeDigest::FromHex(pending.mac_key_hex, pending.mac_hex);
+  if (!digest.ok()) return digest.status();
+  pending_ = std::move(digest.value());
+  issued_ = clock_.Now() - std::chrono::seconds(age);
+  channel_ = ParseChannel(pending.channel).value_or(Channel::kSms);
+  return Status::Ok();
+}
 
 }  // namespace twotp

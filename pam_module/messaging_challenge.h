@@ -19,6 +19,8 @@ class MessagingChallenge : public Challenge {
   Status Send(const std::string& to, Channel channel, const ChallengeContext& context) override;
   Result<CheckOutcome> Check(const Secret& typed) override;
   void Abandon() override;
+  PendingCode Export(std::time_t sent_at) const override;
+  Status Adopt(const PendingCode& pending) override;
 
  private:
   const PolicyConfig& policy_;
@@ -26,6 +28,7 @@ class MessagingChallenge : public Challenge {
   Clock& clock_;
   std::optional<CodeDigest> pending_;
   std::chrono::steady_clock::time_point issued_{};
+  Channel channel_ = Channel::kSms;
 };
 
 }  // namespace twotp

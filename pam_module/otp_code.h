@@ -5,6 +5,7 @@
 #define PAM_TWILIO_OTP_OTP_CODE_H_
 
 #include <array>
+#include <string>
 #include <string_view>
 
 #include "secret.h"
@@ -31,6 +32,13 @@ class CodeDigest {
   CodeDigest(const CodeDigest&) = delete;
   CodeDigest& operator=(const CodeDigest&) = delete;
   bool Matches(const Secret& typed) const;
+
+  // Hex of the key and the MAC, for a state file that lets a parallel login
+  // check the same code (an HMAC under a random key reveals nothing usable
+  // about a code that expires in minutes); FromHex is their inverse.
+  std::string KeyHex() const;
+  std::string MacHex() const;
+  static Result<CodeDigest> FromHex(std::string_view key_hex, std::string_view mac_hex);
 
  private:
   CodeDigest() = default;

@@ -30,6 +30,7 @@ Status VerifyChallenge::Send(const std::string& to, Channel channel, const Chall
   if (!started.ok()) return started.status();
   if (sid_ != started->sid || sid_.empty()) started_ = clock_.Now();
   sid_ = started->sid;
+  channel_ = channel;
   return Status::Ok();
 }
 
@@ -44,6 +45,26 @@ Result<CheckOutcome> VerifyChallenge::Check(const Secret& typed) {
   if (checked.ok() && checked.value() == CheckOutcome::kApproved) sid_.clear();
   if (!checked.ok() && checked.status().Is(Fault::kCodeDead)) sid_.clear();
   return checked;
+}
+
+PendingCode VerifyChallenge::Export(std::time_t sent_at) const {
+  PendingCode pending;
+  if (sid_.empty()) return pending;
+  pending.verification_sid = sid_;
+  pending.channel = ChannelName(channel_);
+  pending.sent_at = sent_at;
+  return pending;
+}
+
+Status VerifyChallenge::Adopt(const PendingCode& pending) {
+  const std::time_t age = clock_.WallNow() - pending.sent_at;
+  if (pending.verification_sid.empty() || age < 0 || age > ttl_.count()) {
+    return Status::Error(Fault::kCodeDead, "no shared verification to take over");
+  }
+  sid_ = pending.verification_sid;
+  channel_ = ParseChannel(pending.channel).value_or(Channel::kSms);
+  started_ = clock_.Now() - std::chrono::seconds(age);
+  return Status::Ok();
 }
 
 void VerifyChallenge::Abandon() {

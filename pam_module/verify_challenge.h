@@ -18,6 +18,8 @@ class VerifyChallenge : public Challenge {
   Status Send(const std::string& to, Channel channel, const ChallengeContext& context) override;
   Result<CheckOutcome> Check(const Secret& typed) override;
   void Abandon() override;
+  PendingCode Export(std::time_t sent_at) const override;
+  Status Adopt(const PendingCode& pending) override;
 
  private:
   TwilioClient& client_;
@@ -25,6 +27,7 @@ class VerifyChallenge : public Challenge {
   std::chrono::seconds ttl_;
   std::string sid_;  // the pending verification; "" when none
   std::chrono::steady_clock::time_point started_{};
+  Channel channel_ = Channel::kSms;
 };
 
 }  // namespace twotp

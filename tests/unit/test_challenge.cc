@@ -183,6 +183,58 @@ void test_verify_approved_challenge_is_not_canceled(void**) {
   assert_int_equal(rig.transport.requests.size(), 2);  // start and check, no cancel
 }
 
+void test_messaging_parallel_login_adopts_the_pending_code(void**) {
+  Rig rig(Mode::kMessaging);
+  auto first = rig.Make();
+  rig.transport.Reply(201, kMessage);
+  assert_true(first->Send(kTo, Channel::kSms, kContext).ok());
+  const PendingCode shared = first->Export(rig.clock.WallNow());
+  assert_false(shared.empty());
+  assert_true(shared.mac_hex.find(rig.SentCode()) == std::string::npos);
+
+  auto second = rig.Make();
+  rig.clock.Advance(seconds(60));
+  assert_true(second->Adopt(shared).ok());
+  assert_int_equal(second->Check(Secret(rig.SentCode())).value(), CheckOutcome::kApproved);
+  assert_int_equal(rig.transport.requests.size(), 1);  // one SMS for both logins
+}
+
+void test_stale_or_foreign_pending_code_is_not_adopted(void**) {
+  Rig rig(Mode::kMessaging);
+  auto first = rig.Make();
+  rig.transport.Reply(201, kMessage);
+  assert_true(first->Send(kTo, Channel::kSms, kContext).ok());
+  PendingCode shared = first->Export(rig.clock.WallNow());
+  rig.clock.Advance(seconds(301));
+  assert_true(rig.Make()->Adopt(shared).Is(Fault::kCodeDead));
+
+  PendingCode broken = first->Export(rig.clock.WallNow());
+  broken.mac_hex = "zz";
+  assert_true(rig.Make()->Adopt(broken).Is(Fault::kCodeDead));
+
+  PendingCode sid_only;  // a verify-mode record means nothing to messaging mode
+  sid_only.verification_sid = kVerification;
+  sid_only.sent_at = rig.clock.WallNow();
+  assert_true(rig.Make()->Adopt(sid_only).Is(Fault::kCodeDead));
+}
+
+void test_verify_parallel_login_checks_the_same_verification(void**) {
+  Rig rig(Mode::kVerify);
+  auto first = rig.Make();
+  rig.transport.Reply(201, kStarted);
+  assert_true(first->Send(kTo, Channel::kCall, kContext).ok());
+  const PendingCode shared = first->Export(rig.clock.WallNow());
+  assert_string_equal(shared.verification_sid.c_str(), kVerification);
+  assert_string_equal(shared.channel.c_str(), "call");
+
+  auto second = rig.Make();
+  assert_true(second->Adopt(shared).ok());
+  rig.transport.Reply(200, kApproved);
+  assert_int_equal(second->Check(Secret("123456")).value(), CheckOutcome::kApproved);
+  assert_string_equal(rig.transport.requests.back()["VerificationSid"].c_str(), kVerification);
+  first->Abandon();  // the first login gives up: its cancel must not break the second's success
+}
+
 }  // namespace
 
 int main() {
@@ -199,6 +251,9 @@ int main() {
       cmocka_unit_test(test_verify_code_older_than_ttl_is_dead_and_canceled),
       cmocka_unit_test(test_verify_abandoned_challenge_cancels_once),
       cmocka_unit_test(test_verify_approved_challenge_is_not_canceled),
+      cmocka_unit_test(test_messaging_parallel_login_adopts_the_pending_code),
+      cmocka_unit_test(test_stale_or_foreign_pending_code_is_not_adopted),
+      cmocka_unit_test(test_verify_parallel_login_checks_the_same_verification),
   };
   return cmocka_run_group_tests_name("challenge", tests, nullptr, nullptr);
 }

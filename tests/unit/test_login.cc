@@ -59,6 +59,8 @@ class FakeChallenge : public Challenge {
     return typed.str() == code ? CheckOutcome::kApproved : CheckOutcome::kWrongCode;
   }
   void Abandon() override { abandoned = true; }
+  PendingCode Export(std::time_t) const override { return {}; }
+  Status Adopt(const PendingCode&) override { return Status::Error(Fault::kCodeDead, "nothing to adopt"); }
 };
 
 class MapDirectory : public Directory {
