@@ -18,9 +18,14 @@ namespace twotp {
 // An IPv4 or IPv6 network ("10.0.0.0/8", "2001:db8::/32", "192.0.2.7").
 class Cidr {
  public:
-  static Result<Cidr> Parse(std::string_view text);  // kBadInput naming the problem
+  // A bare address is a /32 or /128; "::ffff:a.b.c.d/n" (n >= 96) is the
+  // IPv4 network a.b.c.d/(n-96). Bits set beyond the prefix ("10.1.2.3/8")
+  // are refused, the message naming the network meant. kBadInput naming the
+  // problem.
+  static Result<Cidr> Parse(std::string_view text);
   // True when `address` (a literal IP; a host name never matches, nothing is
-  // resolved) is inside. IPv4-mapped IPv6 addresses match IPv4 networks.
+  // resolved) is inside. IPv4-mapped IPv6 addresses match IPv4 networks; an
+  // IPv6 zone ("fe80::1%eth0") is ignored.
   bool Contains(std::string_view address) const;
 
  private:
@@ -33,14 +38,18 @@ class Cidr {
 bool InAnyNetwork(std::string_view address, const std::vector<Cidr>& networks);
 
 // The groups `user` belongs to (primary and supplementary, by name), from
-// NSS (getpwnam + getgrouplist). kDirectory when the user is unknown.
+// NSS (getpwnam + getgrouplist). kDirectory when the user is unknown or an
+// NSS lookup fails (an LDAP outage must not drop anyone out of a group); a
+// group id that has no name is left out (no config can name it).
 Result<std::vector<std::string>> GroupsOf(const std::string& user);
 
 // True when any of `groups` is in `wanted`.
 bool AnyGroupIn(const std::vector<std::string>& groups, const std::vector<std::string>& wanted);
 
-// The grace key: user + service + where from (rhost, else tty), so a grace
-// earned over ssh never waves sudo through.
+// The grace key: service + where from ("sshd|rhost:192.0.2.7", else
+// "sudo|tty:/dev/pts/0"), so a grace earned over ssh never waves sudo
+// through. It leaves the user out: grace entries live in the user's own
+// state, which is the user part of the key.
 std::string GraceKey(std::string_view service, std::string_view rhost, std::string_view tty);
 
 // True when `state` holds a success for `key` less than `grace_seconds` ago.

@@ -16,7 +16,9 @@
 
 namespace twotp {
 
-// `count` (1..20) fresh codes from RAND_bytes, and their hashes.
+// `count` (1..20, else kBadInput) fresh, distinct codes from RAND_bytes,
+// shown as "xxxx-xxxx", and their hashes (same order). kInternal when the
+// CSPRNG or scrypt fails.
 struct NewBackupCodes {
   std::vector<Secret> codes;  // to print once
   std::vector<BackupCodeHash> hashes;  // to store
@@ -28,7 +30,11 @@ Result<NewBackupCodes> GenerateBackupCodes(int count);
 bool LooksLikeBackupCode(std::string_view typed);
 
 // Finds `typed` among `hashes` (scrypt each, constant-time compare) and, when
-// found, removes it from `hashes` (single use) and returns true.
+// found, removes it from `hashes` (single use) and returns true. Every hash
+// is tried whichever matches, so the time taken doesn't tell which did.
+// Input without a code's form is false at once, with no scrypt spent. A
+// stored entry that isn't hex of the right length is a kState fault (and
+// nothing is removed); kInternal when scrypt fails.
 Result<bool> ConsumeBackupCode(std::vector<BackupCodeHash>& hashes, const Secret& typed);
 
 }  // namespace twotp

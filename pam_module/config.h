@@ -59,6 +59,15 @@ struct DirectoryConfig {
   LdapConfig ldap;
 };
 
+// policy.services.NAME = { ... }: what changes for one PAM service (the
+// step-up pattern: sudo asks even inside a grace period earned over ssh).
+struct ServiceOverride {
+  std::string service;
+  int grace_period = -1;                      // -1: the policy's own
+  bool has_trusted_networks = false;          // false: the policy's own list
+  std::vector<std::string> trusted_networks;
+};
+
 struct PolicyConfig {
   int code_length = 6;    // 4..10
   int code_ttl = 300;     // 30..3600 seconds
@@ -69,6 +78,18 @@ struct PolicyConfig {
   std::string message =
       "{code} is your code for {service} on {host}. It expires in {minutes} minutes.";
   std::string prompt = "Verification code: ";
+  // When not to ask (all off by default). A skipped login gets PAM_IGNORE.
+  int grace_period = 0;                       // seconds; 0 = off
+  std::vector<std::string> trusted_networks;  // CIDRs matched against PAM_RHOST
+  std::vector<std::string> groups;            // only members are asked; empty = everyone
+  std::vector<std::string> skip_groups;       // members are never asked
+  std::vector<std::string> exempt_users;      // break-glass accounts, logged at every use
+  std::vector<std::string> exempt_groups;
+  std::vector<ServiceOverride> services;
+
+  // The grace period and trusted networks in force for `service`.
+  int GraceFor(const std::string& service) const;
+  const std::vector<std::string>& TrustedNetworksFor(const std::string& service) const;
 };
 
 struct LimitsConfig {

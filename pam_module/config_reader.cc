@@ -112,9 +112,25 @@ class SourceScan {
   long line_ = 1;
 };
 
+// True when `key` matches `pattern` segment by segment; a "*" segment in the
+// pattern stands for any one name (the per-service groups of policy.services).
+bool KeyMatches(std::string_view pattern, std::string_view key) {
+  while (true) {
+    const size_t p_end = pattern.find('.');
+    const size_t k_end = key.find('.');
+    const std::string_view p_seg = pattern.substr(0, p_end);
+    if (p_seg != "*" && p_seg != key.substr(0, k_end)) return false;
+    if (p_end == std::string_view::npos || k_end == std::string_view::npos) {
+      return p_end == std::string_view::npos && k_end == std::string_view::npos;
+    }
+    pattern.remove_prefix(p_end + 1);
+    key.remove_prefix(k_end + 1);
+  }
+}
+
 const KeySpec* FindSpec(std::span<const KeySpec> schema, std::string_view key) {
-  auto it =
-      std::find_if(schema.begin(), schema.end(), [key](const KeySpec& spec) { return spec.key == key; });
+  auto it = std::find_if(schema.begin(), schema.end(),
+                         [key](const KeySpec& spec) { return KeyMatches(spec.key, key); });
   return it == schema.end() ? nullptr : &*it;
 }
 
@@ -240,6 +256,16 @@ const config_setting_t* ConfigReader::Find(std::string_view key) const {
 }
 
 bool ConfigReader::Has(std::string_view key) const { return Find(key) != nullptr; }
+
+std::vector<std::string> ConfigReader::MemberNames(std::string_view key) const {
+  std::vector<std::string> names;
+  const config_setting_t* group = Find(key);
+  if (group == nullptr || !config_setting_is_group(group)) return names;
+  for (int i = 0; i < config_setting_length(group); ++i) {
+    names.emplace_back(config_setting_get_elem(group, i)->name);
+  }
+  return names;
+}
 
 bool ConfigReader::String(std::string_view key, std::string* out) const {
   const config_setting_t* s = Find(key);

@@ -66,6 +66,8 @@ class ConfigReader {
   void Int(std::string_view key, int* out) const;
   void Bool(std::string_view key, bool* out) const;
   bool StringList(std::string_view key, std::vector<std::string>* out) const;
+  // The names of the settings inside group `key` (none when absent).
+  std::vector<std::string> MemberNames(std::string_view key) const;
 
   // A string key that must name one of `choices`.
   template <typename T, typename Out, size_t N>

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <initializer_list>
 
+#include "config_access.h"
 #include "phone.h"
 
 namespace twotp {
@@ -54,6 +55,16 @@ constexpr KeySpec kSchema[] = {
     {"policy.channels", Kind::kStringList},
     {"policy.message", Kind::kString},
     {"policy.prompt", Kind::kString},
+    {"policy.grace_period", Kind::kInt, 0, 86400},
+    {"policy.trusted_networks", Kind::kStringList},
+    {"policy.groups", Kind::kStringList},
+    {"policy.skip_groups", Kind::kStringList},
+    {"policy.exempt_users", Kind::kStringList},
+    {"policy.exempt_groups", Kind::kStringList},
+    {"policy.services", Kind::kGroup},
+    {"policy.services.*", Kind::kGroup},
+    {"policy.services.*.grace_period", Kind::kInt, 0, 86400},
+    {"policy.services.*.trusted_networks", Kind::kStringList},
     {"limits", Kind::kGroup},
     {"limits.sends_per_window", Kind::kInt, 1, 100},
     {"limits.send_window", Kind::kInt, 1, 86400},
@@ -359,6 +370,7 @@ void ReadPolicy(ConfigReader& r, PolicyConfig* p) {
   if (Utf8Length(p->prompt) > kMaxPromptChars) {
     r.Fail("policy.prompt", "longer than " + std::to_string(kMaxPromptChars) + " characters");
   }
+  ReadAccessRules(r, p);
 }
 
 void ReadLimits(ConfigReader& r, LimitsConfig* l) {

@@ -6,6 +6,7 @@
 
 #include <getopt.h>
 
+#include <ctime>
 #include <map>
 #include <memory>
 #include <optional>
@@ -14,6 +15,7 @@
 
 #include "config.h"
 #include "logger.h"
+#include "state_store.h"
 #include "status.h"
 #include "users_file.h"
 
@@ -47,7 +49,7 @@ struct Command {
   std::vector<OptionSpec> options;
   size_t min_args;
   size_t max_args;
-  bool writes;  // changes files under /etc: root only
+  bool writes;  // changes the users file or the state files: root only
   int (*run)(const Args& args);
 };
 
@@ -73,7 +75,10 @@ std::optional<Config> LoadConfigOrReport(const std::string& path);
 // The users file the config names; kConfig when the backend is not "file"
 // (the CLI manages only the file backend).
 Result<std::unique_ptr<UsersFile>> OpenUsersFile(const Config& config, Logger& log);
-// The current UTC time as "2026-11-23T19:00:00Z".
+// The config's state store (state_dir), trusting root-owned files only.
+StateStore OpenStateStore(const Config& config);
+// `t` (epoch seconds) as UTC "2026-11-23T19:00:00Z"; NowIso8601 for now.
+std::string Iso8601(std::time_t t);
 std::string NowIso8601();
 // Where warnings go (stderr, "twilio-otp: warning: ...").
 Logger& CliLogger();
@@ -96,6 +101,9 @@ int RunRemove(const Args& args);       // cmd_remove.cc
 int RunList(const Args& args);         // cmd_list.cc
 int RunShow(const Args& args);         // cmd_list.cc
 int RunCheckConfig(const Args& args);  // cmd_check_config.cc
+int RunBackupCodes(const Args& args);  // cmd_backup_codes.cc
+int RunStatus(const Args& args);       // cmd_status.cc
+int RunUnlock(const Args& args);       // cmd_status.cc
 
 }  // namespace twotp::cli
 

@@ -9,6 +9,17 @@
 
 namespace twotp::cli {
 
+namespace {
+
+// Root owns the users file and the state in production; the trust object
+// must outlive every UsersFile and StateStore, so one static serves them all.
+const FileTrust& RootTrust() {
+  static const FileTrust kRootTrust(0);
+  return kRootTrust;
+}
+
+}  // namespace
+
 int Refuse(const Status& status) {
   std::fprintf(stderr, "twilio-otp: %s\n", status.ToString().c_str());
   if (status.user_message()) std::fprintf(stderr, "twilio-otp: %s\n", status.user_message()->c_str());
@@ -29,16 +40,16 @@ Result<std::unique_ptr<UsersFile>> OpenUsersFile(const Config& config, Logger& l
     return Status::ConfigError(config.path + ": directory.backend is \"ldap\": twilio-otp manages only the "
                                "file backend; change numbers in the directory itself");
   }
-  // Root owns the users file in production; the trust object must outlive
-  // every UsersFile, so one static serves them all.
-  static const FileTrust kRootTrust(0);
-  return std::make_unique<UsersFile>(config.directory.file, kRootTrust, log);
+  return std::make_unique<UsersFile>(config.directory.file, RootTrust(), log);
 }
 
-std::string NowIso8601() {
-  const std::time_t now = DefaultClock().WallNow();
+StateStore OpenStateStore(const Config& config) { return StateStore(config.state_dir, RootTrust()); }
+
+std::string NowIso8601() { return Iso8601(DefaultClock().WallNow()); }
+
+std::string Iso8601(std::time_t t) {
   struct tm tm = {};
-  gmtime_r(&now, &tm);
+  gmtime_r(&t, &tm);
   std::array<char, 32> buf{};
   const size_t n = strftime(buf.data(), buf.size(), "%Y-%m-%dT%H:%M:%SZ", &tm);
   return std::string(buf.data(), n);

@@ -35,11 +35,23 @@ const std::vector<Command>& Commands() {
        "Checks the config, the Twilio secret file and every line of the users file\n"
        "as a login would, and prints \"OK: PATH\" or each problem.",
        {}, 0, 0, false, RunCheckConfig},
-      // A later release's commands answer "not yet" (exit 2) rather than
-      // "unknown command"; the help leaves them out until they work.
-      {"status", nullptr, nullptr, {}, 0, 0, false, nullptr},
-      {"unlock", nullptr, nullptr, {}, 0, 0, false, nullptr},
-      {"backup-codes", nullptr, nullptr, {}, 0, 0, false, nullptr},
+      {"backup-codes", "backup-codes USER [--count N]",
+       "Makes N (default 10, at most 20) single-use codes for an enrolled USER,\n"
+       "to type at the code prompt when no SMS can arrive. Prints them once, one\n"
+       "per line and nothing else on stdout; only their scrypt hashes are kept,\n"
+       "and any earlier codes stop working. Root only.",
+       {{"count", true}}, 1, 1, true, RunBackupCodes},
+      {"status", "status USER [--json]",
+       "Shows what the module remembers about USER: a lockout and until when,\n"
+       "failed codes, codes sent in the current limits.send_window and the last\n"
+       "one, backup codes left and grace entries. Exits 1 when the state file is\n"
+       "unreadable or corrupt.",
+       {{"json", false}}, 1, 1, false, RunStatus},
+      {"unlock", "unlock USER",
+       "Lifts USER's lockout and clears the failed codes, the send history and\n"
+       "the grace entries, keeping the backup codes. Replaces a corrupt state\n"
+       "file (its backup codes are then lost). Root only.",
+       {}, 1, 1, true, RunUnlock},
   };
   return kCommands;
 }
@@ -86,10 +98,6 @@ int Run(int argc, char** argv) {
   const Command* command = FindCommand(argv[optind]);
   if (command == nullptr) return UsageError("twilio-otp", std::string("unknown command '") + argv[optind] + "'");
   const std::string display = std::string("twilio-otp ") + command->name;
-  if (command->run == nullptr) {
-    std::fprintf(stderr, "%s: not available yet (a later release)\n", display.c_str());
-    return kExitUsage;
-  }
   // The command's own argv, with argv[0] naming it for getopt's sake.
   std::vector<char*> sub(argv + optind, argv + argc);
   sub[0] = const_cast<char*>(display.c_str());
@@ -102,8 +110,8 @@ int Run(int argc, char** argv) {
   std::optional<Args> args = ParseArgs(*command, sub_argc, sub.data(), config_path);
   if (!args) return kExitUsage;
   if (command->writes && ::geteuid() != 0) {
-    std::fprintf(stderr, "%s: must run as root: it rewrites the users file (try: sudo %s ...)\n", display.c_str(),
-                 display.c_str());
+    std::fprintf(stderr, "%s: must run as root: it writes files only root may change (try: sudo %s ...)\n",
+                 display.c_str(), display.c_str());
     return kExitRefused;
   }
   return command->run(*args);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Shell tests of the built twilio-otp CLI (BUILD/twilio-otp), run as root:
 # usage and exit codes, the --no-verify flows against a users file in a temp
-# dir, check-config, two enroll loops at once, and the verified enroll flow
+# dir, backup codes, status and unlock against a state_dir there,
+# check-config, two enroll loops at once, and the verified enroll flow
 # against the local Twilio stand-in (tests/fake_twilio) in both modes.
 # Prints "[       OK ] name" / "[  FAILED  ] name: why" per test, then the
 # cmocka-style totals that tests/run_all.sh adds up.
@@ -84,7 +85,7 @@ count_json_users() { python3 -c 'import json,sys; print(len(json.load(sys.stdin)
 t_help_exits_0_everywhere() {
   run --help && expect_rc 0 && expect_out '^usage: twilio-otp' || return 1
   local c
-  for c in enroll remove list show check-config; do
+  for c in enroll remove list show check-config backup-codes status unlock; do
     run "$c" --help && expect_rc 0 && expect_out "usage: twilio-otp $c" || { why="$c --help: $why"; return 1; }
   done
   run enroll alice --help && expect_rc 0  # help wins over missing arguments
@@ -101,14 +102,6 @@ t_bad_usage_exits_2() {
   run show && expect_rc 2 || return 1
   run enroll alice +15550104567 --channel && expect_rc 2 && expect_err 'needs a value' || return 1
   run enroll alice +15550104567 --channel fax && expect_rc 2 && expect_err 'sms, call or whatsapp'
-}
-
-t_later_commands_say_not_yet() {
-  local c
-  for c in status unlock backup-codes; do
-    run "$c" alice && expect_rc 2 && expect_err 'not available yet' || return 1
-  done
-  run --help && ! grep -q 'backup-codes' <<<"$out" || { why="help lists backup-codes"; return 1; }
 }
 
 t_writers_refuse_non_root() {
@@ -210,6 +203,118 @@ t_bad_config_is_refused() {
   write_config "$t" 'bogus_key = 1;'
   run --config "$t/conf" list && expect_rc 1 && expect_err "$t/conf:[0-9]+" || return 1
   run --config "$t/missing.conf" list && expect_rc 1 && expect_err "$t/missing.conf"
+}
+
+# --- backup codes, status, unlock (the per-user state under state_dir)
+
+code_re='^[abcdefghjkmnpqrstuvwxyz2-9]{4}-[abcdefghjkmnpqrstuvwxyz2-9]{4}$'
+
+# edit_state DIR USER PYTHON: loads DIR/state/users/USER.json as `s`, runs
+# PYTHON on it (`now` is the epoch time), and writes it back (0600).
+edit_state() {
+  python3 - "$1/state/users/$2.json" "$3" <<'PY' 2>"$work/py" || { why="edit_state: $(cat "$work/py")"; return 1; }
+import json, os, sys, time
+path, code = sys.argv[1], sys.argv[2]
+s = json.load(open(path))
+now = int(time.time())
+exec(code)
+with open(path, "w") as f:
+    json.dump(s, f)
+os.chmod(path, 0o600)
+PY
+}
+
+# status_json PYTHON: runs PYTHON as an assertion on `d`, the parsed $out.
+status_json() {
+  python3 -c "import json,sys; d=json.load(sys.stdin); assert $1, d" <<<"$out" 2>"$work/py" ||
+    { why="status --json: $(tail -1 "$work/py")"; return 1; }
+}
+
+t_backup_codes_prints_n_codes_and_status_counts_them() {
+  write_config "$t"
+  run --config "$t/conf" enroll alice +15550104567 --no-verify || return 1
+  run --config "$t/conf" backup-codes alice --count 7 && expect_rc 0 && expect_err 'stored' || return 1
+  local n distinct
+  n=$(grep -cE "$code_re" <<<"$out")
+  distinct=$(sort -u <<<"$out" | wc -l)
+  [ "$n" = 7 ] && [ "$(wc -l <<<"$out")" = 7 ] && [ "$distinct" = 7 ] ||
+    { why="wanted 7 distinct codes alone on stdout: $out"; return 1; }
+  local first=${out%%$'\n'*}
+  expect_no_line "$t/state/users/alice.json" "${first/-/-?}" || return 1  # hashes only
+  run --config "$t/conf" status alice && expect_rc 0 && expect_out '^backup codes: +7 left$' || return 1
+  run --config "$t/conf" backup-codes alice && expect_rc 0 || return 1
+  [ "$(grep -cE "$code_re" <<<"$out")" = 10 ] || { why="default count: $out"; return 1; }
+  run --config "$t/conf" status alice && expect_out '^backup codes: +10 left$'  # replaced, not added
+}
+
+t_backup_codes_refused_for_bad_count_or_unenrolled_user() {
+  write_config "$t"
+  run --config "$t/conf" enroll alice +15550104567 --no-verify || return 1
+  local c
+  for c in 0 21 -1 abc ''; do
+    run --config "$t/conf" backup-codes alice --count "$c" && expect_rc 2 && expect_err '1 to 20' ||
+      { why="--count '$c': $why"; return 1; }
+  done
+  run --config "$t/conf" backup-codes carol && expect_rc 1 && expect_err 'carol has no record' || return 1
+  [ -z "$out" ] && [ ! -e "$t/state/users/carol.json" ] || { why="codes or state for carol"; return 1; }
+}
+
+t_unlock_clears_a_lockout_and_keeps_backup_codes() {
+  write_config "$t"
+  run --config "$t/conf" enroll alice +15550104567 --no-verify || return 1
+  run --config "$t/conf" backup-codes alice --count 3 || return 1
+  edit_state "$t" alice 's["locked_until"] = now + 600; s["failures"] = [now - 20, now - 10]
+s["sends"] = [now - 30]; s["grace"] = {"sshd|rhost:192.0.2.7": now - 60}' || return 1
+  run --config "$t/conf" status alice && expect_rc 0 && expect_out '^locked out: +until .*Z \((10 min|[0-9]+ s) from now\)$' &&
+    expect_out '^failed codes: +2 ' && expect_out '^grace: +sshd\|rhost:192.0.2.7 since ' || return 1
+  run --config "$t/conf" unlock alice && expect_rc 0 &&
+    expect_out '^unlocked alice: cleared lockout until .*, 2 failed code\(s\), 1 send\(s\), 1 grace entry; 3 backup code\(s\) kept$' ||
+    return 1
+  run --config "$t/conf" status alice && expect_rc 0 && expect_out '^locked out: +no$' &&
+    expect_out '^failed codes: +0 ' && expect_out '^backup codes: +3 left$' && expect_out '^grace: +none$' || return 1
+  run --config "$t/conf" unlock bob && expect_rc 0 && expect_out 'nothing to unlock' || return 1
+  [ ! -e "$t/state/users/bob.json" ] || { why="unlock of an unknown user wrote a file"; return 1; }
+}
+
+t_status_json_parses() {
+  write_config "$t" 'limits = { send_window = 600; max_failures = 4; };'
+  run --config "$t/conf" enroll alice +15550104567 --no-verify || return 1
+  run --config "$t/conf" backup-codes alice --count 2 || return 1
+  edit_state "$t" alice 's["locked_until"] = now + 300; s["failures"] = [now - 5]
+s["sends"] = [now - 900, now - 100, now - 50]' || return 1
+  run --config "$t/conf" status alice --json && expect_rc 0 || return 1
+  status_json 'd["user"] == "alice" and d["locked"] is True and d["locked_until"].endswith("Z")' || return 1
+  status_json 'd["failures"] == 1 and d["max_failures"] == 4 and d["backup_codes_left"] == 2' || return 1
+  status_json 'd["sends_in_window"] == 2 and d["send_window"] == 600 and d["last_send"].endswith("Z")' || return 1
+  run --config "$t/conf" status nobody-yet --json && expect_rc 0 || return 1  # no state: all empty
+  status_json 'd["locked"] is False and d["last_send"] is None and d["backup_codes_left"] == 0'
+}
+
+t_corrupt_state_is_reported_and_unlock_replaces_it() {
+  write_config "$t"
+  run --config "$t/conf" enroll alice +15550104567 --no-verify || return 1
+  run --config "$t/conf" backup-codes alice --count 2 || return 1
+  printf '{"version": 1, "sends": [' >"$t/state/users/alice.json"
+  run --config "$t/conf" status alice && expect_rc 1 && expect_err "$t/state/users/alice.json" &&
+    expect_err 'twilio-otp unlock alice' || return 1
+  run --config "$t/conf" status alice --json && expect_rc 1 && [ -z "$out" ] || { why="json on a corrupt file: $why"; return 1; }
+  run --config "$t/conf" unlock alice && expect_rc 0 && expect_out 'replaced the unreadable' || return 1
+  run --config "$t/conf" status alice && expect_rc 0 && expect_out '^backup codes: +0 left$'
+}
+
+t_state_writers_refuse_non_root() {
+  write_config "$t"
+  run --config "$t/conf" enroll alice +15550104567 --no-verify || return 1
+  run --config "$t/conf" backup-codes alice --count 2 || return 1
+  edit_state "$t" alice 's["locked_until"] = now + 600' || return 1
+  cp "$t/state/users/alice.json" "$t/before"
+  local nobody_run="setpriv --reuid=65534 --regid=65534 --clear-groups" c
+  for c in backup-codes unlock; do
+    $nobody_run "$cli" --config "$t/conf" "$c" alice >"$work/out" 2>"$work/err"
+    rc=$? out=$(cat "$work/out") err=$(cat "$work/err")
+    expect_rc 1 && expect_err 'must run as root' && [ -z "$out" ] || { why="$c: $why"; return 1; }
+  done
+  expect_same "$t/state/users/alice.json" "$t/before"
 }
 
 # --- check-config
@@ -378,11 +483,13 @@ if [ ! -x "$cli" ]; then
 fi
 
 for t_fn in t_help_exits_0_everywhere t_unknown_subcommand_exits_2 t_bad_usage_exits_2 \
-  t_later_commands_say_not_yet t_writers_refuse_non_root t_enroll_no_verify_writes_the_record \
+  t_writers_refuse_non_root t_enroll_no_verify_writes_the_record \
   t_list_and_show_print_numbers_in_full t_list_json_parses t_show_unknown_user_exits_1 \
   t_enroll_keeps_comments_and_other_lines t_bad_number_is_refused_clearly t_policy_limits_are_enforced \
   t_remove_deletes_the_record t_bad_config_is_refused t_check_config_good t_check_config_bad \
-  t_two_enroll_loops_lose_nothing; do
+  t_two_enroll_loops_lose_nothing t_backup_codes_prints_n_codes_and_status_counts_them \
+  t_backup_codes_refused_for_bad_count_or_unenrolled_user t_unlock_clears_a_lockout_and_keeps_backup_codes \
+  t_status_json_parses t_corrupt_state_is_reported_and_unlock_replaces_it t_state_writers_refuse_non_root; do
   check "${t_fn#t_}" "$t_fn"
 done
 

@@ -312,6 +312,7 @@ constexpr Range kRanges[] = {
     {"limits.sends_per_window", 1, 100}, {"limits.send_window", 1, 86400},
     {"limits.resend_cooldown", 0, 3600}, {"limits.max_failures", 1, 100},
     {"limits.lockout", 1, 86400},        {"limits.global_sends_per_hour", 1, 100000},
+    {"policy.grace_period", 0, 86400},   {"policy.services.*.grace_period", 0, 86400},
 };
 
 static void test_code_length_out_of_range_names_key(void**) {
@@ -340,6 +341,40 @@ static void test_every_integer_key_has_a_range_row(void**) {
     if (!found) print_error("no range row for %s\n", std::string(spec.key).c_str());
     assert_true(found);
   }
+}
+
+static void test_skip_rules_and_service_overrides_are_read(void**) {
+  Config c = ExpectLoads(VerifyConfig("",
+      "policy = {\n  grace_period = 600;\n  trusted_networks = [\"10.0.0.0/8\", \"2001:db8::/32\"];\n"
+      "  groups = [\"admins\"];\n  skip_groups = [\"robots\"];\n  exempt_users = [\"breakglass\"];\n"
+      "  exempt_groups = [\"oncall\"];\n"
+      "  services = { sudo = { grace_period = 0; trusted_networks = []; }; su-l = { grace_period = 60; }; };\n};\n"));
+  const twotp::PolicyConfig& p = c.policy;
+  assert_int_equal(p.grace_period, 600);
+  assert_int_equal(p.GraceFor("sshd"), 600);
+  assert_int_equal(p.GraceFor("sudo"), 0);   // step-up: sudo always asks
+  assert_int_equal(p.GraceFor("su-l"), 60);
+  assert_int_equal(p.TrustedNetworksFor("sshd").size(), 2);
+  assert_int_equal(p.TrustedNetworksFor("sudo").size(), 0);
+  assert_int_equal(p.TrustedNetworksFor("su-l").size(), 2);  // not overridden
+  assert_string_equal(p.groups[0].c_str(), "admins");
+  assert_string_equal(p.exempt_users[0].c_str(), "breakglass");
+}
+
+static void test_skip_rules_are_off_by_default(void**) {
+  Config c = ExpectLoads(VerifyConfig());
+  assert_int_equal(c.policy.grace_period, 0);
+  assert_true(c.policy.trusted_networks.empty() && c.policy.groups.empty() && c.policy.exempt_users.empty());
+}
+
+static void test_bad_network_names_its_element(void**) {
+  ExpectErrorContains(VerifyConfig("", "policy = {\n  trusted_networks = [\"10.0.0.0/8\", \"10.0.0.0/33\"];\n};\n"),
+                      "policy.trusted_networks[1]");
+  ExpectErrorContains(
+      VerifyConfig("", "policy = {\n  services = { sudo = { trusted_networks = [\"bastion.example\"]; }; };\n};\n"),
+      "policy.services.sudo.trusted_networks[0]");
+  ExpectErrorContains(VerifyConfig("", "policy = {\n  services = { sudo = { colour = 1; }; };\n};\n"),
+                      "policy.services.sudo.colour: unknown key");
 }
 
 static void test_enum_values_are_checked(void**) {
@@ -658,6 +693,9 @@ int main() {
       cmocka_unit_test(test_integer_keys_are_range_checked),
       cmocka_unit_test(test_every_integer_key_has_a_range_row),
       cmocka_unit_test(test_enum_values_are_checked),
+      cmocka_unit_test(test_skip_rules_and_service_overrides_are_read),
+      cmocka_unit_test(test_skip_rules_are_off_by_default),
+      cmocka_unit_test(test_bad_network_names_its_element),
       cmocka_unit_test(test_missing_account_sid_is_required),
       cmocka_unit_test(test_sids_must_have_their_prefix_and_32_hex_digits),
       cmocka_unit_test(test_credentials_need_exactly_one_source),

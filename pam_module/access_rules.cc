@@ -1,0 +1,219 @@
+#include "access_rules.h"
+
+#include <arpa/inet.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace twotp {
+
+namespace {
+
+// The prefix of an IPv4-mapped IPv6 address (::ffff:a.b.c.d, RFC 4291 2.5.5.2).
+constexpr unsigned char kMappedPrefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+struct Address {
+  int family = 0;
+  unsigned char bytes[16] = {};
+};
+
+// A literal IPv4 or IPv6 address (no zone, no prefix); nullopt for anything
+// else, host names included: nothing is ever resolved, since a DNS answer
+// is whatever the remote side's DNS says. A mapped IPv6 address becomes the
+// IPv4 address it carries, so one IPv4 network covers both spellings.
+std::optional<Address> ParseAddress(std::string_view text) {
+  if (text.empty() || text.size() > INET6_ADDRSTRLEN) return std::nullopt;
+  const std::string copy(text);  // inet_pton wants a terminated string
+  Address a;
+  if (inet_pton(AF_INET, copy.c_str(), a.bytes) == 1) {
+    a.family = AF_INET;
+    return a;
+  }
+  if (inet_pton(AF_INET6, copy.c_str(), a.bytes) != 1) return std::nullopt;
+  a.family = AF_INET6;
+  if (std::memcmp(a.bytes, kMappedPrefix, sizeof(kMappedPrefix)) == 0) {
+    std::memmove(a.bytes, a.bytes + 12, 4);
+    std::memset(a.bytes + 4, 0, 12);
+    a.family = AF_INET;
+  }
+  return a;
+}
+
+// True when the first `prefix` bits of a and b are equal.
+bool SamePrefix(const unsigned char* a, const unsigned char* b, int prefix) {
+  const int whole = prefix / 8;
+  if (std::memcmp(a, b, whole) != 0) return false;
+  const int rest = prefix % 8;
+  if (rest == 0) return true;
+  const unsigned mask = (0xffu << (8 - rest)) & 0xffu;
+  return ((a[whole] ^ b[whole]) & mask) == 0;
+}
+
+// "0".."128" with no sign, no spaces and no leading zero; nullopt otherwise.
+std::optional<int> ParsePrefix(std::string_view text) {
+  if (text.empty() || text.size() > 3 || (text.size() > 1 && text[0] == '0')) return std::nullopt;
+  int value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + (c - '0');
+  }
+  return value;
+}
+
+// Calls `fill(buffer, size)` (a *_r NSS lookup returning 0 or an errno
+// value) with a buffer that grows while the answer is ERANGE, up to 1 MiB:
+// group entries with thousands of members do not fit the sysconf hint.
+template <typename Fill>
+int WithGrowingBuffer(long hint, std::vector<char>& buffer, Fill fill) {
+  size_t size = hint > 0 ? static_cast<size_t>(hint) : 1024;
+  constexpr size_t kMax = 1024 * 1024;
+  for (;;) {
+    buffer.resize(size);
+    const int rc = fill(buffer.data(), buffer.size());
+    if (rc != ERANGE || size >= kMax) return rc;
+    size *= 2;
+  }
+}
+
+// The name of group `gid`; "" when NSS has none (then nothing can name it
+// in the config either); a kDirectory fault when NSS fails, so an LDAP
+// outage can't quietly drop a user out of skip_groups or into groups.
+Result<std::string> GroupName(gid_t gid) {
+  struct group entry {};
+  struct group* found = nullptr;
+  std::vector<char> buffer;
+  const int rc = WithGrowingBuffer(sysconf(_SC_GETGR_R_SIZE_MAX), buffer, [&](char* data, size_t size) {
+    return getgrgid_r(gid, &entry, data, size, &found);
+  });
+  if (rc != 0) return Status::DirectoryError("group " + std::to_string(gid) + ": " + std::strerror(rc));
+  return found != nullptr ? std::string(found->gr_name) : std::string();
+}
+
+}  // namespace
+
+// A network given with bits set beyond its prefix ("10.1.2.3/8") is refused
+// rather than silently widened or narrowed: it is usually a typo for another
+// network, and the message names the network it would have been.
+Result<Cidr> Cidr::Parse(std::string_view text) {
+  const std::string quoted = "\"" + std::string(text) + "\"";
+  const size_t slash = text.find('/');
+  const std::string_view address_text = text.substr(0, slash);
+  if (text.find('%') != std::string_view::npos) {
+    return Status::BadInput(quoted + ": a network can't carry an interface zone (%...)");
+  }
+  std::optional<Address> address = ParseAddress(address_text);
+  if (!address) return Status::BadInput(quoted + ": not an IPv4 or IPv6 address (host names are not allowed)");
+  // A mapped network (::ffff:10.0.0.0/104) was turned into its IPv4 form.
+  const bool mapped = address->family == AF_INET && address_text.find(':') != std::string_view::npos;
+  const int max_prefix = (address->family == AF_INET && !mapped) ? 32 : 128;
+  int prefix = max_prefix;
+  if (slash != std::string_view::npos) {
+    std::optional<int> parsed = ParsePrefix(text.substr(slash + 1));
+    if (!parsed || *parsed > max_prefix) {
+      return Status::BadInput(quoted + ": the prefix length must be a number 0.." + std::to_string(max_prefix));
+    }
+    prefix = *parsed;
+  }
+  if (mapped) {
+    if (prefix < 96) return Status::BadInput(quoted + ": an IPv4-mapped network needs a prefix of 96 or more");
+    prefix -= 96;
+  }
+  Cidr cidr;
+  cidr.family_ = address->family;
+  cidr.prefix_ = prefix;
+  std::memcpy(cidr.bytes_, address->bytes, sizeof(cidr.bytes_));
+  const size_t length = cidr.family_ == AF_INET ? 4 : 16;
+  unsigned char host_mask[16] = {};
+  for (size_t bit = static_cast<size_t>(prefix); bit < 8 * length; ++bit) {
+    host_mask[bit / 8] |= static_cast<unsigned char>(0x80u >> (bit % 8));
+  }
+  bool host_bits = false;
+  for (size_t i = 0; i < length; ++i) {
+    host_bits = host_bits || (cidr.bytes_[i] & host_mask[i]) != 0;
+    cidr.bytes_[i] &= static_cast<unsigned char>(~host_mask[i]);
+  }
+  if (host_bits) {
+    char network[INET6_ADDRSTRLEN] = {};
+    inet_ntop(cidr.family_, cidr.bytes_, network, sizeof(network));
+    return Status::BadInput(quoted + ": host bits are set beyond the prefix; the network is " + network + "/" +
+                            std::to_string(prefix));
+  }
+  return cidr;
+}
+
+bool Cidr::Contains(std::string_view address) const {
+  // sshd passes link-local peers as "fe80::1%eth0"; the zone names our
+  // interface, not part of the address.
+  const size_t zone = address.find('%');
+  if (zone != std::string_view::npos && address.find(':') != std::string_view::npos) address = address.substr(0, zone);
+  std::optional<Address> parsed = ParseAddress(address);
+  return parsed && parsed->family == family_ && SamePrefix(parsed->bytes, bytes_, prefix_);
+}
+
+bool InAnyNetwork(std::string_view address, const std::vector<Cidr>& networks) {
+  return std::any_of(networks.begin(), networks.end(), [&](const Cidr& n) { return n.Contains(address); });
+}
+
+Result<std::vector<std::string>> GroupsOf(const std::string& user) {
+  struct passwd entry {};
+  struct passwd* found = nullptr;
+  std::vector<char> buffer;
+  const int rc = WithGrowingBuffer(sysconf(_SC_GETPW_R_SIZE_MAX), buffer, [&](char* data, size_t size) {
+    return getpwnam_r(user.c_str(), &entry, data, size, &found);
+  });
+  if (rc != 0) return Status::DirectoryError("user " + user + ": " + std::strerror(rc));
+  if (found == nullptr) return Status::DirectoryError("user " + user + " is unknown to the system");
+  // getgrouplist returns -1 and the number it needs when `count` is short.
+  std::vector<gid_t> gids(32);
+  for (;;) {
+    int count = static_cast<int>(gids.size());
+    if (getgrouplist(found->pw_name, found->pw_gid, gids.data(), &count) >= 0) {
+      gids.resize(static_cast<size_t>(count));
+      break;
+    }
+    if (count <= static_cast<int>(gids.size())) count = static_cast<int>(gids.size()) * 2;
+    if (count > 65536) return Status::DirectoryError("user " + user + ": too many groups");
+    gids.resize(static_cast<size_t>(count));
+  }
+  std::vector<std::string> names;
+  for (gid_t gid : gids) {
+    Result<std::string> name = GroupName(gid);
+    if (!name.ok()) return name.status();
+    if (!name->empty() && std::find(names.begin(), names.end(), name.value()) == names.end()) {
+      names.push_back(std::move(name.value()));
+    }
+  }
+  return names;
+}
+
+bool AnyGroupIn(const std::vector<std::string>& groups, const std::vector<std::string>& wanted) {
+  return std::any_of(groups.begin(), groups.end(), [&](const std::string& g) {
+    return std::find(wanted.begin(), wanted.end(), g) != wanted.end();
+  });
+}
+
+std::string GraceKey(std::string_view service, std::string_view rhost, std::string_view tty) {
+  std::string key(service);
+  key += rhost.empty() ? "|tty:" : "|rhost:";
+  key += rhost.empty() ? tty : rhost;
+  return key;
+}
+
+// A success stamped in the future (the clock was set back) earns no grace:
+// "less than N seconds ago" can't be shown.
+bool InGrace(const UserState& state, const std::string& key, int grace_seconds, std::time_t now) {
+  if (grace_seconds <= 0) return false;
+  auto it = state.grace.find(key);
+  if (it == state.grace.end()) return false;
+  return it->second <= now && now - it->second < grace_seconds;
+}
+
+}  // namespace twotp

@@ -1,0 +1,48 @@
+// Whether the module has a say in this login at all: break-glass exemptions,
+// group membership, trusted networks and the grace period (policy keys; all
+// off by default). Decided before any code is sent; a skip becomes
+// PAM_IGNORE, never PAM_SUCCESS, so it can't stand in for the password.
+#ifndef PAM_TWILIO_OTP_SKIP_RULES_H_
+#define PAM_TWILIO_OTP_SKIP_RULES_H_
+
+#include <ctime>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "config.h"
+#include "status.h"
+#include "user_state.h"
+
+namespace twotp {
+
+struct SkipRequest {
+  std::string user;
+  std::string service;
+  std::string rhost;
+  std::string tty;
+};
+
+struct SkipDecision {
+  bool skip = false;
+  bool break_glass = false;  // an exempt user or group: logged as a warning at every use
+  std::string reason;        // for the log line
+};
+
+// The user's group names (GroupsOf in production; a table in tests).
+using GroupLookup = std::function<Result<std::vector<std::string>>(const std::string& user)>;
+
+// Applies the rules in order: exempt_users, exempt_groups, groups (only
+// members are asked), skip_groups, trusted_networks (PAM_RHOST, per-service
+// override), grace_period (per-service override; `state` may be null when
+// grace is off). Group rules look the user up once; a failed lookup while
+// any group rule is set is a fault (refused), never a skip.
+Result<SkipDecision> DecideSkip(const SkipRequest& request, const PolicyConfig& policy,
+                                const GroupLookup& groups_of, const UserState* state, std::time_t now);
+
+// True when any rule needs the user's state (the grace period for this service).
+bool NeedsState(const PolicyConfig& policy, const std::string& service);
+
+}  // namespace twotp
+
+#endif  // PAM_TWILIO_OTP_SKIP_RULES_H_

@@ -1,0 +1,126 @@
+// When the module has no say: exemptions, groups, trusted networks, grace,
+// and the per-service overrides, decided on a table of groups.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "access_rules.h"
+#include "skip_rules.h"
+#include "cmocka_cxx.h"  // last: its macros clash with the standard headers
+
+using namespace twotp;
+
+namespace {
+
+constexpr std::time_t kNow = 1'800'000'000;
+
+Result<std::vector<std::string>> TableGroups(const std::string& user) {
+  static const std::map<std::string, std::vector<std::string>> table = {
+      {"alice", {"alice", "admins"}}, {"bot", {"bot", "robots"}}, {"carol", {"carol"}}, {"oncall", {"oncall", "sre"}}};
+  auto it = table.find(user);
+  if (it == table.end()) return Status::DirectoryError("no such user");
+  return it->second;
+}
+
+SkipRequest Ssh(const std::string& user, const std::string& rhost = "198.51.100.7") {
+  return {user, "sshd", rhost, "ssh"};
+}
+
+Result<SkipDecision> Decide(const SkipRequest& r, const PolicyConfig& p, const UserState* s = nullptr) {
+  return DecideSkip(r, p, TableGroups, s, kNow);
+}
+
+void test_nothing_is_skipped_by_default(void**) {
+  PolicyConfig p;
+  Result<SkipDecision> d = Decide(Ssh("carol"), p);
+  assert_true(d.ok());
+  assert_false(d->skip);
+}
+
+void test_exempt_user_is_break_glass(void**) {
+  PolicyConfig p;
+  p.exempt_users = {"oncall"};
+  Result<SkipDecision> d = Decide(Ssh("oncall"), p);
+  assert_true(d->skip && d->break_glass);
+  assert_false(Decide(Ssh("carol"), p)->skip);
+}
+
+void test_exempt_group_is_break_glass(void**) {
+  PolicyConfig p;
+  p.exempt_groups = {"sre"};
+  assert_true(Decide(Ssh("oncall"), p)->break_glass);
+}
+
+void test_only_members_of_groups_are_asked(void**) {
+  PolicyConfig p;
+  p.groups = {"admins"};
+  assert_false(Decide(Ssh("alice"), p)->skip);
+  Result<SkipDecision> carol = Decide(Ssh("carol"), p);
+  assert_true(carol->skip);
+  assert_false(carol->break_glass);
+}
+
+void test_skip_groups_are_not_asked(void**) {
+  PolicyConfig p;
+  p.skip_groups = {"robots"};
+  assert_true(Decide(Ssh("bot"), p)->skip);
+  assert_false(Decide(Ssh("alice"), p)->skip);
+}
+
+void test_unknown_user_with_group_rules_is_a_fault_not_a_skip(void**) {
+  PolicyConfig p;
+  p.groups = {"admins"};
+  Result<SkipDecision> d = Decide(Ssh("mallory"), p);
+  assert_false(d.ok());
+  assert_true(d.status().Is(Fault::kDirectory));
+}
+
+void test_trusted_network_and_its_service_override(void**) {
+  PolicyConfig p;
+  p.trusted_networks = {"198.51.100.0/24"};
+  p.services.push_back(ServiceOverride{"sudo", -1, true, {}});
+  assert_true(Decide(Ssh("carol"), p)->skip);
+  assert_false(Decide(Ssh("carol", "203.0.113.9"), p)->skip);
+  assert_false(Decide(Ssh("carol", ""), p)->skip);  // a local login has no RHOST
+  assert_false(Decide({"carol", "sudo", "198.51.100.7", "pts/0"}, p)->skip);  // sudo always asks
+}
+
+void test_grace_is_keyed_by_service_and_origin(void**) {
+  PolicyConfig p;
+  p.grace_period = 600;
+  UserState state;
+  state.grace[GraceKey("sshd", "198.51.100.7", "ssh")] = kNow - 100;
+  assert_true(Decide(Ssh("carol"), p, &state)->skip);
+  assert_false(Decide(Ssh("carol", "203.0.113.9"), p, &state)->skip);          // another host
+  assert_false(Decide({"carol", "sudo", "198.51.100.7", "pts/0"}, p, &state)->skip);  // another service
+  state.grace[GraceKey("sshd", "198.51.100.7", "ssh")] = kNow - 700;           // expired
+  assert_false(Decide(Ssh("carol"), p, &state)->skip);
+}
+
+void test_service_override_turns_grace_off(void**) {
+  PolicyConfig p;
+  p.grace_period = 600;
+  p.services.push_back(ServiceOverride{"sshd", 0, false, {}});
+  UserState state;
+  state.grace[GraceKey("sshd", "198.51.100.7", "ssh")] = kNow - 10;
+  assert_false(Decide(Ssh("carol"), p, &state)->skip);
+  assert_false(NeedsState(p, "sshd"));
+  assert_true(NeedsState(p, "login"));
+}
+
+}  // namespace
+
+int main() {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_nothing_is_skipped_by_default),
+      cmocka_unit_test(test_exempt_user_is_break_glass),
+      cmocka_unit_test(test_exempt_group_is_break_glass),
+      cmocka_unit_test(test_only_members_of_groups_are_asked),
+      cmocka_unit_test(test_skip_groups_are_not_asked),
+      cmocka_unit_test(test_unknown_user_with_group_rules_is_a_fault_not_a_skip),
+      cmocka_unit_test(test_trusted_network_and_its_service_override),
+      cmocka_unit_test(test_grace_is_keyed_by_service_and_origin),
+      cmocka_unit_test(test_service_override_turns_grace_off),
+  };
+  return cmocka_run_group_tests_name("skip_rules", tests, nullptr, nullptr);
+}
