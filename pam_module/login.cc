@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cctype>
 
+#include "access_rules.h"
+#include "backup_codes.h"
+#include "login_state.h"
 #include "message_template.h"
 #include "otp_code.h"
 #include "phone.h"
@@ -39,16 +42,25 @@ const char* ChannelRequestHint(Channel channel) {
 
 class LoginFlow {
  public:
-  LoginFlow(const LoginRequest& request, const LoginDeps& deps) : request_(request), deps_(deps) {}
+  LoginFlow(const LoginRequest& request, const LoginDeps& deps)
+      : request_(request),
+        deps_(deps),
+        state_(deps.config, deps.state, deps.clock, request.user,
+               GraceKey(request.service, request.rhost, request.tty)) {}
   Verdict Run();
 
  private:
+  // PAM_IGNORE for logins the skip rules leave alone; nullopt to go on.
+  std::optional<Verdict> Skipped();
   Verdict Unenrolled();
+  // Handles a wrong code (or a dead one): counts it, maybe locks the user out.
+  std::optional<Verdict> CountFailure();
+  Verdict Succeed(const char* how);
   Verdict AskUntilDone();
   // Handles "resend" or a channel name; returns false if `word` is neither.
   bool MaybeResend(const std::string& word);
   void Resend(Channel channel);
-  Status SendCode(Channel channel);
+  Status SendCode(Channel channel, bool fresh);
   Verdict OnFault(const Status& status, const char* stage);
   Verdict Finish(Verdict verdict, LogLevel level, const std::string& result);
   std::string Prompt() const;
@@ -57,14 +69,15 @@ class LoginFlow {
 
   const LoginRequest& request_;
   const LoginDeps& deps_;
+  LoginState state_;
   PhoneRecord record_;
   Channel channel_ = Channel::kSms;
   Challenge* challenge_ = nullptr;
   int sends_ = 0;
-  std::chrono::steady_clock::time_point last_send_{};
 };
 
 Verdict LoginFlow::Run() {
+  if (std::optional<Verdict> skipped = Skipped()) return *skipped;
   Result<PhoneRecord> found = deps_.directory.Lookup(request_.user);
   if (!found.ok()) {
     if (found.status().Is(Fault::kNotFound)) return Unenrolled();
@@ -73,6 +86,8 @@ Verdict LoginFlow::Run() {
   }
   record_ = std::move(found.value());
   channel_ = ChannelAllowed(record_.channel) ? record_.channel : deps_.config.policy.channels.front();
+  // A locked-out user is told so before anything is sent.
+  if (Status locked = state_.CheckNotLocked(); !locked.ok()) return OnFault(locked, "lockout");
 
   // Prove the conversation works before anything costs money: scripts,
   // `sudo -n` and `ssh -o BatchMode=yes` stop here, with no code sent.
@@ -83,9 +98,26 @@ Verdict LoginFlow::Run() {
   if (!opened.ok()) return OnFault(opened.status(), "setup");
   challenge_ = opened.value();
 
-  Status sent = SendCode(channel_);
+  Status sent = SendCode(channel_, /*fresh=*/false);
   if (!sent.ok()) return OnFault(sent, "send");
   return AskUntilDone();
+}
+
+std::optional<Verdict> LoginFlow::Skipped() {
+  const PolicyConfig& policy = deps_.config.policy;
+  std::optional<UserState> state;
+  if (NeedsState(policy, request_.service)) {
+    Result<UserState> read = state_.Read();
+    if (!read.ok()) return OnFault(read.status(), "state");
+    state = std::move(read.value());
+  }
+  Result<SkipDecision> decision =
+      DecideSkip(SkipRequest{request_.user, request_.service, request_.rhost, request_.tty}, policy,
+                 deps_.groups_of, state ? &*state : nullptr, deps_.clock.WallNow());
+  if (!decision.ok()) return OnFault(decision.status(), "skip rules");
+  if (!decision->skip) return std::nullopt;
+  if (decision->break_glass) deps_.log.Warning(Who() + " break-glass: " + decision->reason + "; no code asked");
+  return Finish(Verdict::kIgnore, LogLevel::kNotice, "skipped (" + decision->reason + ")");
 }
 
 Verdict LoginFlow::Unenrolled() {
@@ -118,11 +150,20 @@ Verdict LoginFlow::AskUntilDone() {
     const bool is_word = !typed.empty() && !IsDigits(typed.view(), 1, typed.size());
     if (is_word && typed.size() <= 10 && MaybeResend(Lower(typed.str()))) continue;
 
-    Result<CheckOutcome> checked = challenge_->Check(typed);
-    if (checked.ok() && checked.value() == CheckOutcome::kApproved) {
-      return Finish(Verdict::kAllow, LogLevel::kInfo, "success");
+    Result<CheckOutcome> checked = CheckOutcome::kWrongCode;
+    if (LooksLikeBackupCode(typed.view())) {
+      Result<bool> used = state_.UseBackupCode(typed);
+      if (!used.ok()) return OnFault(used.status(), "backup code");
+      if (used.value()) {
+        challenge_->Abandon();
+        return Succeed("success (backup code)");
+      }
+    } else {
+      checked = challenge_->Check(typed);
+      if (checked.ok() && checked.value() == CheckOutcome::kApproved) return Succeed("success");
+      if (!checked.ok() && !checked.status().Is(Fault::kCodeDead)) return OnFault(checked.status(), "check");
     }
-    if (!checked.ok() && !checked.status().Is(Fault::kCodeDead)) return OnFault(checked.status(), "check");
+    if (std::optional<Verdict> locked = CountFailure()) return *locked;
     ++attempts;
     if (attempts >= max_attempts) break;
     (void)deps_.conversation.Error(checked.ok()
@@ -133,6 +174,25 @@ Verdict LoginFlow::AskUntilDone() {
   (void)deps_.conversation.Error("Too many wrong codes.");
   return Finish(Verdict::kDeny, LogLevel::kNotice,
                 "denied after " + std::to_string(max_attempts) + " wrong code(s)");
+}
+
+std::optional<Verdict> LoginFlow::CountFailure() {
+  bool locked_now = false;
+  Status counted = state_.RecordFailure(&locked_now);
+  if (!counted.ok()) return OnFault(counted, "failure count");
+  if (!locked_now) return std::nullopt;
+  challenge_->Abandon();
+  (void)deps_.conversation.Error("Too many failed codes; try again in " +
+                                 std::to_string((deps_.config.limits.lockout + 59) / 60) + " minutes.");
+  return Finish(Verdict::kDeny, LogLevel::kWarning, "denied; locked out after limits.max_failures failed codes");
+}
+
+Verdict LoginFlow::Succeed(const char* how) {
+  // The code was right: a state that can't be written costs a log line, not the login.
+  if (Status recorded = state_.RecordSuccess(); !recorded.ok()) {
+    deps_.log.Error(Who() + " could not record the success: " + recorded.ToString());
+  }
+  return Finish(Verdict::kAllow, LogLevel::kInfo, how);
 }
 
 bool LoginFlow::MaybeResend(const std::string& word) {
@@ -155,14 +215,8 @@ void LoginFlow::Resend(Channel channel) {
     (void)deps_.conversation.Error("No more codes can be sent for this login.");
     return;
   }
-  const auto since = deps_.clock.Now() - last_send_;
-  const auto cooldown = std::chrono::seconds(deps_.config.limits.resend_cooldown);
-  if (since < cooldown) {
-    const auto wait = std::chrono::duration_cast<std::chrono::seconds>(cooldown - since).count() + 1;
-    (void)deps_.conversation.Error("Please wait " + std::to_string(wait) + " seconds before asking for another code.");
-    return;
-  }
-  Status sent = SendCode(channel);
+  // limits.resend_cooldown and the send windows are enforced in SendCode.
+  Status sent = SendCode(channel, /*fresh=*/true);
   if (sent.ok()) {
     channel_ = channel;
     return;
@@ -172,12 +226,20 @@ void LoginFlow::Resend(Channel channel) {
   (void)deps_.conversation.Error(sent.user_message().value_or("Could not send a new code; the last one still works."));
 }
 
-Status LoginFlow::SendCode(Channel channel) {
+Status LoginFlow::SendCode(Channel channel, bool fresh) {
   ChallengeContext context{request_.user, request_.service, request_.host, request_.rhost, request_.command};
-  ++sends_;
-  last_send_ = deps_.clock.Now();
-  Status sent = challenge_->Send(record_.number, channel, context);
-  if (sent.ok()) {
+  bool shared = false;
+  Status sent = state_.SendOrShare(
+      *challenge_, record_.number, fresh,
+      [&] {
+        ++sends_;
+        return challenge_->Send(record_.number, channel, context);
+      },
+      &shared);
+  if (!sent.ok()) return sent;
+  if (shared) {
+    deps_.log.Debug(Who() + " sharing the code another login sent to " + MaskNumber(record_.number));
+  } else {
     deps_.log.Debug(Who() + " code sent by " + ChannelName(channel) + " to " + MaskNumber(record_.number));
   }
   return sent;

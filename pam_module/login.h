@@ -13,6 +13,8 @@
 #include "conversation.h"
 #include "directory.h"
 #include "logger.h"
+#include "skip_rules.h"
+#include "state_store.h"
 
 namespace twotp {
 
@@ -47,10 +49,15 @@ struct LoginDeps {
   Conversation& conversation;
   Logger& log;
   Clock& clock;
+  const StateStore& state;  // lockout, limits, backup codes, grace, shared codes
+  GroupLookup groups_of;    // the user's groups, for the skip rules
 };
 
-// Runs one login. Logs exactly one outcome line ("user=… service=… result=…")
-// plus warnings for faults; never a code, a secret or a full number.
+// Runs one login: skip rules → directory → lockout → conversation probe →
+// send (or share a parallel login's code) → ask / check (backup codes too) →
+// record. Logs exactly one outcome line ("user=… service=… result=…") plus
+// warnings for faults and break-glass use; never a code, a secret or a full
+// number.
 Verdict Authenticate(const LoginRequest& request, const LoginDeps& deps);
 
 // Maps a fault during send or check to a verdict: the one place failmode is

@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "login.h"
+#include "access_rules.h"
 #include "pam_glue.h"
 #include "sudo_command.h"
 #include "twilio_session.h"
@@ -83,7 +84,7 @@ int AuthenticateWithPam(pam_handle_t* pamh, int argc, const char** argv) {
   request.rhost = PamItem(pamh, PAM_RHOST);
   request.tty = PamItem(pamh, PAM_TTY);
   request.host = HostName();
-  if (request.service == "sudo") request.command = CurrentSudoCommand();
+  request.command = CurrentSudoCommand();  // "" unless this process is sudo
 
   const FileTrust trust(0);  // every file the module believes is root's
   Result<Config> config = LoadConfig(args->config_path, trust);
@@ -95,6 +96,11 @@ int AuthenticateWithPam(pam_handle_t* pamh, int argc, const char** argv) {
     log.Error(config->path + ": directory.backend \"ldap\" is not available in this version; refusing logins");
     return PAM_AUTHINFO_UNAVAIL;
   }
+  StateStore state(config->state_dir, trust);
+  if (Status prepared = state.Prepare(); !prepared.ok()) {
+    log.Error("user=" + request.user + " result=refused (state directory): " + prepared.ToString());
+    return PAM_AUTHINFO_UNAVAIL;
+  }
   UsersFile directory(config->directory.file, trust, log);
   PamConversation conversation(pamh);
   std::unique_ptr<TwilioSession> session;
@@ -104,7 +110,7 @@ int AuthenticateWithPam(pam_handle_t* pamh, int argc, const char** argv) {
     session = std::move(opened.value());
     return &session->challenge();
   };
-  const LoginDeps deps{config.value(), directory, open_challenge, conversation, log, DefaultClock()};
+  const LoginDeps deps{config.value(), directory, open_challenge, conversation, log, DefaultClock(), state, GroupsOf};
   return PamCodeFor(Authenticate(request, deps));
 }
 

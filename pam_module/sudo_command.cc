@@ -1,5 +1,6 @@
 #include "sudo_command.h"
 
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <vector>
@@ -69,7 +70,18 @@ std::string SudoCommandFromArgv(std::string_view nul_separated_argv) {
   return command;
 }
 
+bool IsSudoProgram(std::string_view exe) {
+  // The kernel appends " (deleted)" once the binary is replaced (an upgrade).
+  constexpr std::string_view kDeleted = " (deleted)";
+  if (exe.ends_with(kDeleted)) exe.remove_suffix(kDeleted.size());
+  const size_t slash = exe.rfind('/');
+  return exe.substr(slash == std::string_view::npos ? 0 : slash + 1) == "sudo";
+}
+
 std::string CurrentSudoCommand() {
+  std::error_code error;
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (error || !IsSudoProgram(exe.native())) return "";
   std::ifstream in("/proc/self/cmdline", std::ios::binary);
   if (!in) return "";
   std::string argv((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

@@ -14,7 +14,13 @@ namespace twotp {
 // is no command (sudo -v, sudo -l, sudo -s without one).
 std::string SudoCommandFromArgv(std::string_view nul_separated_argv);
 
-// Reads /proc/self/cmdline; "" on any failure.
+// Whether the program at `exe` (the target of /proc/self/exe) is sudo. The
+// PAM service can't tell: sudoers names any with pam_service, and "sudo -i"
+// uses pam_login_service ("sudo-i" by default).
+bool IsSudoProgram(std::string_view exe);
+
+// The command from /proc/self/cmdline when the running program is sudo; ""
+// for any other program and on any failure.
 std::string CurrentSudoCommand();
 
 }  // namespace twotp

@@ -49,9 +49,10 @@ std::string ConfigText(const ConfigOptions& o) {
     << "directory = { backend = \"file\"; file = "
     << Quote(o.users_file.empty() ? UsersFilePath() : o.users_file) << "; };\n"
     << "policy = {\n  max_attempts = " << o.max_attempts << ";\n  failmode = " << Quote(o.failmode)
-    << ";\n  unenrolled = " << Quote(o.unenrolled) << ";\n  channels = [" << o.channels << "];\n};\n"
-    << "limits = { resend_cooldown = 0; };\n"
-    << "state_dir = " << Quote(env.dir + "/state") << ";\n"
+    << ";\n  unenrolled = " << Quote(o.unenrolled) << ";\n  channels = [" << o.channels << "];\n"
+    << o.policy << "\n};\n"
+    << "limits = { " << o.limits << " };\n"
+    << "state_dir = " << Quote(env.dir + "/" + o.state) << ";\n"
     << o.extra_top;
   return c.str();
 }
@@ -107,6 +108,7 @@ const Env& TestEnv() {
     e.verify_sid = Need("FAKE_TWILIO_VERIFY_SID");
     e.messaging_sid = Need("FAKE_TWILIO_MESSAGING_SID");
     e.from = Need("FAKE_TWILIO_FROM");
+    e.cli = Need("TWOTP_CLI");
     return e;
   }();
   return env;
@@ -127,18 +129,45 @@ void WriteFile(const std::string& path, const std::string& text, int mode) {
 std::string UsersFilePath() { return TestEnv().dir + "/users"; }
 
 // pam_wrapper copies the service directory once, when the process starts, so
-// run.sh writes service files "twotp_slot<N>" whose config is <dir>/slot<N>.conf
+// run.sh writes service files "twotp_slot<N>" (and "twotp_items_slot<N>",
+// behind pam_set_items) whose config is <dir>/slot<N>.conf (items_slot<N>.conf)
 // up front; a test's service is a slot, and writing it means writing that config.
-std::string MakeServiceWithConfigText(const std::string& name, const std::string& text) {
-  static std::map<std::string, int> slots;
-  const int slot = slots.emplace(name, static_cast<int>(slots.size())).first->second;
+std::string MakeServiceWithConfigText(const std::string& name, const std::string& text, bool set_items) {
+  static std::map<std::string, int> slots[2];
+  auto& table = slots[set_items ? 1 : 0];
+  const int slot = table.emplace(name, static_cast<int>(table.size())).first->second;
   if (slot >= std::stoi(Need("TWOTP_SERVICE_SLOTS"))) throw std::runtime_error("out of service slots");
-  WriteFile(TestEnv().dir + "/slot" + std::to_string(slot) + ".conf", text, 0600);
-  return "twotp_slot" + std::to_string(slot);
+  const std::string base = std::string(set_items ? "items_slot" : "slot") + std::to_string(slot);
+  WriteFile(TestEnv().dir + "/" + base + ".conf", text, 0600);
+  return "twotp_" + base;
 }
 
-std::string MakeService(const std::string& name, const ConfigOptions& options) {
-  return MakeServiceWithConfigText(name, ConfigText(options));
+std::string MakeService(const std::string& name, const ConfigOptions& options, bool set_items) {
+  return MakeServiceWithConfigText(name, ConfigText(options), set_items);
+}
+
+std::string ConfigPathOf(const std::string& service) {
+  return TestEnv().dir + "/" + service.substr(std::string("twotp_").size()) + ".conf";
+}
+
+void SetRemoteHost(const std::string& rhost) {
+  if (rhost.empty()) {
+    unsetenv("PAM_RHOST");
+  } else {
+    setenv("PAM_RHOST", rhost.c_str(), 1);
+  }
+}
+
+std::string RunCli(const std::string& config, const std::string& args) {
+  const std::string command = TestEnv().cli + " --config " + config + " " + args;
+  FILE* out = popen(command.c_str(), "r");
+  if (out == nullptr) throw std::runtime_error("cannot run " + command);
+  std::string text;
+  char buffer[4096];
+  size_t n;
+  while ((n = fread(buffer, 1, sizeof(buffer), out)) > 0) text.append(buffer, n);
+  pclose(out);
+  return text;
 }
 
 void SetFault(const std::string& json) {

@@ -16,6 +16,7 @@ struct Env {
   std::string url, ca, fake_dir;
   std::string account_sid, token_file, api_key_sid, api_key_secret_file;
   std::string verify_sid, messaging_sid, from;
+  std::string cli;  // build/twilio-otp
 };
 const Env& TestEnv();
 
@@ -27,15 +28,26 @@ struct ConfigOptions {
   std::string token_file;  // "" = the stand-in's real token
   std::string users_file;  // "" = the shared users file
   std::string extra_top;   // raw libconfig text appended at top level
+  std::string policy;      // raw libconfig text added inside policy = { ... }
+  std::string limits = "resend_cooldown = 0;";  // the inside of limits = { ... }
+  std::string state = "state";  // state_dir, under the test directory
   bool use_api_key = false;
   int max_attempts = 3;
   int timeout = 3;
   int total_timeout = 6;
 };
-// Writes a config (root, 0600) and a PAM service using it; returns the service name.
-std::string MakeService(const std::string& name, const ConfigOptions& options);
+// Writes a config (root, 0600) and a PAM service using it; returns the service
+// name. With `set_items`, pam_set_items runs first and copies PAM_RHOST and
+// PAM_TTY from the environment (see SetRemoteHost).
+std::string MakeService(const std::string& name, const ConfigOptions& options, bool set_items = false);
 // Writes a raw config text as the config of a new service (for bad configs).
-std::string MakeServiceWithConfigText(const std::string& name, const std::string& text);
+std::string MakeServiceWithConfigText(const std::string& name, const std::string& text, bool set_items = false);
+// The config file behind a service MakeService returned.
+std::string ConfigPathOf(const std::string& service);
+// PAM_RHOST for the next logins through set_items services ("" unsets it).
+void SetRemoteHost(const std::string& rhost);
+// Runs the twilio-otp CLI with `args` against `config`; returns its stdout.
+std::string RunCli(const std::string& config, const std::string& args);
 std::string UsersFilePath();
 void WriteFile(const std::string& path, const std::string& text, int mode);
 

@@ -276,7 +276,7 @@ void test_one_rate_limit_reply_is_retried(void**) {
 
 }  // namespace
 
-int main() {
+int RunLoginTests() {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_teardown(test_right_code_logs_in, ClearFault),
       cmocka_unit_test_teardown(test_wrong_then_right_code_logs_in, ClearFault),

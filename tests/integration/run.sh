@@ -15,20 +15,26 @@ trap cleanup EXIT
 fake_twilio_start "$work/fake" >/dev/null || { echo "[  FAILED  ] 1 test(s): the Twilio stand-in did not start"; exit 1; }
 source "$root/tests/common/pam_wrapper.sh"
 wrapper=$(pam_wrapper_lib) || { echo "[  FAILED  ] 1 test(s): no pam_wrapper"; exit 1; }
+items=$(dirname "$wrapper")/pam_wrapper/pam_set_items.so
+[ -f "$items" ] || { echo "[  FAILED  ] 1 test(s): no $items"; exit 1; }
 rc=0
 for mode in verify messaging; do
   dir="$work/$mode"
-  mkdir -p "$dir/services" "$dir/state"
+  mkdir -p "$dir/services"  # state/ is made by the module itself (0700)
   chmod 700 "$dir"
   # pam_wrapper reads the service directory once, at start: one service per
   # config slot, each test writing its slot's config (see harness.cc).
   slots=32
   for n in $(seq 0 $((slots - 1))); do
     echo "auth required $BUILD/pam_twilio_otp.so config=$dir/slot$n.conf" >"$dir/services/twotp_slot$n"
+    # The same behind pam_wrapper's pam_set_items, which copies PAM_RHOST/PAM_TTY
+    # from the environment into the handle, as sshd and login would set them.
+    printf 'auth required %s\nauth required %s config=%s\n' "$items" "$BUILD/pam_twilio_otp.so" \
+      "$dir/items_slot$n.conf" >"$dir/services/twotp_items_slot$n"
   done
   echo "auth required pam_deny.so" >"$dir/services/other"
   LD_PRELOAD="$wrapper" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$dir/services" \
-    TWOTP_SERVICE_SLOTS=$slots TWOTP_TEST_DIR="$dir" TWOTP_MODE="$mode" \
+    TWOTP_SERVICE_SLOTS=$slots TWOTP_TEST_DIR="$dir" TWOTP_MODE="$mode" TWOTP_CLI="$BUILD/twilio-otp" \
     "$BUILD/tests/integration/pam_login_test" || rc=1
 done
 exit $rc

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "login.h"
+#include "temp_files.h"
 #include "cmocka_cxx.h"  // last: its macros clash with the standard headers
 
 using namespace twotp;
@@ -87,6 +88,13 @@ class CapturingLogger : public Logger {
   }
 };
 
+// A scratch directory for the state store, removed with the World.
+struct Scratch {
+  twotp_test::TempDir dir;
+  Scratch() { assert_true(dir.Create("twotp-login")); }
+  ~Scratch() { dir.Remove(); }
+};
+
 struct World {
   Config config;
   MapDirectory directory;
@@ -94,9 +102,14 @@ struct World {
   ScriptedConversation conversation;
   CapturingLogger log;
   SystemClock clock;
+  Scratch scratch;
+  FileTrust trust{getuid()};
+  StateStore state{scratch.dir.File("state"), trust};
+  std::vector<std::string> groups;  // what the group lookup answers for anyone
   bool opened = false;
 
   World() {
+    assert_true(state.Prepare().ok());
     config.limits.resend_cooldown = 0;
     directory.records["alice"] = PhoneRecord{"alice", "+15550104567", Channel::kSms, "2026-11-23T19:00:00Z"};
   }
@@ -106,7 +119,8 @@ struct World {
                      opened = true;
                      return static_cast<Challenge*>(&challenge);
                    },
-                   conversation, log, clock};
+                   conversation, log, clock, state,
+                   [this](const std::string&) -> Result<std::vector<std::string>> { return groups; }};
     return Authenticate(LoginRequest{user, "sshd", "bastion", "192.0.2.7", "ssh", ""}, deps);
   }
 };
@@ -247,7 +261,7 @@ void test_resend_cooldown_is_enforced(void**) {
   w.conversation.answers = {"resend", "424242"};
   assert_int_equal(w.Login(), Verdict::kAllow);
   assert_int_equal(w.challenge.sent.size(), 1);
-  assert_true(w.conversation.errors.front().find("wait") != std::string::npos);
+  assert_true(w.conversation.errors.front().find("try again in") != std::string::npos);
 }
 
 void test_failed_resend_keeps_the_login_going(void**) {

@@ -70,6 +70,19 @@ static void test_sudo_command_skips_options(void**) {
   }
 }
 
+// sudo runs the module under whatever PAM service sudoers names, so the
+// command is looked up by program, not by service (found by the e2e tests).
+static void test_sudo_is_recognised_by_program(void**) {
+  assert_true(IsSudoProgram("/usr/bin/sudo"));
+  assert_true(IsSudoProgram("/usr/local/bin/sudo"));
+  assert_true(IsSudoProgram("/usr/bin/sudo (deleted)"));
+  assert_true(IsSudoProgram("sudo"));
+  assert_false(IsSudoProgram("/usr/sbin/sshd"));
+  assert_false(IsSudoProgram("/usr/bin/pseudo"));
+  assert_false(IsSudoProgram("/usr/bin/sudo/"));
+  assert_false(IsSudoProgram(""));
+}
+
 int main() {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_every_placeholder_is_filled),
@@ -79,6 +92,7 @@ int main() {
       cmocka_unit_test(test_outside_values_are_sanitized_and_cut),
       cmocka_unit_test(test_spoken_code_reads_digits_one_by_one),
       cmocka_unit_test(test_sudo_command_skips_options),
+      cmocka_unit_test(test_sudo_is_recognised_by_program),
   };
   return cmocka_run_group_tests_name("message_template", tests, nullptr, nullptr);
 }

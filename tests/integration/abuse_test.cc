@@ -1,0 +1,236 @@
+// Abuse resistance through the real PAM stack (issue 5): lockout, cooldown,
+// the host-wide cap, countries, backup codes raced by two logins, grace and
+// trusted networks (PAM_RHOST through pam_set_items), break-glass, and 50
+// parallel logins of one user counted exactly. Each test has its own users
+// file and state directory.
+#include <security/pam_appl.h>
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "harness.h"
+#include "cmocka_cxx.h"  // last: its macros clash with the standard headers
+
+using itest::ConfigOptions;
+using itest::CountSends;
+using itest::Dialogue;
+using itest::MakeService;
+using itest::RunLogin;
+using itest::Step;
+using itest::TestEnv;
+
+namespace {
+
+Step Right() { return {Step::kRightCode, ""}; }
+Step Wrong() { return {Step::kWrongCode, ""}; }
+Step Say(const std::string& text) { return {Step::kText, text}; }
+
+// A config whose users file holds `user` at `number`, with its own state dir.
+ConfigOptions Isolated(const std::string& name, const std::string& user, const std::string& number) {
+  ConfigOptions o;
+  o.users_file = TestEnv().dir + "/users-" + name;
+  itest::WriteFile(o.users_file, user + " " + number + " sms -\n", 0600);
+  o.state = "state-" + name;
+  return o;
+}
+
+// `count` logins of `user` at once, each answering `answer` at the prompt;
+// their pam_authenticate results. Threads, not processes: pam_wrapper sets
+// itself up again in every new process and its scratch names then collide.
+std::vector<int> ParallelLogins(int count, const std::string& service, const std::string& user,
+                                const std::string& answer) {
+  std::vector<int> results(static_cast<size_t>(count), -1);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < count; ++i) {
+    threads.emplace_back([&, i] {
+      Dialogue d{"", {Say(answer)}};
+      results[static_cast<size_t>(i)] = RunLogin(service, user, d);
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  return results;
+}
+
+nlohmann::json Status(const std::string& service, const std::string& user) {
+  return nlohmann::json::parse(itest::RunCli(itest::ConfigPathOf(service), "status " + user + " --json"));
+}
+
+void test_failed_codes_lock_the_user_out(void**) {
+  ConfigOptions o = Isolated("lockout", "locky", "+15550200001");
+  o.max_attempts = 1;
+  o.limits = "resend_cooldown = 0; max_failures = 2; lockout = 900;";
+  const std::string service = MakeService("lockout", o);
+  for (int i = 0; i < 2; ++i) {
+    Dialogue d{"+15550200001", {Wrong()}};
+    assert_int_equal(RunLogin(service, "locky", d), PAM_AUTH_ERR);
+  }
+  const int sends = CountSends("+15550200001");
+  Dialogue locked{"+15550200001", {Right()}};
+  assert_int_equal(RunLogin(service, "locky", locked), PAM_AUTH_ERR);
+  assert_true(locked.Showed("Too many failed codes"));
+  assert_true(locked.prompts.empty());                  // told, not asked
+  assert_int_equal(CountSends("+15550200001"), sends);  // and nothing sent
+  assert_true(Status(service, "locky")["locked"].get<bool>());
+
+  itest::RunCli(itest::ConfigPathOf(service), "unlock locky");
+  Dialogue after{"+15550200001", {Right()}};
+  assert_int_equal(RunLogin(service, "locky", after), PAM_SUCCESS);
+}
+
+void test_cooldown_refuses_a_quick_resend(void**) {
+  ConfigOptions o = Isolated("cooldown", "hasty", "+15550200002");
+  o.limits = "resend_cooldown = 600;";
+  const std::string service = MakeService("cooldown", o);
+  Dialogue d{"+15550200002", {Say("resend"), Right()}};
+  assert_int_equal(RunLogin(service, "hasty", d), PAM_SUCCESS);
+  assert_int_equal(CountSends("+15550200002"), 1);
+  assert_true(d.Showed("A code was just sent; try again in 10 minutes."));
+}
+
+void test_user_window_caps_sends(void**) {
+  ConfigOptions o = Isolated("window", "pumped", "+15550200003");
+  o.limits = "resend_cooldown = 0; sends_per_window = 2; send_window = 900;";
+  const std::string service = MakeService("window", o);
+  Dialogue d{"+15550200003", {Say("resend"), Say("resend"), Right()}};
+  assert_int_equal(RunLogin(service, "pumped", d), PAM_SUCCESS);
+  assert_int_equal(CountSends("+15550200003"), 2);
+  assert_true(d.Showed("Too many codes sent"));
+}
+
+void test_host_wide_cap_refuses_other_users(void**) {
+  ConfigOptions o = Isolated("global", "g1", "+15550200011");
+  itest::WriteFile(o.users_file,
+                   "g1 +15550200011 sms -\ng2 +15550200012 sms -\ng3 +15550200013 sms -\n", 0600);
+  o.limits = "resend_cooldown = 0; global_sends_per_hour = 2;";
+  const std::string service = MakeService("global", o);
+  for (const char* user : {"g1", "g2"}) {
+    Dialogue d{std::string("+155502000") + (user[1] == '1' ? "11" : "12"), {Right()}};
+    assert_int_equal(RunLogin(service, user, d), PAM_SUCCESS);
+  }
+  Dialogue third{"+15550200013", {Right()}};
+  assert_int_equal(RunLogin(service, "g3", third), PAM_AUTH_ERR);
+  assert_int_equal(CountSends("+15550200013"), 0);
+  assert_true(third.Showed("from this host"));
+}
+
+void test_numbers_outside_allowed_countries_get_nothing(void**) {
+  ConfigOptions o = Isolated("country", "abroad", "+15550200004");
+  o.limits = "resend_cooldown = 0; allowed_countries = [\"44\"];";
+  const std::string service = MakeService("country", o);
+  Dialogue d{"+15550200004", {Right()}};
+  assert_int_equal(RunLogin(service, "abroad", d), PAM_AUTH_ERR);
+  assert_int_equal(CountSends("+15550200004"), 0);
+  assert_true(d.Showed("country"));
+}
+
+// Two logins race with the same backup code: exactly one gets in.
+void test_backup_code_works_once_even_when_raced(void**) {
+  ConfigOptions o = Isolated("backup", "lost", "+15550200005");
+  const std::string service = MakeService("backup", o);
+  std::istringstream printed(itest::RunCli(itest::ConfigPathOf(service), "backup-codes lost --count 3"));
+  std::string code;
+  std::getline(printed, code);
+  assert_int_equal(code.size(), 9);  // "xxxx-xxxx"
+
+  const std::vector<int> results = ParallelLogins(2, service, "lost", code);
+  assert_int_equal(std::count(results.begin(), results.end(), PAM_SUCCESS), 1);
+  assert_int_equal(Status(service, "lost")["backup_codes_left"].get<int>(), 2);
+}
+
+void test_grace_skips_a_second_login_from_the_same_host_only(void**) {
+  ConfigOptions o = Isolated("grace", "regular", "+15550200006");
+  o.policy = "grace_period = 600;";
+  const std::string service = MakeService("grace", o, /*set_items=*/true);
+  itest::SetRemoteHost("198.51.100.7");
+  Dialogue first{"+15550200006", {Right()}};
+  assert_int_equal(RunLogin(service, "regular", first), PAM_SUCCESS);
+  const int sends = CountSends("+15550200006");
+
+  Dialogue again{"+15550200006", {}};
+  assert_int_equal(RunLogin(service, "regular", again), PAM_SUCCESS);  // pam_set_items' success; we said IGNORE
+  assert_true(again.prompts.empty());
+  assert_int_equal(CountSends("+15550200006"), sends);
+
+  itest::SetRemoteHost("203.0.113.9");
+  Dialogue elsewhere{"+15550200006", {Right()}};
+  assert_int_equal(RunLogin(service, "regular", elsewhere), PAM_SUCCESS);
+  assert_int_equal(elsewhere.prompts.size(), 1);
+  itest::SetRemoteHost("");
+}
+
+void test_trusted_network_is_not_asked(void**) {
+  ConfigOptions o = Isolated("trusted", "insider", "+15550200007");
+  o.policy = "trusted_networks = [\"198.51.100.0/24\", \"2001:db8::/32\"];";
+  const std::string service = MakeService("trusted", o, /*set_items=*/true);
+  itest::SetRemoteHost("2001:db8::42");
+  Dialogue inside{"+15550200007", {}};
+  assert_int_equal(RunLogin(service, "insider", inside), PAM_SUCCESS);
+  assert_true(inside.prompts.empty());
+  assert_int_equal(CountSends("+15550200007"), 0);
+
+  itest::SetRemoteHost("192.0.2.1");
+  Dialogue outside{"+15550200007", {Right()}};
+  assert_int_equal(RunLogin(service, "insider", outside), PAM_SUCCESS);
+  assert_int_equal(outside.prompts.size(), 1);
+  itest::SetRemoteHost("");
+}
+
+void test_break_glass_user_is_ignored_and_nothing_sent(void**) {
+  ConfigOptions o = Isolated("breakglass", "rescue", "+15550200008");
+  o.policy = "exempt_users = [\"rescue\"];";
+  const std::string service = MakeService("breakglass", o);
+  Dialogue d{"+15550200008", {}};
+  assert_int_equal(RunLogin(service, "rescue", d), PAM_PERM_DENIED);  // only PAM_IGNORE in the stack
+  assert_int_equal(CountSends("+15550200008"), 0);
+}
+
+void test_users_outside_policy_groups_are_ignored(void**) {
+  ConfigOptions o = Isolated("groups", "root", "+15550200009");
+  o.policy = "groups = [\"twotp-nobody-is-in-this-group\"];";
+  const std::string service = MakeService("groups", o);
+  Dialogue skipped{"+15550200009", {}};
+  assert_int_equal(RunLogin(service, "root", skipped), PAM_PERM_DENIED);
+  o.policy = "groups = [\"root\"];";
+  const std::string asked = MakeService("groups_root", o);
+  Dialogue d{"+15550200009", {Right()}};
+  assert_int_equal(RunLogin(asked, "root", d), PAM_SUCCESS);
+}
+
+// 50 logins of one user at once, each typing one wrong code: they share one
+// code (one send), and the state counts exactly 50 failures.
+void test_fifty_parallel_logins_are_counted_exactly(void**) {
+  ConfigOptions o = Isolated("crowd", "crowd", "+15550200010");
+  o.max_attempts = 1;
+  o.timeout = 10;
+  o.total_timeout = 30;
+  o.limits = "resend_cooldown = 0; max_failures = 100; sends_per_window = 100;";
+  const std::string service = MakeService("crowd", o);
+  const std::vector<int> results = ParallelLogins(50, service, "crowd", "000000");
+  assert_int_equal(std::count(results.begin(), results.end(), PAM_AUTH_ERR), 50);
+  const nlohmann::json state = Status(service, "crowd");
+  assert_int_equal(state["failures"].get<int>(), 50);
+  assert_int_equal(CountSends("+15550200010"), 1);
+}
+
+}  // namespace
+
+int RunAbuseTests() {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_failed_codes_lock_the_user_out),
+      cmocka_unit_test(test_cooldown_refuses_a_quick_resend),
+      cmocka_unit_test(test_user_window_caps_sends),
+      cmocka_unit_test(test_host_wide_cap_refuses_other_users),
+      cmocka_unit_test(test_numbers_outside_allowed_countries_get_nothing),
+      cmocka_unit_test(test_backup_code_works_once_even_when_raced),
+      cmocka_unit_test(test_grace_skips_a_second_login_from_the_same_host_only),
+      cmocka_unit_test(test_trusted_network_is_not_asked),
+      cmocka_unit_test(test_break_glass_user_is_ignored_and_nothing_sent),
+      cmocka_unit_test(test_users_outside_policy_groups_are_ignored),
+      cmocka_unit_test(test_fifty_parallel_logins_are_counted_exactly),
+  };
+  const std::string group = "abuse_" + TestEnv().mode;
+  return cmocka_run_group_tests_name(group.c_str(), tests, nullptr, nullptr);
+}
