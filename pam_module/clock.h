@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <ctime>
+#include <string>
 
 namespace twotp {
 
@@ -27,6 +28,10 @@ class SystemClock : public Clock {
 
 // A shared SystemClock for production callers.
 Clock& DefaultClock();
+
+// `t` (epoch seconds) as UTC "2026-11-23T19:00:00Z", the form of the users
+// file's VERIFIED_AT and of the CLI's times.
+std::string IsoUtc(std::time_t t);
 
 }  // namespace twotp
 

@@ -21,6 +21,8 @@ class Conversation {
   // Asks with echo off; the answer is a Secret. A failed conversation
   // (Ctrl-C, no terminal, no answer) is a non-ok Status.
   virtual Result<Secret> AskHidden(const std::string& prompt) = 0;
+  // Asks with echo on (a phone number at enrolment); same failure rules.
+  virtual Result<Secret> AskVisible(const std::string& prompt) = 0;
 };
 
 }  // namespace twotp

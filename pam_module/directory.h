@@ -24,6 +24,8 @@ class Directory {
   // whole and confirms there is none; any read or parse problem that could
   // hide the user is Fault::kDirectory.
   virtual Result<PhoneRecord> Lookup(const std::string& user) = 0;
+  // Adds or replaces the user's record (enrolment at login, unenrolled = "enroll").
+  virtual Status Enroll(const PhoneRecord& record) = 0;
 };
 
 }  // namespace twotp

@@ -53,6 +53,10 @@ class LoginFlow {
   // PAM_IGNORE for logins the skip rules leave alone; nullopt to go on.
   std::optional<Verdict> Skipped();
   Verdict Unenrolled();
+  // unenrolled = "enroll": asks for a number, proves it with a code, saves it.
+  Verdict EnrollAtLogin();
+  // The conversation works (scripts and `sudo -n` stop here, nothing sent).
+  bool ConversationWorks(const std::string& greeting);
   // Handles a wrong code (or a dead one): counts it, maybe locks the user out.
   std::optional<Verdict> CountFailure();
   Verdict Succeed(const char* how);
@@ -74,6 +78,7 @@ class LoginFlow {
   Channel channel_ = Channel::kSms;
   Challenge* challenge_ = nullptr;
   int sends_ = 0;
+  bool enrolling_ = false;
 };
 
 Verdict LoginFlow::Run() {
@@ -89,9 +94,7 @@ Verdict LoginFlow::Run() {
   // A locked-out user is told so before anything is sent.
   if (Status locked = state_.CheckNotLocked(); !locked.ok()) return OnFault(locked, "lockout");
 
-  // Prove the conversation works before anything costs money: scripts,
-  // `sudo -n` and `ssh -o BatchMode=yes` stop here, with no code sent.
-  if (!deps_.conversation.Info("Two-step verification for " + SanitizeForMessage(request_.user, 32) + ".").ok()) {
+  if (!ConversationWorks("Two-step verification for " + SanitizeForMessage(request_.user, 32) + ".")) {
     return Finish(Verdict::kConvError, LogLevel::kNotice, "no conversation (non-interactive); no code sent");
   }
   Result<Challenge*> opened = deps_.open_challenge();
@@ -125,15 +128,41 @@ Verdict LoginFlow::Unenrolled() {
     case Unenrolled::kAllow:
       return Finish(Verdict::kIgnore, LogLevel::kNotice, "not enrolled; no code asked (unenrolled=allow)");
     case Unenrolled::kEnroll:
-      // Enrolment at login comes with the abuse limits it needs; until then
-      // the safe reading of "enroll" is "deny".
-      deps_.log.Warning("unenrolled=\"enroll\" is not available in this version; treating it as \"deny\"");
-      [[fallthrough]];
+      return EnrollAtLogin();
     case Unenrolled::kDeny:
       break;
   }
   (void)deps_.conversation.Error("You have no phone number for two-step verification; ask your administrator.");
   return Finish(Verdict::kDeny, LogLevel::kNotice, "not enrolled; denied (unenrolled=deny)");
+}
+
+bool LoginFlow::ConversationWorks(const std::string& greeting) {
+  // Prove the conversation works before anything costs money: scripts and
+  // `sudo -n` stop here, with no code sent.
+  return deps_.conversation.Info(greeting).ok();
+}
+
+Verdict LoginFlow::EnrollAtLogin() {
+  if (Status locked = state_.CheckNotLocked(); !locked.ok()) return OnFault(locked, "lockout");
+  if (!ConversationWorks("No phone number is enrolled for " + SanitizeForMessage(request_.user, 32) +
+                         " yet: enrol one now with a code sent to it.")) {
+    return Finish(Verdict::kConvError, LogLevel::kNotice, "no conversation (non-interactive); not enrolled");
+  }
+  Result<Secret> typed = deps_.conversation.AskVisible("Mobile number, with country code (e.g. +15551234567): ");
+  if (!typed.ok()) return Finish(Verdict::kConvError, LogLevel::kNotice, "conversation ended at enrolment");
+  Result<std::string> number = NormalizeE164(Trim(typed->view()));
+  if (!number.ok()) {
+    (void)deps_.conversation.Error(number.status().message());
+    return Finish(Verdict::kDeny, LogLevel::kNotice, "enrolment refused: not an E.164 number");
+  }
+  enrolling_ = true;
+  record_ = PhoneRecord{request_.user, number.value(), deps_.config.policy.channels.front(), ""};
+  channel_ = record_.channel;
+  Result<Challenge*> opened = deps_.open_challenge();
+  if (!opened.ok()) return OnFault(opened.status(), "setup");
+  challenge_ = opened.value();
+  if (Status sent = SendCode(channel_, /*fresh=*/true); !sent.ok()) return OnFault(sent, "send");
+  return AskUntilDone();
 }
 
 Verdict LoginFlow::AskUntilDone() {
@@ -188,6 +217,15 @@ std::optional<Verdict> LoginFlow::CountFailure() {
 }
 
 Verdict LoginFlow::Succeed(const char* how) {
+  if (enrolling_) {
+    // The number is proven: it becomes the user's, or the login fails.
+    record_.verified_at = IsoUtc(deps_.clock.WallNow());
+    if (Status saved = deps_.directory.Enroll(record_); !saved.ok()) {
+      deps_.log.Error(Who() + " could not save the enrolment: " + saved.ToString());
+      return Finish(Verdict::kRefuse, LogLevel::kError, "refused (enrolment not saved)");
+    }
+    deps_.log.Notice(Who() + " enrolled " + MaskNumber(record_.number) + " at login");
+  }
   // The code was right: a state that can't be written costs a log line, not the login.
   if (Status recorded = state_.RecordSuccess(); !recorded.ok()) {
     deps_.log.Error(Who() + " could not record the success: " + recorded.ToString());

@@ -36,10 +36,14 @@ Status PamConversation::Error(const std::string& text) {
   return ConversationStatus(pam_error(pamh_, "%s", text.c_str()), "show an error");
 }
 
-Result<Secret> PamConversation::AskHidden(const std::string& prompt) {
+Result<Secret> PamConversation::AskHidden(const std::string& prompt) { return Ask(PAM_PROMPT_ECHO_OFF, prompt); }
+
+Result<Secret> PamConversation::AskVisible(const std::string& prompt) { return Ask(PAM_PROMPT_ECHO_ON, prompt); }
+
+Result<Secret> PamConversation::Ask(int style, const std::string& prompt) {
   if (!HasConversation(pamh_)) return ConversationStatus(PAM_CONV_ERR, "ask");
   char* response = nullptr;
-  const int rc = pam_prompt(pamh_, PAM_PROMPT_ECHO_OFF, &response, "%s", prompt.c_str());
+  const int rc = pam_prompt(pamh_, style, &response, "%s", prompt.c_str());
   if (rc != PAM_SUCCESS || response == nullptr) {
     if (response != nullptr) {
       explicit_bzero(response, std::strlen(response));

@@ -19,8 +19,10 @@ class PamConversation : public Conversation {
   Status Info(const std::string& text) override;
   Status Error(const std::string& text) override;
   Result<Secret> AskHidden(const std::string& prompt) override;
+  Result<Secret> AskVisible(const std::string& prompt) override;
 
  private:
+  Result<Secret> Ask(int style, const std::string& prompt);
   pam_handle_t* pamh_;
 };
 

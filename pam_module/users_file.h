@@ -31,6 +31,7 @@ class UsersFile : public Directory {
   // skipped; a malformed line that names `user` makes the lookup a kDirectory
   // fault rather than "not enrolled". Two records for one user: kDirectory.
   Result<PhoneRecord> Lookup(const std::string& user) override;
+  Status Enroll(const PhoneRecord& record) override { return Upsert(record); }
 
   // Every valid record, in file order (for `twilio-otp list`). A missing file
   // is an empty list here (nobody enrolled yet).

@@ -77,8 +77,7 @@ std::optional<Config> LoadConfigOrReport(const std::string& path);
 Result<std::unique_ptr<UsersFile>> OpenUsersFile(const Config& config, Logger& log);
 // The config's state store (state_dir), trusting root-owned files only.
 StateStore OpenStateStore(const Config& config);
-// `t` (epoch seconds) as UTC "2026-11-23T19:00:00Z"; NowIso8601 for now.
-std::string Iso8601(std::time_t t);
+// Now as UTC "2026-11-23T19:00:00Z" (IsoUtc in clock.h for any time).
 std::string NowIso8601();
 // Where warnings go (stderr, "twilio-otp: warning: ...").
 Logger& CliLogger();
@@ -101,6 +100,9 @@ int RunRemove(const Args& args);       // cmd_remove.cc
 int RunList(const Args& args);         // cmd_list.cc
 int RunShow(const Args& args);         // cmd_list.cc
 int RunCheckConfig(const Args& args);  // cmd_check_config.cc
+// Warns (stderr) when unenrolled = "deny" would lock out root or every
+// member of sudo/wheel; returns how many warnings it gave. lockout_warnings.cc
+int WarnAboutLockouts(const Config& config, const std::vector<PhoneRecord>& records);
 int RunBackupCodes(const Args& args);  // cmd_backup_codes.cc
 int RunStatus(const Args& args);       // cmd_status.cc
 int RunUnlock(const Args& args);       // cmd_status.cc

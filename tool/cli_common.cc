@@ -45,15 +45,7 @@ Result<std::unique_ptr<UsersFile>> OpenUsersFile(const Config& config, Logger& l
 
 StateStore OpenStateStore(const Config& config) { return StateStore(config.state_dir, RootTrust()); }
 
-std::string NowIso8601() { return Iso8601(DefaultClock().WallNow()); }
-
-std::string Iso8601(std::time_t t) {
-  struct tm tm = {};
-  gmtime_r(&t, &tm);
-  std::array<char, 32> buf{};
-  const size_t n = strftime(buf.data(), buf.size(), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return std::string(buf.data(), n);
-}
+std::string NowIso8601() { return IsoUtc(DefaultClock().WallNow()); }
 
 Logger& CliLogger() {
   static StderrLogger logger;

@@ -28,6 +28,7 @@ int CheckUsersFile(const Config& config) {
   }
   Result<std::vector<PhoneRecord>> records = users.value()->List();
   if (!records.ok()) return Refuse(records.status()), 1;
+  WarnAboutLockouts(config, records.value());  // warnings, not problems: exit status unchanged
   return counted.problems();
 }
 

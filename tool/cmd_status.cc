@@ -47,11 +47,11 @@ StateView ViewOf(const UserState& state, const LimitsConfig& limits, std::time_t
   return v;
 }
 
-json TimeOrNull(std::time_t t) { return t == 0 ? json(nullptr) : json(Iso8601(t)); }
+json TimeOrNull(std::time_t t) { return t == 0 ? json(nullptr) : json(IsoUtc(t)); }
 
 json ViewJson(const std::string& user, const std::string& path, const StateView& v, const LimitsConfig& limits) {
   json grace = json::object();
-  for (const auto& [key, at] : v.grace) grace[key] = Iso8601(at);
+  for (const auto& [key, at] : v.grace) grace[key] = IsoUtc(at);
   return json{
       {"user", user},
       {"state_file", path},
@@ -78,27 +78,27 @@ void PrintView(const std::string& user, const std::string& path, const StateView
                std::time_t now) {
   std::printf("user:          %s\nstate file:    %s\n", user.c_str(), path.c_str());
   if (v.locked_until != 0) {
-    std::printf("locked out:    until %s (%s from now)\n", Iso8601(v.locked_until).c_str(),
+    std::printf("locked out:    until %s (%s from now)\n", IsoUtc(v.locked_until).c_str(),
                 Remaining(v.locked_until - now).c_str());
   } else {
     std::printf("locked out:    no\n");
   }
   std::printf("failed codes:  %zu (a lockout at %d)\n", v.failures, limits.max_failures);
   std::printf("codes sent:    %zu in the last %d s (at most %d); last %s\n", v.sends_in_window, limits.send_window,
-              limits.sends_per_window, v.last_send == 0 ? "never" : Iso8601(v.last_send).c_str());
+              limits.sends_per_window, v.last_send == 0 ? "never" : IsoUtc(v.last_send).c_str());
   std::printf("backup codes:  %zu left\n", v.backup_codes);
   if (v.pending_sent_at != 0) {
-    std::printf("pending code:  sent %s by %s\n", Iso8601(v.pending_sent_at).c_str(), v.pending_channel.c_str());
+    std::printf("pending code:  sent %s by %s\n", IsoUtc(v.pending_sent_at).c_str(), v.pending_channel.c_str());
   }
   if (v.grace.empty()) std::printf("grace:         none\n");
-  for (const auto& [key, at] : v.grace) std::printf("grace:         %s since %s\n", key.c_str(), Iso8601(at).c_str());
+  for (const auto& [key, at] : v.grace) std::printf("grace:         %s since %s\n", key.c_str(), IsoUtc(at).c_str());
 }
 
 // What unlock is about to clear, for its report ("lockout until ...,
 // 3 failed codes, 2 sends, 1 grace entry").
 std::string ClearedText(const UserState& s) {
   std::vector<std::string> parts;
-  if (s.locked_until != 0) parts.push_back("lockout until " + Iso8601(s.locked_until));
+  if (s.locked_until != 0) parts.push_back("lockout until " + IsoUtc(s.locked_until));
   if (!s.failures.empty()) parts.push_back(std::to_string(s.failures.size()) + " failed code(s)");
   if (!s.sends.empty()) parts.push_back(std::to_string(s.sends.size()) + " send(s)");
   if (!s.grace.empty()) parts.push_back(std::to_string(s.grace.size()) + " grace entr" + (s.grace.size() == 1 ? "y" : "ies"));

@@ -328,6 +328,19 @@ t_check_config_good() {
   run check-config --config "$t/conf" && expect_rc 0 && expect_out "^OK: $t/conf$"
 }
 
+t_check_config_warns_when_root_would_be_locked_out() {
+  write_config "$t" 'policy = { unenrolled = "deny"; };'
+  run --config "$t/conf" enroll alice +15550104567 --no-verify || return 1
+  run --config "$t/conf" check-config && expect_rc 0 && expect_err 'root has no number and is not exempt' || return 1
+  # A break-glass exemption (or a number for root) answers the warning.
+  write_config "$t" 'policy = { unenrolled = "deny"; exempt_users = ["root"]; };'
+  run --config "$t/conf" check-config && expect_rc 0 || return 1
+  if grep -q 'root has no number' <<<"$err"; then echo "warned although root is exempt"; return 1; fi
+  write_config "$t" 'policy = { unenrolled = "allow"; };'
+  run --config "$t/conf" check-config && expect_rc 0 || return 1
+  if grep -q 'root has no number' <<<"$err"; then echo "warned under unenrolled = allow"; return 1; fi
+}
+
 t_check_config_bad() {
   write_config "$t" 'policy = { code_length = 99; };'
   run --config "$t/conf" check-config && expect_rc 1 && expect_err 'code_length' || return 1
@@ -486,7 +499,7 @@ for t_fn in t_help_exits_0_everywhere t_unknown_subcommand_exits_2 t_bad_usage_e
   t_writers_refuse_non_root t_enroll_no_verify_writes_the_record \
   t_list_and_show_print_numbers_in_full t_list_json_parses t_show_unknown_user_exits_1 \
   t_enroll_keeps_comments_and_other_lines t_bad_number_is_refused_clearly t_policy_limits_are_enforced \
-  t_remove_deletes_the_record t_bad_config_is_refused t_check_config_good t_check_config_bad \
+  t_remove_deletes_the_record t_bad_config_is_refused t_check_config_good t_check_config_warns_when_root_would_be_locked_out t_check_config_bad \
   t_two_enroll_loops_lose_nothing t_backup_codes_prints_n_codes_and_status_counts_them \
   t_backup_codes_refused_for_bad_count_or_unenrolled_user t_unlock_clears_a_lockout_and_keeps_backup_codes \
   t_status_json_parses t_corrupt_state_is_reported_and_unlock_replaces_it t_state_writers_refuse_non_root; do

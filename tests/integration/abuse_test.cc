@@ -199,6 +199,18 @@ void test_users_outside_policy_groups_are_ignored(void**) {
   assert_int_equal(RunLogin(asked, "root", d), PAM_SUCCESS);
 }
 
+void test_enroll_at_login_proves_and_saves_the_number(void**) {
+  ConfigOptions o = Isolated("enroll", "someone", "+15550200098");
+  o.unenrolled = "enroll";
+  const std::string service = MakeService("enroll", o);
+  Dialogue first{"+15550200020", {Say("+1 555 020 0020"), Wrong(), Right()}};
+  assert_int_equal(RunLogin(service, "newcomer", first), PAM_SUCCESS);
+  Dialogue again{"+15550200020", {Right()}};
+  assert_int_equal(RunLogin(service, "newcomer", again), PAM_SUCCESS);
+  assert_true(again.Showed("+1 ••• ••• 0020"));
+  assert_int_equal(again.prompts.size(), 1);  // enrolled: no number asked this time
+}
+
 // 50 logins of one user at once, each typing one wrong code: they share one
 // code (one send), and the state counts exactly 50 failures.
 void test_fifty_parallel_logins_are_counted_exactly(void**) {
@@ -229,6 +241,7 @@ int RunAbuseTests() {
       cmocka_unit_test(test_trusted_network_is_not_asked),
       cmocka_unit_test(test_break_glass_user_is_ignored_and_nothing_sent),
       cmocka_unit_test(test_users_outside_policy_groups_are_ignored),
+      cmocka_unit_test(test_enroll_at_login_proves_and_saves_the_number),
       cmocka_unit_test(test_fifty_parallel_logins_are_counted_exactly),
   };
   const std::string group = "abuse_" + TestEnv().mode;

@@ -34,6 +34,7 @@ class ScriptedConversation : public Conversation {
     answers.pop_front();
     return s;
   }
+  Result<Secret> AskVisible(const std::string& p) override { return AskHidden(p); }
 };
 
 class FakeChallenge : public Challenge {
@@ -73,6 +74,10 @@ class MapDirectory : public Directory {
     auto it = records.find(user);
     if (it == records.end()) return Status::NotFound("no record");
     return it->second;
+  }
+  Status Enroll(const PhoneRecord& record) override {
+    records[record.user] = record;
+    return Status::Ok();
   }
 };
 
@@ -200,7 +205,7 @@ void test_unenrolled_policy(void**) {
   } rows[] = {
       {Unenrolled::kDeny, Verdict::kDeny},
       {Unenrolled::kAllow, Verdict::kIgnore},
-      {Unenrolled::kEnroll, Verdict::kDeny},  // not built yet: the safe reading
+      {Unenrolled::kEnroll, Verdict::kConvError},  // asks for a number; the script has none
   };
   for (const auto& row : rows) {
     World w;
@@ -208,6 +213,33 @@ void test_unenrolled_policy(void**) {
     assert_int_equal(w.Login("mallory"), row.expected);
     assert_false(w.opened);
   }
+}
+
+void test_enroll_at_login_saves_the_number_only_after_the_code(void**) {
+  World w;
+  w.config.policy.unenrolled = Unenrolled::kEnroll;
+  w.conversation.answers = {"+1 (555) 010-9999", "000000", "424242"};
+  assert_int_equal(w.Login("newbie"), Verdict::kAllow);
+  const PhoneRecord& saved = w.directory.records.at("newbie");
+  assert_string_equal(saved.number.c_str(), "+15550109999");
+  assert_false(saved.verified_at.empty());
+  assert_int_equal(w.log.Count("enrolled +1 ••• ••• 9999 at login"), 1);
+}
+
+void test_enroll_at_login_wrong_codes_save_nothing(void**) {
+  World w;
+  w.config.policy.unenrolled = Unenrolled::kEnroll;
+  w.conversation.answers = {"+15550109999", "000000", "111111", "222222"};
+  assert_int_equal(w.Login("newbie"), Verdict::kDeny);
+  assert_int_equal(w.directory.records.count("newbie"), 0);
+}
+
+void test_enroll_at_login_refuses_a_malformed_number(void**) {
+  World w;
+  w.config.policy.unenrolled = Unenrolled::kEnroll;
+  w.conversation.answers = {"call me maybe"};
+  assert_int_equal(w.Login("newbie"), Verdict::kDeny);
+  assert_true(w.challenge.sent.empty());
 }
 
 void test_wrong_codes_use_up_attempts_then_abandon(void**) {
@@ -321,6 +353,9 @@ int main() {
       cmocka_unit_test(test_blocked_recipient_is_denied_with_advice),
       cmocka_unit_test(test_directory_fault_is_never_read_as_unenrolled),
       cmocka_unit_test(test_unenrolled_policy),
+      cmocka_unit_test(test_enroll_at_login_saves_the_number_only_after_the_code),
+      cmocka_unit_test(test_enroll_at_login_wrong_codes_save_nothing),
+      cmocka_unit_test(test_enroll_at_login_refuses_a_malformed_number),
       cmocka_unit_test(test_wrong_codes_use_up_attempts_then_abandon),
       cmocka_unit_test(test_dead_code_costs_an_attempt_and_resend_recovers),
       cmocka_unit_test(test_dead_codes_alone_end_in_a_deny),
