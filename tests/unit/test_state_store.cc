@@ -2,7 +2,6 @@
 // broken files that refuse the login and stay as they are, exact counts
 // under 50 concurrent processes, a writer killed mid-update, a failed write,
 // and user names that try to leave users/.
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/resource.h>
@@ -12,6 +11,7 @@
 
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -32,6 +32,7 @@ struct Fixture {
   std::string dir;  // tmp + "/state", made by Prepare
   FileTrust trust{getuid()};
   std::unique_ptr<StateStore> store;
+  pid_t stalled = 0;  // a StartStalledUpdate child, killed by Teardown if a test fails first
 };
 
 int Setup(void** state) {
@@ -45,6 +46,10 @@ int Setup(void** state) {
 
 int Teardown(void** state) {
   auto* f = static_cast<Fixture*>(*state);
+  if (f->stalled > 0) {
+    kill(f->stalled, SIGKILL);
+    waitpid(f->stalled, nullptr, 0);
+  }
   f->tmp.Remove();
   delete f;
   return 0;
@@ -59,11 +64,6 @@ std::string ReadFile(const std::string& path) {
   return ss.str();
 }
 
-void WriteFile(const std::string& path, const std::string& contents, mode_t mode = 0600) {
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << contents;
-  chmod(path.c_str(), mode);
-}
-
 mode_t ModeOf(const std::string& path) {
   struct stat st;
   if (lstat(path.c_str(), &st) != 0) return 0;
@@ -76,12 +76,7 @@ bool Contains(const std::string& haystack, const std::string& needle) {
 
 std::set<std::string> DirEntries(const std::string& dir) {
   std::set<std::string> names;
-  DIR* d = opendir(dir.c_str());
-  while (dirent* e = d != nullptr ? readdir(d) : nullptr) {
-    const std::string n = e->d_name;
-    if (n != "." && n != "..") names.insert(n);
-  }
-  if (d != nullptr) closedir(d);
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) names.insert(entry.path().filename());
   return names;
 }
 
@@ -105,7 +100,8 @@ bool LockIsFree(const std::string& path) {
 }
 
 // Forks a process that stops inside Update("alice"), holding the lock with
-// a half-done change in memory, and returns once it is there.
+// a half-done change in memory, and returns once it is there. The test
+// kills it, and sets f.stalled back to 0 when it has.
 pid_t StartStalledUpdate(Fixture& f) {
   int ready[2];
   if (pipe(ready) != 0) std::abort();
@@ -121,6 +117,7 @@ pid_t StartStalledUpdate(Fixture& f) {
     });
     _exit(0);
   }
+  f.stalled = pid;
   close(ready[1]);
   char c;
   if (read(ready[0], &c, 1) != 1) std::abort();
@@ -137,8 +134,7 @@ int WaitExitCode(pid_t pid) {
 // A broken file: both Read and Update refuse it with kState naming it, the
 // update callback never runs, and the bytes on disk stay the same.
 void AssertBrokenAndUntouched(Fixture& f, const std::string& contents, const std::string& problem) {
-  const std::string path = f.store->UserPath("alice");
-  WriteFile(path, contents);
+  const std::string path = f.tmp.Write("state/users/alice.json", contents, 0600);
   Result<UserState> read = f.store->Read("alice");
   assert_true(read.status().Is(Fault::kState));
   if (!Contains(read.status().message(), path) || !Contains(read.status().message(), problem)) {
@@ -293,6 +289,7 @@ static void test_writer_killed_mid_update_leaves_previous_state(void** state) {
   assert_false(LockIsFree(path));  // the child really is inside the update
   kill(writer, SIGKILL);
   assert_int_equal(WaitExitCode(writer), 100 + SIGKILL);
+  f.stalled = 0;
 
   assert_string_equal(ReadFile(path).c_str(), before.c_str());
   assert_true(LockIsFree(path));
@@ -313,6 +310,7 @@ static void test_read_waits_for_an_update_in_progress(void** state) {
   assert_int_equal(waitpid(reader, &status, WNOHANG), 0);  // still blocked
   kill(writer, SIGKILL);
   WaitExitCode(writer);
+  f.stalled = 0;
   assert_int_equal(WaitExitCode(reader), 0);
 }
 
@@ -370,8 +368,7 @@ static void test_plain_names_are_kept_readable(void** state) {
 
 static void test_reset_replaces_a_corrupt_file(void** state) {
   Fixture& f = F(state);
-  const std::string path = f.store->UserPath("alice");
-  WriteFile(path, "{\"version\":1,");
+  f.tmp.Write("state/users/alice.json", "{\"version\":1,", 0600);
   assert_true(f.store->Reset("alice", /*keep_backup=*/true).ok());
   Result<UserState> read = f.store->Read("alice");
   assert_true(read.ok());
@@ -405,7 +402,7 @@ static void test_global_state_updates_and_reads(void** state) {
   for (int i = 0; i < 3; ++i) assert_true(f.store->UpdateGlobal(add).ok());
   assert_int_equal(f.store->ReadGlobal()->sends.size(), 3);
   assert_int_equal(ModeOf(f.dir + "/global.json"), 0600);
-  WriteFile(f.dir + "/global.json", "");
+  f.tmp.Write("state/global.json", "", 0600);
   Status s = f.store->ReadGlobal().status();
   assert_true(s.Is(Fault::kState));
   assert_true(Contains(s.message(), f.dir + "/global.json: empty (0 bytes)"));
