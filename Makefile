@@ -1,7 +1,8 @@
 # pam_twilio_otp: one Makefile, no other build system.
 #   make            build the module, the CLI and the tests
-#   make check      every test (unit, integration, contract, symbols)
+#   make check      every test (unit, integration, cli, contract, symbols, e2e)
 #   make demo       install deps, build, and run one full login against the local stand-in
+#   make demo-ssh   the same through a real sshd and ssh client on loopback (root)
 #   make install    DESTDIR-aware install into the multiarch PAM directory
 #   make deps       apt-get install every Debian package the build, tests and demo need
 #   make bench      timing and memory of one login (see tests/bench/)
@@ -93,6 +94,10 @@ demo: deps all
 
 bench: all
 	BUILD=$(BUILD) bash tests/bench/run_bench.sh
+
+# A real ssh login with the code through a private sshd on loopback (root).
+demo-ssh: deps all
+	BUILD=$(BUILD) bash tests/demo/run_demo_ssh.sh
 
 deps:
 	bash packaging/install-deps.sh

@@ -13,6 +13,8 @@ packages=(
   stunnel4 curl python3-jsonschema
   # tools the scripts use (pamtester: the demo's PAM client)
   pamtester procps psmisc time valgrind
+  # end-to-end tests and make demo-ssh: the real front-ends, driven by pexpect
+  openssh-server openssh-client sudo login util-linux passwd python3-pexpect
 )
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include "backup_codes.h"
 
 #include <openssl/crypto.h>
@@ -117,6 +118,12 @@ Secret Display(const Secret& normal) {
   return shown;
 }
 
+// Backup codes always hold a letter (GenerateBackupCodes sees to it), so a
+// numeric code, of any length up to 10, is never taken for one.
+bool HasLetter(std::string_view text) {
+  return std::any_of(text.begin(), text.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); });
+}
+
 }  // namespace
 
 Result<NewBackupCodes> GenerateBackupCodes(int count) {
@@ -126,8 +133,10 @@ Result<NewBackupCodes> GenerateBackupCodes(int count) {
   while (normals.size() < static_cast<size_t>(count)) {
     Result<Secret> code = RandomCode();
     if (!code.ok()) return code.status();
-    // Two equal codes in one batch (odds under 1 in 10^9) would let one paper
-    // code work twice; draw again instead.
+    // All-digit codes (odds about 2 in 10^5) would read as numeric codes at
+    // the prompt; two equal codes in one batch would let one paper code work
+    // twice. Draw again in both cases.
+    if (!HasLetter(code->view())) continue;
     bool seen = false;
     for (const Secret& other : normals) seen = seen || other.str() == code->str();
     if (!seen) normals.push_back(std::move(code.value()));
@@ -141,10 +150,10 @@ Result<NewBackupCodes> GenerateBackupCodes(int count) {
   return out;
 }
 
-bool LooksLikeBackupCode(std::string_view typed) { return Normalize(typed).has_value(); }
+bool LooksLikeBackupCode(std::string_view typed) { return HasLetter(typed) && Normalize(typed).has_value(); }
 
 Result<bool> ConsumeBackupCode(std::vector<BackupCodeHash>& hashes, const Secret& typed) {
-  std::optional<Secret> normal = Normalize(typed.view());
+  std::optional<Secret> normal = LooksLikeBackupCode(typed.view()) ? Normalize(typed.view()) : std::nullopt;
   if (!normal) return false;  // not a code's form: no scrypt spent on it
   // Decode everything first, so a damaged entry refuses before any work and
   // the loop below does the same work whichever hash matches.

@@ -57,6 +57,9 @@ class LoginFlow {
   Verdict EnrollAtLogin();
   // The conversation works (scripts and `sudo -n` stop here, nothing sent).
   bool ConversationWorks(const std::string& greeting);
+  // Ends the pending code for good: cancelled at Twilio and forgotten in the
+  // state, so the next login sends a fresh code instead of sharing a dead one.
+  void GiveUp();
   // Handles a wrong code (or a dead one): counts it, maybe locks the user out.
   std::optional<Verdict> CountFailure();
   Verdict Succeed(const char* how);
@@ -83,6 +86,9 @@ class LoginFlow {
 
 Verdict LoginFlow::Run() {
   if (std::optional<Verdict> skipped = Skipped()) return *skipped;
+  // After the skip rules, so a broken state directory never locks out a
+  // break-glass account.
+  if (Status prepared = deps_.state.Prepare(); !prepared.ok()) return OnFault(prepared, "state directory");
   Result<PhoneRecord> found = deps_.directory.Lookup(request_.user);
   if (!found.ok()) {
     if (found.status().Is(Fault::kNotFound)) return Unenrolled();
@@ -108,15 +114,15 @@ Verdict LoginFlow::Run() {
 
 std::optional<Verdict> LoginFlow::Skipped() {
   const PolicyConfig& policy = deps_.config.policy;
-  std::optional<UserState> state;
-  if (NeedsState(policy, request_.service)) {
-    Result<UserState> read = state_.Read();
-    if (!read.ok()) return OnFault(read.status(), "state");
-    state = std::move(read.value());
+  const SkipRequest request{request_.user, request_.service, request_.rhost, request_.tty};
+  // The rules that need no state first: a corrupt state file must not refuse
+  // a break-glass account. Only the grace period reads the state.
+  Result<SkipDecision> decision = DecideSkip(request, policy, deps_.groups_of, nullptr, deps_.clock.WallNow());
+  if (decision.ok() && !decision->skip && NeedsState(policy, request_.service)) {
+    Result<UserState> state = state_.Read();
+    if (!state.ok()) return OnFault(state.status(), "state");
+    decision = DecideSkip(request, policy, deps_.groups_of, &state.value(), deps_.clock.WallNow());
   }
-  Result<SkipDecision> decision =
-      DecideSkip(SkipRequest{request_.user, request_.service, request_.rhost, request_.tty}, policy,
-                 deps_.groups_of, state ? &*state : nullptr, deps_.clock.WallNow());
   if (!decision.ok()) return OnFault(decision.status(), "skip rules");
   if (!decision->skip) return std::nullopt;
   if (decision->break_glass) deps_.log.Warning(Who() + " break-glass: " + decision->reason + "; no code asked");
@@ -171,7 +177,7 @@ Verdict LoginFlow::AskUntilDone() {
   while (attempts < max_attempts) {
     Result<Secret> reply = deps_.conversation.AskHidden(Prompt());
     if (!reply.ok()) {
-      challenge_->Abandon();
+      GiveUp();
       return Finish(Verdict::kConvError, LogLevel::kNotice, "conversation ended before a code was typed");
     }
     Secret typed(Trim(reply->view()));
@@ -180,7 +186,8 @@ Verdict LoginFlow::AskUntilDone() {
     if (is_word && typed.size() <= 10 && MaybeResend(Lower(typed.str()))) continue;
 
     Result<CheckOutcome> checked = CheckOutcome::kWrongCode;
-    if (LooksLikeBackupCode(typed.view())) {
+    // Not while enrolling: a backup code proves the user, not the typed number.
+    if (!enrolling_ && LooksLikeBackupCode(typed.view())) {
       Result<bool> used = state_.UseBackupCode(typed);
       if (!used.ok()) return OnFault(used.status(), "backup code");
       if (used.value()) {
@@ -189,7 +196,12 @@ Verdict LoginFlow::AskUntilDone() {
       }
     } else {
       checked = challenge_->Check(typed);
-      if (checked.ok() && checked.value() == CheckOutcome::kApproved) return Succeed("success");
+      if (checked.ok() && checked.value() == CheckOutcome::kApproved) {
+        // Parallel logins share failures: once they locked the user out, a
+        // right code in a login that was already at the prompt doesn't count.
+        if (Status locked = state_.CheckNotLocked(); !locked.ok()) return OnFault(locked, "lockout");
+        return Succeed("success");
+      }
       if (!checked.ok() && !checked.status().Is(Fault::kCodeDead)) return OnFault(checked.status(), "check");
     }
     if (std::optional<Verdict> locked = CountFailure()) return *locked;
@@ -199,10 +211,17 @@ Verdict LoginFlow::AskUntilDone() {
         ? "Wrong code, try again."
         : "That code has expired or can't be used any more; type 'resend' for a new one.");
   }
-  challenge_->Abandon();
+  GiveUp();
   (void)deps_.conversation.Error("Too many wrong codes.");
   return Finish(Verdict::kDeny, LogLevel::kNotice,
                 "denied after " + std::to_string(max_attempts) + " wrong code(s)");
+}
+
+void LoginFlow::GiveUp() {
+  challenge_->Abandon();
+  if (Status forgot = state_.ForgetPending(); !forgot.ok()) {
+    deps_.log.Warning(Who() + " could not clear the pending code: " + forgot.ToString());
+  }
 }
 
 std::optional<Verdict> LoginFlow::CountFailure() {
@@ -210,9 +229,9 @@ std::optional<Verdict> LoginFlow::CountFailure() {
   Status counted = state_.RecordFailure(&locked_now);
   if (!counted.ok()) return OnFault(counted, "failure count");
   if (!locked_now) return std::nullopt;
-  challenge_->Abandon();
-  (void)deps_.conversation.Error("Too many failed codes; try again in " +
-                                 std::to_string((deps_.config.limits.lockout + 59) / 60) + " minutes.");
+  GiveUp();
+  const Status locked = state_.CheckNotLocked();
+  (void)deps_.conversation.Error(locked.user_message().value_or("Too many failed codes; try again later."));
   return Finish(Verdict::kDeny, LogLevel::kWarning, "denied; locked out after limits.max_failures failed codes");
 }
 
@@ -284,7 +303,7 @@ Status LoginFlow::SendCode(Channel channel, bool fresh) {
 }
 
 Verdict LoginFlow::OnFault(const Status& status, const char* stage) {
-  if (challenge_ != nullptr) challenge_->Abandon();
+  if (challenge_ != nullptr) GiveUp();
   const Verdict verdict = VerdictForFault(status, deps_.config.policy.failmode);
   const std::string what = std::string(stage) + ": " + status.ToString();
   switch (verdict) {
@@ -298,7 +317,7 @@ Verdict LoginFlow::OnFault(const Status& status, const char* stage) {
         return Finish(verdict, LogLevel::kWarning, "failsecure: refused (Twilio unavailable)");
       }
       deps_.log.Critical(Who() + " an administrator must fix this: " + what);
-      return Finish(verdict, LogLevel::kError, "refused (configuration fault)");
+      return Finish(verdict, LogLevel::kError, std::string("refused (") + FaultName(status.fault()) + " fault)");
     default:
       (void)deps_.conversation.Error(status.user_message().value_or("The code could not be sent."));
       return Finish(verdict, LogLevel::kNotice, std::string("denied (") + what + ")");

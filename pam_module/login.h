@@ -61,8 +61,8 @@ struct LoginDeps {
 Verdict Authenticate(const LoginRequest& request, const LoginDeps& deps);
 
 // Maps a fault during send or check to a verdict: the one place failmode is
-// applied. kUnavailable follows failmode; kConfig, kDirectory and kInternal
-// refuse whatever failmode says; the rest deny.
+// applied. kUnavailable follows failmode; kConfig, kDirectory, kState,
+// kInternal and kBadInput refuse whatever failmode says; the rest deny.
 Verdict VerdictForFault(const Status& status, FailMode failmode);
 
 }  // namespace twotp

@@ -53,7 +53,8 @@ Status LoginState::SendOrShare(Challenge& challenge, const std::string& number, 
     // Sent while holding the user's lock: a parallel login of the same user
     // waits here and then shares this code instead of sending a second one.
     outcome = send();
-    state.pending = outcome.ok() ? challenge.Export(now) : PendingCode{};
+    // A failed resend leaves the earlier code (still valid) to share.
+    if (outcome.ok()) state.pending = challenge.Export(now);
     return Status::Ok();
   });
   return stored.ok() ? outcome : stored;
@@ -75,7 +76,17 @@ Result<bool> LoginState::UseBackupCode(const Secret& typed) {
 Status LoginState::RecordFailure(bool* locked_now) {
   *locked_now = false;
   return store_.Update(user_, [&](UserState& state) -> Status {
-    *locked_now = twotp::RecordFailure(state, config_.limits, Now());
+    // A failure while already locked out (a parallel login still at its
+    // prompt) ends that login too.
+    const bool already_locked = state.locked_until > Now();
+    *locked_now = twotp::RecordFailure(state, config_.limits, Now()) || already_locked;
+    return Status::Ok();
+  });
+}
+
+Status LoginState::ForgetPending() {
+  return store_.Update(user_, [](UserState& state) -> Status {
+    state.pending = PendingCode{};
     return Status::Ok();
   });
 }

@@ -43,8 +43,12 @@ class LoginState {
   // Under the lock: consumes `typed` if it is one of the user's backup codes.
   Result<bool> UseBackupCode(const Secret& typed);
 
-  // Counts a wrong code; *locked_now tells whether this one started a lockout.
+  // Counts a wrong code; *locked_now tells whether the user is now locked out
+  // (this failure started a lockout, or another login already had).
   Status RecordFailure(bool* locked_now);
+
+  // Forgets the pending code (the login gave up on it).
+  Status ForgetPending();
 
   // A success: clears failures and the pending code, and (grace on) stamps the grace entry.
   Status RecordSuccess();

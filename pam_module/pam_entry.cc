@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -84,7 +85,15 @@ int AuthenticateWithPam(pam_handle_t* pamh, int argc, const char** argv) {
   request.rhost = PamItem(pamh, PAM_RHOST);
   request.tty = PamItem(pamh, PAM_TTY);
   request.host = HostName();
-  request.command = CurrentSudoCommand();  // "" unless this process is sudo
+  // Under sudo: the command, for {command}; and `sudo -S` fed by a pipe reads
+  // the code from a script that cannot know it, so nothing is sent then.
+  std::string unreachable;
+  if (const std::optional<SudoInvocation> sudo = CurrentSudo()) {
+    request.command = sudo->command;
+    if (sudo->reads_stdin && isatty(STDIN_FILENO) == 0) {
+      unreachable = "A verification code can't be typed into sudo -S without a terminal; no code was sent.";
+    }
+  }
 
   const FileTrust trust(0);  // every file the module believes is root's
   Result<Config> config = LoadConfig(args->config_path, trust);
@@ -96,13 +105,9 @@ int AuthenticateWithPam(pam_handle_t* pamh, int argc, const char** argv) {
     log.Error(config->path + ": directory.backend \"ldap\" is not available in this version; refusing logins");
     return PAM_AUTHINFO_UNAVAIL;
   }
-  StateStore state(config->state_dir, trust);
-  if (Status prepared = state.Prepare(); !prepared.ok()) {
-    log.Error("user=" + request.user + " result=refused (state directory): " + prepared.ToString());
-    return PAM_AUTHINFO_UNAVAIL;
-  }
+  StateStore state(config->state_dir, trust);  // prepared by the login, after the skip rules
   UsersFile directory(config->directory.file, trust, log);
-  PamConversation conversation(pamh);
+  PamConversation conversation(pamh, unreachable);
   std::unique_ptr<TwilioSession> session;
   ChallengeOpener open_challenge = [&]() -> Result<Challenge*> {
     Result<std::unique_ptr<TwilioSession>> opened = TwilioSession::Open(config.value(), trust, DefaultClock());

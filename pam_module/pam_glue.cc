@@ -28,6 +28,10 @@ bool HasConversation(pam_handle_t* pamh) {
 
 Status PamConversation::Info(const std::string& text) {
   if (!HasConversation(pamh_)) return ConversationStatus(PAM_CONV_ERR, "show a message");
+  if (!unreachable_.empty()) {
+    (void)pam_error(pamh_, "%s", unreachable_.c_str());
+    return ConversationStatus(PAM_CONV_ERR, "reach a person");
+  }
   return ConversationStatus(pam_info(pamh_, "%s", text.c_str()), "show a message");
 }
 
@@ -41,7 +45,7 @@ Result<Secret> PamConversation::AskHidden(const std::string& prompt) { return As
 Result<Secret> PamConversation::AskVisible(const std::string& prompt) { return Ask(PAM_PROMPT_ECHO_ON, prompt); }
 
 Result<Secret> PamConversation::Ask(int style, const std::string& prompt) {
-  if (!HasConversation(pamh_)) return ConversationStatus(PAM_CONV_ERR, "ask");
+  if (!HasConversation(pamh_) || !unreachable_.empty()) return ConversationStatus(PAM_CONV_ERR, "ask");
   char* response = nullptr;
   const int rc = pam_prompt(pamh_, style, &response, "%s", prompt.c_str());
   if (rc != PAM_SUCCESS || response == nullptr) {

@@ -7,6 +7,7 @@
 #include <security/pam_modules.h>
 
 #include <string>
+#include <utility>
 
 #include "conversation.h"
 #include "logger.h"
@@ -15,7 +16,12 @@ namespace twotp {
 
 class PamConversation : public Conversation {
  public:
-  explicit PamConversation(pam_handle_t* pamh) : pamh_(pamh) {}
+  // `unreachable`: why nobody can answer through this conversation even though
+  // it works (sudo -S reading a script's pipe), or "" when a person may. Then
+  // Info (the login's first message, its probe) shows that reason as an error
+  // and fails, so the login stops before a code is sent.
+  explicit PamConversation(pam_handle_t* pamh, std::string unreachable = "")
+      : pamh_(pamh), unreachable_(std::move(unreachable)) {}
   Status Info(const std::string& text) override;
   Status Error(const std::string& text) override;
   Result<Secret> AskHidden(const std::string& prompt) override;
@@ -24,6 +30,7 @@ class PamConversation : public Conversation {
  private:
   Result<Secret> Ask(int style, const std::string& prompt);
   pam_handle_t* pamh_;
+  std::string unreachable_;
 };
 
 class PamLogger : public Logger {

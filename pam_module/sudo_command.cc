@@ -42,8 +42,9 @@ std::vector<std::string_view> SplitNul(std::string_view argv) {
 
 }  // namespace
 
-std::string SudoCommandFromArgv(std::string_view nul_separated_argv) {
+SudoInvocation ParseSudoArgv(std::string_view nul_separated_argv) {
   const std::vector<std::string_view> words = SplitNul(nul_separated_argv);
+  SudoInvocation sudo;
   size_t i = 1;  // past "sudo"
   while (i < words.size()) {
     const std::string_view word = words[i];
@@ -54,20 +55,27 @@ std::string SudoCommandFromArgv(std::string_view nul_separated_argv) {
     if (word.size() < 2 || word[0] != '-') break;
     ++i;
     if (word[1] == '-') {
-      if (word.find('=') == std::string_view::npos && LongOptionTakesArgument(word)) ++i;
-    } else if (ShortOptionTakesArgument(word.back()) ) {
-      // "-u root" takes the next word; "-uroot" carries it, so only a bare
-      // option letter at the end of a cluster ("-ku") consumes the next word.
-      const size_t at = word.find_first_of("CDghpRrTtUu", 1);
-      if (at == word.size() - 1) ++i;
+      const std::string_view name = word.substr(0, word.find('='));
+      if (name == "--stdin") sudo.reads_stdin = true;
+      if (name.size() == word.size() && LongOptionTakesArgument(name)) ++i;
+      continue;
+    }
+    // A cluster ("-kS", "-ku root"): letters up to one that takes an argument,
+    // which is the rest of the word ("-uroot", "-uS": user "S") or else the
+    // next word.
+    for (size_t at = 1; at < word.size(); ++at) {
+      if (word[at] == 'S') sudo.reads_stdin = true;
+      if (ShortOptionTakesArgument(word[at])) {
+        if (at == word.size() - 1) ++i;
+        break;
+      }
     }
   }
-  std::string command;
   for (; i < words.size(); ++i) {
-    if (!command.empty()) command += ' ';
-    command += words[i];
+    if (!sudo.command.empty()) sudo.command += ' ';
+    sudo.command += words[i];
   }
-  return command;
+  return sudo;
 }
 
 bool IsSudoProgram(std::string_view exe) {
@@ -78,14 +86,14 @@ bool IsSudoProgram(std::string_view exe) {
   return exe.substr(slash == std::string_view::npos ? 0 : slash + 1) == "sudo";
 }
 
-std::string CurrentSudoCommand() {
+std::optional<SudoInvocation> CurrentSudo() {
   std::error_code error;
   const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", error);
-  if (error || !IsSudoProgram(exe.native())) return "";
+  if (error || !IsSudoProgram(exe.native())) return std::nullopt;
   std::ifstream in("/proc/self/cmdline", std::ios::binary);
-  if (!in) return "";
-  std::string argv((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return SudoCommandFromArgv(argv);
+  if (!in) return SudoInvocation{};
+  const std::string argv((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return ParseSudoArgv(argv);
 }
 
 }  // namespace twotp

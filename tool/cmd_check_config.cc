@@ -43,6 +43,11 @@ int RunCheckConfig(const Args& args) {
     Refuse(credentials.status());
     ++problems;
   }
+  // The module prepares state_dir at every login and refuses when it can't.
+  if (Status prepared = OpenStateStore(*config).Prepare(); !prepared.ok()) {
+    Refuse(prepared);
+    ++problems;
+  }
   if (config->directory.backend == Backend::kFile) {
     problems += CheckUsersFile(*config);
   } else {

@@ -211,8 +211,23 @@ void test_enroll_at_login_proves_and_saves_the_number(void**) {
   assert_int_equal(again.prompts.size(), 1);  // enrolled: no number asked this time
 }
 
-// 50 logins of one user at once, each typing one wrong code: they share one
-// code (one send), and the state counts exactly 50 failures.
+// A login that gave up (wrong codes, Ctrl-C) leaves no code behind for the
+// next one to share: that login sends a fresh code, and its prompt is true.
+void test_a_login_that_gave_up_leaves_no_code_to_share(void**) {
+  ConfigOptions o = Isolated("giveup", "quitter", "+15550200021");
+  const std::string service = MakeService("giveup", o);
+  Dialogue denied{"+15550200021", {Wrong(), Wrong(), Wrong()}};
+  assert_int_equal(RunLogin(service, "quitter", denied), PAM_AUTH_ERR);
+  Dialogue aborted{"+15550200021", {{Step::kFail, ""}}};
+  assert_int_equal(RunLogin(service, "quitter", aborted), PAM_CONV_ERR);
+  Dialogue next{"+15550200021", {Right()}};
+  assert_int_equal(RunLogin(service, "quitter", next), PAM_SUCCESS);
+  assert_int_equal(CountSends("+15550200021"), 3);
+}
+
+// 50 logins of one user at once, each typing one wrong code: the state counts
+// exactly 50 failures, and exactly the sends the stand-in received (logins
+// that overlap share a code; one that gave up clears it, so later ones send).
 void test_fifty_parallel_logins_are_counted_exactly(void**) {
   ConfigOptions o = Isolated("crowd", "crowd", "+15550200010");
   o.max_attempts = 1;
@@ -224,7 +239,7 @@ void test_fifty_parallel_logins_are_counted_exactly(void**) {
   assert_int_equal(std::count(results.begin(), results.end(), PAM_AUTH_ERR), 50);
   const nlohmann::json state = Status(service, "crowd");
   assert_int_equal(state["failures"].get<int>(), 50);
-  assert_int_equal(CountSends("+15550200010"), 1);
+  assert_int_equal(state["sends_in_window"].get<int>(), CountSends("+15550200010"));
 }
 
 }  // namespace
@@ -242,6 +257,7 @@ int RunAbuseTests() {
       cmocka_unit_test(test_break_glass_user_is_ignored_and_nothing_sent),
       cmocka_unit_test(test_users_outside_policy_groups_are_ignored),
       cmocka_unit_test(test_enroll_at_login_proves_and_saves_the_number),
+      cmocka_unit_test(test_a_login_that_gave_up_leaves_no_code_to_share),
       cmocka_unit_test(test_fifty_parallel_logins_are_counted_exactly),
   };
   const std::string group = "abuse_" + TestEnv().mode;

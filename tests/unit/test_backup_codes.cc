@@ -119,6 +119,8 @@ void test_malformed_input_is_refused_without_scrypt(void**) {
   const std::vector<std::string> bad = {
       "",          "123456",     "abcd-efg",   "abcd-efghj", "abcd-efg0",  "abcd-efgl",  "abcd-efgi",
       "abcd-efgo", "abcd_efgh",  "abcd.efgh",  "abcd-efg\xc3\xa9", "resend", "voice", "abcdefgh\n",
+      // Numeric codes (code_length = 8) are never backup codes, dash or not.
+      "23456789",  "2345-6789",
   };
   // A damaged entry makes any real attempt a kState fault before scrypt runs
   // (a well-formed code proves it below); an ok "false" for the malformed

@@ -1,10 +1,13 @@
 // The login flow (login.cc) without PAM: a scripted conversation, an
 // in-memory directory and a fake challenge, so every branch is reachable.
 #include <deque>
+#include <fstream>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "backup_codes.h"
 #include "login.h"
 #include "temp_files.h"
 #include "cmocka_cxx.h"  // last: its macros clash with the standard headers
@@ -47,6 +50,7 @@ class FakeChallenge : public Challenge {
   std::vector<Channel> sent;
   int checks = 0;
   bool abandoned = false;
+  std::function<void()> on_check;  // runs inside Check (e.g. another login's lockout)
   Status Send(const std::string&, Channel c, const ChallengeContext&) override {
     if (!send_status.ok()) return send_status;
     if (!sent.empty() && !resend_status.ok()) return resend_status;
@@ -56,6 +60,7 @@ class FakeChallenge : public Challenge {
   }
   Result<CheckOutcome> Check(const Secret& typed) override {
     ++checks;
+    if (on_check) on_check();
     if (!check_status.ok()) return check_status;
     if (dead_until_resend > 0) return Status::Error(Fault::kCodeDead, "expired");
     return typed.str() == code ? CheckOutcome::kApproved : CheckOutcome::kWrongCode;
@@ -242,6 +247,45 @@ void test_enroll_at_login_refuses_a_malformed_number(void**) {
   assert_true(w.challenge.sent.empty());
 }
 
+void test_backup_code_never_enrols_a_number(void**) {
+  World w;
+  w.config.policy.unenrolled = Unenrolled::kEnroll;
+  Result<NewBackupCodes> codes = GenerateBackupCodes(1);
+  assert_true(w.state.Update("newbie", [&](UserState& s) {
+    s.backup_codes = codes->hashes;
+    return Status::Ok();
+  }).ok());
+  const std::string code = codes->codes[0].str();
+  w.conversation.answers = {"+15550109999", code, code, code};
+  assert_int_equal(w.Login("newbie"), Verdict::kDeny);
+  assert_int_equal(w.directory.records.count("newbie"), 0);
+}
+
+void test_right_code_after_a_parallel_lockout_is_refused(void**) {
+  World w;
+  w.conversation.answers = {"424242"};
+  w.challenge.on_check = [&w] {  // another login of alice used up the failures meanwhile
+    (void)w.state.Update("alice", [](UserState& s) {
+      s.locked_until = std::time(nullptr) + 900;
+      return Status::Ok();
+    });
+  };
+  assert_int_equal(w.Login(), Verdict::kDeny);
+  assert_true(w.conversation.errors.back().find("Too many failed codes") != std::string::npos);
+}
+
+void test_break_glass_survives_a_corrupt_state_file(void**) {
+  World w;
+  w.config.policy.exempt_users = {"alice"};
+  w.config.policy.grace_period = 600;  // the grace rule would read the state
+  assert_true(w.state.Update("alice", [](UserState&) { return Status::Ok(); }).ok());
+  std::ofstream(w.state.UserPath("alice"), std::ios::trunc) << "{\"version\":";
+  assert_int_equal(w.Login(), Verdict::kIgnore);
+  assert_int_equal(w.log.Count(" break-glass: "), 1);  // the warning at every use
+  w.config.policy.exempt_users.clear();  // anyone else with that file is refused
+  assert_int_equal(w.Login(), Verdict::kRefuse);
+}
+
 void test_wrong_codes_use_up_attempts_then_abandon(void**) {
   World w;
   w.config.policy.max_attempts = 3;
@@ -356,6 +400,9 @@ int main() {
       cmocka_unit_test(test_enroll_at_login_saves_the_number_only_after_the_code),
       cmocka_unit_test(test_enroll_at_login_wrong_codes_save_nothing),
       cmocka_unit_test(test_enroll_at_login_refuses_a_malformed_number),
+      cmocka_unit_test(test_backup_code_never_enrols_a_number),
+      cmocka_unit_test(test_right_code_after_a_parallel_lockout_is_refused),
+      cmocka_unit_test(test_break_glass_survives_a_corrupt_state_file),
       cmocka_unit_test(test_wrong_codes_use_up_attempts_then_abandon),
       cmocka_unit_test(test_dead_code_costs_an_attempt_and_resend_recovers),
       cmocka_unit_test(test_dead_codes_alone_end_in_a_deny),

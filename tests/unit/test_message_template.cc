@@ -66,8 +66,27 @@ static void test_sudo_command_skips_options(void**) {
       {"sudo"s, ""},
   };
   for (const auto& row : rows) {
-    assert_string_equal(SudoCommandFromArgv(row.argv).c_str(), row.command);
+    assert_string_equal(ParseSudoArgv(row.argv).command.c_str(), row.command);
   }
+}
+
+// sudo -S reads the code from standard input: the module sends nothing when
+// that is a pipe (found by the e2e tests), so -S must be found in any spelling.
+static void test_sudo_stdin_option_is_found(void**) {
+  using std::string_literals::operator""s;
+  const struct {
+    std::string argv;
+    bool reads_stdin;
+  } rows[] = {
+      {"sudo\0-S\0true"s, true},       {"sudo\0-kS\0true"s, true},   {"sudo\0--stdin\0true"s, true},
+      {"sudo\0-Su\0root\0id"s, true}, {"sudo\0-u\0S\0id"s, false}, {"sudo\0-uS\0id"s, false},
+      {"sudo\0ls\0-S"s, false},        {"sudo\0--\0-S"s, false},     {"sudo\0-p\0-S\0true"s, false},
+      {"sudo\0true"s, false},
+  };
+  for (const auto& row : rows) {
+    assert_int_equal(ParseSudoArgv(row.argv).reads_stdin, row.reads_stdin);
+  }
+  assert_string_equal(ParseSudoArgv("sudo\0-Su\0root\0id"s).command.c_str(), "id");
 }
 
 // sudo runs the module under whatever PAM service sudoers names, so the
@@ -93,6 +112,7 @@ int main() {
       cmocka_unit_test(test_spoken_code_reads_digits_one_by_one),
       cmocka_unit_test(test_sudo_command_skips_options),
       cmocka_unit_test(test_sudo_is_recognised_by_program),
+      cmocka_unit_test(test_sudo_stdin_option_is_found),
   };
   return cmocka_run_group_tests_name("message_template", tests, nullptr, nullptr);
 }
