@@ -4,6 +4,8 @@
 #ifndef PAM_TWILIO_OTP_TESTS_INTEGRATION_HARNESS_H_
 #define PAM_TWILIO_OTP_TESTS_INTEGRATION_HARNESS_H_
 
+#include <security/pam_appl.h>
+
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -60,6 +62,16 @@ struct Step {
   enum Kind { kRightCode, kWrongCode, kText, kFail } kind;
   std::string text;
 };
+// The answers a test scripts most: the latest code, a wrong one, any text.
+inline Step Right() { return {Step::kRightCode, ""}; }
+inline Step Wrong() { return {Step::kWrongCode, ""}; }
+inline Step Say(const std::string& text) { return {Step::kText, text}; }
+
+// What pam_authenticate reports when every module of the stack returned
+// PAM_IGNORE (libpam's "no module had an opinion"): seeing it proves the
+// module said IGNORE, not SUCCESS. The shipped snippets add pam_permit for this.
+inline constexpr int kOnlyIgnored = PAM_PERM_DENIED;
+
 struct Dialogue {
   Dialogue(std::string who, std::vector<Step> script) : number(std::move(who)), steps(std::move(script)) {}
   std::string number;  // whose latest code kRightCode types

@@ -16,19 +16,16 @@ using itest::MakeService;
 using itest::RunLogin;
 using itest::Step;
 using itest::TestEnv;
+using itest::Right;
+using itest::Say;
+using itest::Wrong;
+using itest::kOnlyIgnored;
 
 namespace {
 
 bool VerifyMode() { return TestEnv().mode == "verify"; }
 
-// What pam_authenticate reports when every module of the stack returned
-// PAM_IGNORE (libpam's "no module had an opinion"): seeing it proves the
-// module said IGNORE, not SUCCESS. The shipped snippets add pam_permit for this.
-constexpr int kOnlyIgnored = PAM_PERM_DENIED;
 
-Step Right() { return {Step::kRightCode, ""}; }
-Step Wrong() { return {Step::kWrongCode, ""}; }
-Step Say(const std::string& text) { return {Step::kText, text}; }
 
 // The users every test may log in as; numbers are unique per test.
 const char kUsers[] =
