@@ -53,6 +53,8 @@ class LoginFlow {
   // PAM_IGNORE for logins the skip rules leave alone; nullopt to go on.
   std::optional<Verdict> Skipped();
   Verdict Unenrolled();
+  // When no code can be sent but the user has backup codes: asks for one.
+  std::optional<Verdict> BackupCodeInstead(const Status& why);
   // unenrolled = "enroll": asks for a number, proves it with a code, saves it.
   Verdict EnrollAtLogin();
   // The conversation works (scripts and `sudo -n` stop here, nothing sent).
@@ -108,8 +110,37 @@ Verdict LoginFlow::Run() {
   challenge_ = opened.value();
 
   Status sent = SendCode(channel_, /*fresh=*/false);
-  if (!sent.ok()) return OnFault(sent, "send");
+  if (!sent.ok()) {
+    if (std::optional<Verdict> rescued = BackupCodeInstead(sent)) return *rescued;
+    return OnFault(sent, "send");
+  }
   return AskUntilDone();
+}
+
+std::optional<Verdict> LoginFlow::BackupCodeInstead(const Status& why) {
+  // Only when the code can't arrive (Twilio down or refusing this number, a
+  // send limit): never for faults an administrator must fix, never while
+  // locked out, and not when failmode = "safe" would let the login through.
+  const Verdict otherwise = VerdictForFault(why, deps_.config.policy.failmode);
+  if (otherwise == Verdict::kIgnore) return std::nullopt;
+  if (!why.Is(Fault::kUnavailable) && !why.Is(Fault::kRecipient) && !why.Is(Fault::kRejected)) return std::nullopt;
+  if (!state_.CheckNotLocked().ok()) return std::nullopt;
+  Result<UserState> state = state_.Read();
+  if (!state.ok() || state->backup_codes.empty()) return std::nullopt;
+
+  deps_.log.Warning(Who() + " no code could be sent (" + why.ToString() + "); asking for a backup code");
+  (void)deps_.conversation.Error(why.user_message().value_or("No code could be sent right now."));
+  for (int attempt = 0; attempt < deps_.config.policy.max_attempts; ++attempt) {
+    Result<Secret> reply = deps_.conversation.AskHidden("Backup code (xxxx-xxxx): ");
+    if (!reply.ok()) return Finish(Verdict::kConvError, LogLevel::kNotice, "conversation ended at the backup-code prompt");
+    Secret typed(Trim(reply->view()));
+    Result<bool> used = state_.UseBackupCode(typed);
+    if (!used.ok()) return OnFault(used.status(), "backup code");
+    if (used.value()) return Succeed("success (backup code; no code could be sent)");
+    if (std::optional<Verdict> locked = CountFailure()) return *locked;
+    (void)deps_.conversation.Error("That is not one of your backup codes.");
+  }
+  return Finish(Verdict::kDeny, LogLevel::kNotice, "denied: no code could be sent and no backup code matched");
 }
 
 std::optional<Verdict> LoginFlow::Skipped() {

@@ -141,6 +141,30 @@ void test_backup_code_works_once_even_when_raced(void**) {
   assert_int_equal(Status(service, "lost")["backup_codes_left"].get<int>(), 2);
 }
 
+// No SMS can arrive (Twilio down, failmode = "secure"): a user with backup
+// codes is asked for one instead of being refused.
+void test_backup_code_when_no_code_can_be_sent(void**) {
+  ConfigOptions o = Isolated("backup_down", "stranded", "+15550200022");
+  const std::string service = MakeService("backup_down", o);
+  std::istringstream printed(itest::RunCli(itest::ConfigPathOf(service), "backup-codes stranded --count 2"));
+  std::string code;
+  std::getline(printed, code);
+  itest::SetFault(R"({"fault":"http503"})");
+  Dialogue wrong_then_right{"", {Say("zzzz-zzzz"), Say(code)}};
+  assert_int_equal(RunLogin(service, "stranded", wrong_then_right), PAM_SUCCESS);
+  assert_true(wrong_then_right.Showed("Backup code"));
+  Dialogue spent{"", {Say(code), Say(code), Say(code)}};  // single use
+  assert_int_equal(RunLogin(service, "stranded", spent), PAM_AUTH_ERR);
+  itest::SetFault("");
+  // Without backup codes the same outage refuses, as failmode = "secure" says.
+  ConfigOptions none = Isolated("no_backup_down", "plain", "+15550200023");
+  const std::string plain = MakeService("no_backup_down", none);
+  itest::SetFault(R"({"fault":"http503"})");
+  Dialogue refused{"", {Say(code)}};
+  assert_int_equal(RunLogin(plain, "plain", refused), PAM_AUTHINFO_UNAVAIL);
+  itest::SetFault("");
+}
+
 void test_grace_skips_a_second_login_from_the_same_host_only(void**) {
   ConfigOptions o = Isolated("grace", "regular", "+15550200006");
   o.policy = "grace_period = 600;";
@@ -253,6 +277,7 @@ int RunAbuseTests() {
       cmocka_unit_test(test_host_wide_cap_refuses_other_users),
       cmocka_unit_test(test_numbers_outside_allowed_countries_get_nothing),
       cmocka_unit_test(test_backup_code_works_once_even_when_raced),
+      cmocka_unit_test(test_backup_code_when_no_code_can_be_sent),
       cmocka_unit_test(test_grace_skips_a_second_login_from_the_same_host_only),
       cmocka_unit_test(test_trusted_network_is_not_asked),
       cmocka_unit_test(test_break_glass_user_is_ignored_and_nothing_sent),
