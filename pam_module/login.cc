@@ -1,35 +1,15 @@
 #include "login.h"
 
-#include <algorithm>
-#include <cctype>
-
-#include "access_rules.h"
 #include "backup_codes.h"
-#include "login_state.h"
+#include "login_flow.h"
 #include "message_template.h"
 #include "otp_code.h"
 #include "phone.h"
 
 namespace twotp {
+namespace login_internal {
 
 namespace {
-
-// The first code and at most three more (resends or channel switches) per
-// login: enough for a lost SMS, not enough to pump messages.
-constexpr int kMaxSendsPerLogin = 4;
-constexpr size_t kMaxLoggedField = 64;
-
-std::string_view Trim(std::string_view s) {
-  const auto is_space = [](unsigned char c) { return std::isspace(c) != 0; };
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
 
 const char* ChannelRequestHint(Channel channel) {
   switch (channel) {
@@ -40,51 +20,7 @@ const char* ChannelRequestHint(Channel channel) {
   return "";
 }
 
-class LoginFlow {
- public:
-  LoginFlow(const LoginRequest& request, const LoginDeps& deps)
-      : request_(request),
-        deps_(deps),
-        state_(deps.config, deps.state, deps.clock, request.user,
-               GraceKey(request.service, request.rhost, request.tty)) {}
-  Verdict Run();
-
- private:
-  // PAM_IGNORE for logins the skip rules leave alone; nullopt to go on.
-  std::optional<Verdict> Skipped();
-  Verdict Unenrolled();
-  // When no code can be sent but the user has backup codes: asks for one.
-  std::optional<Verdict> BackupCodeInstead(const Status& why);
-  // unenrolled = "enroll": asks for a number, proves it with a code, saves it.
-  Verdict EnrollAtLogin();
-  // The conversation works (scripts and `sudo -n` stop here, nothing sent).
-  bool ConversationWorks(const std::string& greeting);
-  // Ends the pending code for good: cancelled at Twilio and forgotten in the
-  // state, so the next login sends a fresh code instead of sharing a dead one.
-  void GiveUp();
-  // Handles a wrong code (or a dead one): counts it, maybe locks the user out.
-  std::optional<Verdict> CountFailure();
-  Verdict Succeed(const char* how);
-  Verdict AskUntilDone();
-  // Handles "resend" or a channel name; returns false if `word` is neither.
-  bool MaybeResend(const std::string& word);
-  void Resend(Channel channel);
-  Status SendCode(Channel channel, bool fresh);
-  Verdict OnFault(const Status& status, const char* stage);
-  Verdict Finish(Verdict verdict, LogLevel level, const std::string& result);
-  std::string Prompt() const;
-  bool ChannelAllowed(Channel channel) const;
-  std::string Who() const;
-
-  const LoginRequest& request_;
-  const LoginDeps& deps_;
-  LoginState state_;
-  PhoneRecord record_;
-  Channel channel_ = Channel::kSms;
-  Challenge* challenge_ = nullptr;
-  int sends_ = 0;
-  bool enrolling_ = false;
-};
+}  // namespace
 
 Verdict LoginFlow::Run() {
   if (std::optional<Verdict> skipped = Skipped()) return *skipped;
@@ -117,32 +53,6 @@ Verdict LoginFlow::Run() {
   return AskUntilDone();
 }
 
-std::optional<Verdict> LoginFlow::BackupCodeInstead(const Status& why) {
-  // Only when the code can't arrive (Twilio down or refusing this number, a
-  // send limit): never for faults an administrator must fix, never while
-  // locked out, and not when failmode = "safe" would let the login through.
-  const Verdict otherwise = VerdictForFault(why, deps_.config.policy.failmode);
-  if (otherwise == Verdict::kIgnore) return std::nullopt;
-  if (!why.Is(Fault::kUnavailable) && !why.Is(Fault::kRecipient) && !why.Is(Fault::kRejected)) return std::nullopt;
-  if (!state_.CheckNotLocked().ok()) return std::nullopt;
-  Result<UserState> state = state_.Read();
-  if (!state.ok() || state->backup_codes.empty()) return std::nullopt;
-
-  deps_.log.Warning(Who() + " no code could be sent (" + why.ToString() + "); asking for a backup code");
-  (void)deps_.conversation.Error(why.user_message().value_or("No code could be sent right now."));
-  for (int attempt = 0; attempt < deps_.config.policy.max_attempts; ++attempt) {
-    Result<Secret> reply = deps_.conversation.AskHidden("Backup code (xxxx-xxxx): ");
-    if (!reply.ok()) return Finish(Verdict::kConvError, LogLevel::kNotice, "conversation ended at the backup-code prompt");
-    Secret typed(Trim(reply->view()));
-    Result<bool> used = state_.UseBackupCode(typed);
-    if (!used.ok()) return OnFault(used.status(), "backup code");
-    if (used.value()) return Succeed("success (backup code; no code could be sent)");
-    if (std::optional<Verdict> locked = CountFailure()) return *locked;
-    (void)deps_.conversation.Error("That is not one of your backup codes.");
-  }
-  return Finish(Verdict::kDeny, LogLevel::kNotice, "denied: no code could be sent and no backup code matched");
-}
-
 std::optional<Verdict> LoginFlow::Skipped() {
   const PolicyConfig& policy = deps_.config.policy;
   const SkipRequest request{request_.user, request_.service, request_.rhost, request_.tty};
@@ -160,46 +70,10 @@ std::optional<Verdict> LoginFlow::Skipped() {
   return Finish(Verdict::kIgnore, LogLevel::kNotice, "skipped (" + decision->reason + ")");
 }
 
-Verdict LoginFlow::Unenrolled() {
-  switch (deps_.config.policy.unenrolled) {
-    case Unenrolled::kAllow:
-      return Finish(Verdict::kIgnore, LogLevel::kNotice, "not enrolled; no code asked (unenrolled=allow)");
-    case Unenrolled::kEnroll:
-      return EnrollAtLogin();
-    case Unenrolled::kDeny:
-      break;
-  }
-  (void)deps_.conversation.Error("You have no phone number for two-step verification; ask your administrator.");
-  return Finish(Verdict::kDeny, LogLevel::kNotice, "not enrolled; denied (unenrolled=deny)");
-}
-
 bool LoginFlow::ConversationWorks(const std::string& greeting) {
   // Prove the conversation works before anything costs money: scripts and
   // `sudo -n` stop here, with no code sent.
   return deps_.conversation.Info(greeting).ok();
-}
-
-Verdict LoginFlow::EnrollAtLogin() {
-  if (Status locked = state_.CheckNotLocked(); !locked.ok()) return OnFault(locked, "lockout");
-  if (!ConversationWorks("No phone number is enrolled for " + SanitizeForMessage(request_.user, 32) +
-                         " yet: enrol one now with a code sent to it.")) {
-    return Finish(Verdict::kConvError, LogLevel::kNotice, "no conversation (non-interactive); not enrolled");
-  }
-  Result<Secret> typed = deps_.conversation.AskVisible("Mobile number, with country code (e.g. +15551234567): ");
-  if (!typed.ok()) return Finish(Verdict::kConvError, LogLevel::kNotice, "conversation ended at enrolment");
-  Result<std::string> number = NormalizeE164(Trim(typed->view()));
-  if (!number.ok()) {
-    (void)deps_.conversation.Error(number.status().message());
-    return Finish(Verdict::kDeny, LogLevel::kNotice, "enrolment refused: not an E.164 number");
-  }
-  enrolling_ = true;
-  record_ = PhoneRecord{request_.user, number.value(), deps_.config.policy.channels.front(), ""};
-  channel_ = record_.channel;
-  Result<Challenge*> opened = deps_.open_challenge();
-  if (!opened.ok()) return OnFault(opened.status(), "setup");
-  challenge_ = opened.value();
-  if (Status sent = SendCode(channel_, /*fresh=*/true); !sent.ok()) return OnFault(sent, "send");
-  return AskUntilDone();
 }
 
 Verdict LoginFlow::AskUntilDone() {
@@ -388,7 +262,7 @@ std::string LoginFlow::Who() const {
   return who;
 }
 
-}  // namespace
+}  // namespace login_internal
 
 const char* VerdictName(Verdict verdict) {
   switch (verdict) {
@@ -422,7 +296,7 @@ Verdict VerdictForFault(const Status& status, FailMode failmode) {
 }
 
 Verdict Authenticate(const LoginRequest& request, const LoginDeps& deps) {
-  return LoginFlow(request, deps).Run();
+  return login_internal::LoginFlow(request, deps).Run();
 }
 
 }  // namespace twotp

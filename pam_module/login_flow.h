@@ -1,0 +1,84 @@
+// LoginFlow: the state of one login while login.h's Authenticate runs it.
+// Internal to login.cc (the main path) and login_recovery.cc (enrolment at
+// login, backup codes when no code can be sent); everyone else uses login.h.
+#ifndef PAM_TWILIO_OTP_LOGIN_FLOW_H_
+#define PAM_TWILIO_OTP_LOGIN_FLOW_H_
+
+#include <algorithm>
+#include <cctype>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "access_rules.h"
+#include "login.h"
+#include "login_state.h"
+
+namespace twotp::login_internal {
+
+// The first code and at most three more (resends or channel switches) per
+// login: enough for a lost SMS, not enough to pump messages.
+inline constexpr int kMaxSendsPerLogin = 4;
+inline constexpr size_t kMaxLoggedField = 64;
+
+inline std::string_view Trim(std::string_view s) {
+  const auto is_space = [](unsigned char c) { return std::isspace(c) != 0; };
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+inline std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+class LoginFlow {
+ public:
+  LoginFlow(const LoginRequest& request, const LoginDeps& deps)
+      : request_(request),
+        deps_(deps),
+        state_(deps.config, deps.state, deps.clock, request.user,
+               GraceKey(request.service, request.rhost, request.tty)) {}
+  Verdict Run();
+
+ private:
+  // PAM_IGNORE for logins the skip rules leave alone; nullopt to go on.
+  std::optional<Verdict> Skipped();
+  Verdict Unenrolled();
+  // When no code can be sent but the user has backup codes: asks for one.
+  std::optional<Verdict> BackupCodeInstead(const Status& why);
+  // unenrolled = "enroll": asks for a number, proves it with a code, saves it.
+  Verdict EnrollAtLogin();
+  // The conversation works (scripts and `sudo -n` stop here, nothing sent).
+  bool ConversationWorks(const std::string& greeting);
+  // Ends the pending code for good: cancelled at Twilio and forgotten in the
+  // state, so the next login sends a fresh code instead of sharing a dead one.
+  void GiveUp();
+  // Handles a wrong code (or a dead one): counts it, maybe locks the user out.
+  std::optional<Verdict> CountFailure();
+  Verdict Succeed(const char* how);
+  Verdict AskUntilDone();
+  // Handles "resend" or a channel name; returns false if `word` is neither.
+  bool MaybeResend(const std::string& word);
+  void Resend(Channel channel);
+  Status SendCode(Channel channel, bool fresh);
+  Verdict OnFault(const Status& status, const char* stage);
+  Verdict Finish(Verdict verdict, LogLevel level, const std::string& result);
+  std::string Prompt() const;
+  bool ChannelAllowed(Channel channel) const;
+  std::string Who() const;
+
+  const LoginRequest& request_;
+  const LoginDeps& deps_;
+  LoginState state_;
+  PhoneRecord record_;
+  Channel channel_ = Channel::kSms;
+  Challenge* challenge_ = nullptr;
+  int sends_ = 0;
+  bool enrolling_ = false;
+};
+
+}  // namespace twotp::login_internal
+
+#endif  // PAM_TWILIO_OTP_LOGIN_FLOW_H_
