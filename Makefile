@@ -21,7 +21,7 @@ HARDEN   := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIC
 CXXFLAGS ?= -O2 -g
 CXXFLAGS += -std=c++20 $(WARN) $(HARDEN) -fvisibility=hidden -fvisibility-inlines-hidden -Ipam_module -Itests/common
 LDFLAGS  += -Wl,-z,relro,-z,now -Wl,--as-needed
-LIBS     := -lcurl -lconfig -lssl -lcrypto
+LIBS     := -lcurl -lconfig -lldap -llber -lssl -lcrypto
 
 # pam_module/pam_*.cc is the PAM glue (only in the .so); the rest is the core
 # library that the module, the CLI and the tests all link.

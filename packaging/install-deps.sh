@@ -6,16 +6,26 @@ export DEBIAN_FRONTEND=noninteractive
 packages=(
   # build
   g++ make pkg-config binutils
-  libpam0g-dev libcurl4-openssl-dev libssl-dev libconfig-dev nlohmann-json3-dev
+  libpam0g-dev libcurl4-openssl-dev libssl-dev libconfig-dev nlohmann-json3-dev libldap-dev
   # tests: cmocka, real PAM through pam_wrapper/libpamtest, the TLS stand-in
   libcmocka-dev libpam-wrapper libpamtest0-dev python3 openssl ca-certificates
   # contract tests: Twilio's OpenAPI mocks behind a TLS front
   stunnel4 curl python3-jsonschema
   # tools the scripts use (pamtester: the demo's PAM client)
   pamtester procps psmisc time valgrind
+  # the LDAP backend's tests start their own slapd on loopback
+  slapd
   # end-to-end tests and make demo-ssh: the real front-ends, driven by pexpect
   openssh-server openssh-client sudo login util-linux passwd python3-pexpect
 )
+# Installing openssh-server or slapd must not start the system's own daemons
+# (the tests start private ones on loopback): deny service starts meanwhile,
+# unless the machine already has its own policy.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+  chmod 755 /usr/sbin/policy-rc.d
+  trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
 # Prism (the contract mocks) runs on node; a machine that already has node

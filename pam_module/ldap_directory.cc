@@ -1,0 +1,479 @@
+#include "ldap_directory.h"
+
+#include <ldap.h>
+#include <sys/time.h>
+
+#include <cctype>
+#include <map>
+#include <memory>
+#include <optional>
+#include <utility>
+#include <variant>
+
+#include "phone.h"
+#include "secret.h"
+
+namespace twotp {
+namespace {
+
+// RAII owners for what libldap hands out.
+struct Unbind {
+  void operator()(LDAP* ld) const { ldap_unbind_ext_s(ld, nullptr, nullptr); }
+};
+struct MsgFree {
+  void operator()(LDAPMessage* m) const { ldap_msgfree(m); }
+};
+struct ValuesFree {
+  void operator()(berval** v) const { ldap_value_free_len(v); }
+};
+struct MemFree {
+  void operator()(char* p) const { ldap_memfree(p); }
+};
+using LdapPtr = std::unique_ptr<LDAP, Unbind>;
+using MessagePtr = std::unique_ptr<LDAPMessage, MsgFree>;
+using ValuesPtr = std::unique_ptr<berval*, ValuesFree>;
+using LdapString = std::unique_ptr<char, MemFree>;
+
+// A filter an administrator wrote may match many entries; we only need to
+// know that it matched more than one, so don't let it pull the whole tree.
+constexpr int kMaxEntries = 16;
+
+// Result codes that are about this server now (down, overloaded, too slow,
+// TLS handshake cut short), not about our request: another server, or a
+// later login, may do better. They become kUnavailable so failmode applies.
+bool Transient(int rc) {
+  switch (rc) {
+    case LDAP_SERVER_DOWN:
+    case LDAP_TIMEOUT:
+    case LDAP_CONNECT_ERROR:
+    case LDAP_TIMELIMIT_EXCEEDED:
+    case LDAP_BUSY:
+    case LDAP_UNAVAILABLE:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// "Can't contact LDAP server (error:0A000086:...certificate verify failed)":
+// libldap's text for rc plus the server's or the TLS layer's diagnostic.
+std::string Describe(LDAP* ld, int rc) {
+  std::string text = ldap_err2string(rc);
+  char* raw = nullptr;
+  if (ld != nullptr && ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &raw) == LDAP_OPT_SUCCESS) {
+    LdapString diag(raw);
+    if (diag && *diag) text += std::string(": ") + diag.get();
+  }
+  return text;
+}
+
+// kUnavailable for a transient rc, else `otherwise`.
+Status Classify(LDAP* ld, int rc, const std::string& what, Fault otherwise) {
+  const std::string message = what + ": " + Describe(ld, rc);
+  return Status::Error(Transient(rc) ? Fault::kUnavailable : otherwise, message);
+}
+
+int ScopeOf(const std::string& scope) {
+  if (scope == "base") return LDAP_SCOPE_BASE;
+  if (scope == "one") return LDAP_SCOPE_ONELEVEL;
+  return LDAP_SCOPE_SUBTREE;  // "sub", the default; config_schema.cc allows nothing else
+}
+
+// Sets the connection options on a fresh handle. Every option is set on the
+// handle (never globally) so that two directories in one process, or the
+// host's own ldap.conf, can't weaken each other's TLS settings.
+Status SetOptions(LDAP* ld, const std::string& uri, const LdapConfig& c, bool tls) {
+  const int v3 = LDAP_VERSION3;
+  const timeval tv{c.timeout, 0};
+  if (ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &v3) != LDAP_OPT_SUCCESS ||
+      // Off: a referral would send our bind to a server the config never named.
+      ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF) != LDAP_OPT_SUCCESS ||
+      ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &tv) != LDAP_OPT_SUCCESS ||  // connect()
+      ldap_set_option(ld, LDAP_OPT_TIMEOUT, &tv) != LDAP_OPT_SUCCESS) {          // each reply
+    return Status::Internal(uri + ": libldap refused a connection option");
+  }
+  if (!tls) return Status::Ok();
+  const int demand = LDAP_OPT_X_TLS_DEMAND;
+  if (ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand) != LDAP_OPT_SUCCESS ||
+      (!c.ca_file.empty() &&
+       ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, c.ca_file.c_str()) != LDAP_OPT_SUCCESS)) {
+    return Status::Internal(uri + ": libldap refused a TLS option");
+  }
+  // The options above only take effect in a new TLS context; this is also
+  // where an unreadable or malformed ca_file shows up.
+  const int is_server = 0;
+  if (ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &is_server) != LDAP_OPT_SUCCESS) {
+    return Status::ConfigError(uri + ": can't set up TLS with ca_file " + c.ca_file + ": " +
+                               Describe(ld, LDAP_PARAM_ERROR));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+// One bound connection to one server; unbound (and freed) when destroyed.
+class LdapDirectory::Session {
+ public:
+  // kUnavailable: this server can't be used now (try the next); kConfig: it
+  // answered and refused us (bad credentials, TLS required, bad CA file).
+  Status Open(const std::string& uri, const LdapConfig& c, const Secret* password) {
+    uri_ = uri;
+    const bool ldaps = uri.starts_with("ldaps://");
+    if (password != nullptr && !ldaps && !c.starttls) {
+      // config_schema.cc refuses this already; never rely on that alone.
+      return Status::ConfigError(uri + ": refusing to send the bind password without TLS");
+    }
+    LDAP* raw = nullptr;
+    const int rc = ldap_initialize(&raw, uri.c_str());
+    ld_.reset(raw);
+    if (rc != LDAP_SUCCESS) return Status::ConfigError(uri + ": " + ldap_err2string(rc));
+    Status st = SetOptions(ld(), uri, c, ldaps || c.starttls);
+    if (!st.ok()) return st;
+    if (!ldaps && c.starttls) {
+      const int tls_rc = ldap_start_tls_s(ld(), nullptr, nullptr);
+      if (tls_rc != LDAP_SUCCESS) return Classify(ld(), tls_rc, uri + ": StartTLS", Fault::kConfig);
+    }
+    // An explicit bind even when anonymous: it is what makes libldap
+    // connect, so a dead server is found here and the next URI tried.
+    berval cred{0, nullptr};
+    const char* dn = "";
+    if (password != nullptr) {
+      cred.bv_len = password->size();
+      cred.bv_val = const_cast<char*>(password->c_str());
+      dn = c.bind_dn.c_str();
+    }
+    const int bind_rc = ldap_sasl_bind_s(ld(), dn, LDAP_SASL_SIMPLE, &cred, nullptr, nullptr, nullptr);
+    if (bind_rc != LDAP_SUCCESS) {
+      const std::string who = *dn ? std::string("bind as ") + dn : std::string("anonymous bind");
+      return Classify(ld(), bind_rc, uri + ": " + who, Fault::kConfig);
+    }
+    return Status::Ok();
+  }
+  LDAP* ld() const { return ld_.get(); }
+  const std::string& uri() const { return uri_; }
+
+ private:
+  LdapPtr ld_;
+  std::string uri_;
+};
+
+LdapDirectory::LdapDirectory(LdapConfig config, const FileTrust& trust, Logger& log)
+    : config_(std::move(config)), trust_(trust), log_(log) {}
+
+template <typename T, typename Op>
+Result<T> LdapDirectory::OnSomeServer(const char* what, Op op) {
+  std::optional<Secret> password;
+  if (!config_.bind_password_file.empty()) {
+    Result<Secret> read = trust_.ReadSecret(config_.bind_password_file);
+    if (!read.ok()) return read.status();
+    password.emplace(std::move(read.value()));
+  }
+  Status unavailable = Status::Unavailable("no directory.ldap.uri configured");
+  Status refused;  // the first definite refusal; it outranks "unavailable"
+  for (size_t i = 0; i < config_.uri.size(); ++i) {
+    Session session;
+    Status st = session.Open(config_.uri[i], config_, password ? &*password : nullptr);
+    if (st.ok()) {
+      Result<T> done = op(session);
+      // Only "this server, now" moves on: any answer about the user (found,
+      // not found, malformed) is the directory's answer, from any replica.
+      if (done.ok() || !done.status().Is(Fault::kUnavailable)) return done;
+      st = done.status();
+    }
+    const bool more = i + 1 < config_.uri.size();
+    log_.Warning(std::string("ldap ") + what + ": " + st.message() + (more ? "; trying the next URI" : ""));
+    if (st.Is(Fault::kUnavailable)) {
+      unavailable = st;
+    } else if (refused.ok()) {
+      refused = st;
+    }
+  }
+  // A server that refused our bind or our CA is an administrator's problem
+  // that failmode=safe must not paper over.
+  if (!refused.ok()) return refused;
+  return Status::Unavailable("ldap: no server could answer; last: " + unavailable.message());
+}
+
+Result<LdapDirectory::Entry> LdapDirectory::FindEntry(Session& session, const std::string& user) {
+  Result<std::string> filter = LdapFilterFor(config_.filter, user);
+  if (!filter.ok()) return filter.status();
+  char* attrs[] = {const_cast<char*>(config_.attribute.c_str()), nullptr};
+  timeval tv{config_.timeout, 0};
+  LDAPMessage* raw = nullptr;
+  const int rc = ldap_search_ext_s(session.ld(), config_.base.c_str(), ScopeOf(config_.scope),
+                                   filter->c_str(), attrs, 0, nullptr, nullptr, &tv, kMaxEntries, &raw);
+  MessagePtr res(raw);  // set (and to be freed) even on most errors
+  const std::string where = session.uri() + ": search " + filter.value() + " under " + config_.base;
+  if (rc == LDAP_SIZELIMIT_EXCEEDED) {
+    return Status::DirectoryError(where + ": more than " + std::to_string(kMaxEntries) +
+                                  " entries match; refusing rather than guessing");
+  }
+  if (rc != LDAP_SUCCESS) return Classify(session.ld(), rc, where, Fault::kDirectory);
+  const int count = ldap_count_entries(session.ld(), res.get());
+  if (count == 0) return Status::NotFound(where + ": no entry for " + user + " (not enrolled)");
+  if (count != 1) {
+    return Status::DirectoryError(where + ": " + std::to_string(count) +
+                                  " entries match; refusing rather than guessing");
+  }
+  LDAPMessage* e = ldap_first_entry(session.ld(), res.get());
+  LdapString dn(ldap_get_dn(session.ld(), e));
+  if (!dn) return Classify(session.ld(), LDAP_DECODING_ERROR, where, Fault::kDirectory);
+  Entry entry{dn.get(), {}};
+  ValuesPtr values(ldap_get_values_len(session.ld(), e, config_.attribute.c_str()));
+  for (berval** v = values.get(); v != nullptr && *v != nullptr; ++v) {
+    entry.values.emplace_back((*v)->bv_val, (*v)->bv_len);
+  }
+  return entry;
+}
+
+Result<PhoneRecord> LdapDirectory::Lookup(const std::string& user) {
+  return OnSomeServer<PhoneRecord>("lookup", [&](Session& session) -> Result<PhoneRecord> {
+    Result<Entry> entry = FindEntry(session, user);
+    if (!entry.ok()) return entry.status();
+    const std::string& attr = config_.attribute;
+    // The entry exists but carries no number: that is how a fleet's
+    // directory says "no phone yet", so it is "not enrolled", not a fault.
+    if (entry->values.empty()) return Status::NotFound(entry->dn + " has no " + attr + " (not enrolled)");
+    if (entry->values.size() > 1) {
+      return Status::DirectoryError(entry->dn + " has " + std::to_string(entry->values.size()) +
+                                    " values of " + attr + "; expected one");
+    }
+    const std::string& number = entry->values.front();
+    // The value is not quoted: a near-miss is most of a phone number.
+    if (!IsE164(number)) {
+      return Status::DirectoryError(attr + " of " + entry->dn + " is not an E.164 number (" +
+                                    std::to_string(number.size()) + " bytes)");
+    }
+    PhoneRecord record;
+    record.user = user;
+    record.number = number;
+    return record;
+  });
+}
+
+namespace {
+
+// One modification of `attr` on `dn`: LDAP_MOD_REPLACE with `value`, or
+// LDAP_MOD_DELETE of every value (value == nullptr).
+Status Modify(LDAP* ld, const std::string& where, const std::string& dn, const std::string& attr,
+              int op, const std::string* value) {
+  berval bv{0, nullptr};
+  berval* bvals[] = {&bv, nullptr};
+  if (value != nullptr) {
+    bv.bv_len = value->size();
+    bv.bv_val = const_cast<char*>(value->data());
+  }
+  LDAPMod mod{};
+  mod.mod_op = op | LDAP_MOD_BVALUES;
+  mod.mod_type = const_cast<char*>(attr.c_str());
+  mod.mod_bvalues = value != nullptr ? bvals : nullptr;
+  LDAPMod* mods[] = {&mod, nullptr};
+  const int rc = ldap_modify_ext_s(ld, dn.c_str(), mods, nullptr, nullptr);
+  switch (rc) {
+    case LDAP_SUCCESS:
+      return Status::Ok();
+    case LDAP_NO_SUCH_ATTRIBUTE:
+      return Status::NotFound(dn + " has no " + attr);
+    case LDAP_INSUFFICIENT_ACCESS:
+    case LDAP_STRONG_AUTH_REQUIRED:  // slapd's answer to an anonymous write
+    case LDAP_UNWILLING_TO_PERFORM:
+    case LDAP_CONFIDENTIALITY_REQUIRED:
+    case LDAP_REFERRAL:  // a read-only replica pointing at its provider
+      return Status::DirectoryError(where + ": the configured bind may not write " + attr + " on " + dn +
+                                    ": " + Describe(ld, rc) +
+                                    "; bind as a DN with write access, to a writable server");
+    default:
+      return Classify(ld, rc, where + ": modify " + dn, Fault::kDirectory);
+  }
+}
+
+}  // namespace
+
+Status LdapDirectory::Enroll(const PhoneRecord& record) {
+  if (!IsE164(record.number)) return Status::BadInput("the number is not in E.164 form (+ and 8 to 15 digits)");
+  return OnSomeServer<std::monostate>("enroll", [&](Session& session) -> Result<std::monostate> {
+    Result<Entry> entry = FindEntry(session, record.user);
+    if (!entry.ok()) {
+      if (!entry.status().Is(Fault::kNotFound)) return entry.status();
+      return Status::NotFound(entry.status().message() +
+                              "; the ldap backend sets numbers on existing entries, it does not create users");
+    }
+    Status st = Modify(session.ld(), session.uri(), entry->dn, config_.attribute, LDAP_MOD_REPLACE,
+                       &record.number);
+    if (!st.ok()) return st;
+    log_.Notice("ldap enroll: " + record.user + " number=" + MaskNumber(record.number) + " on " + entry->dn);
+    return std::monostate{};
+  }).status();
+}
+
+Status LdapDirectory::Remove(const std::string& user) {
+  return OnSomeServer<std::monostate>("remove", [&](Session& session) -> Result<std::monostate> {
+    Result<Entry> entry = FindEntry(session, user);
+    if (!entry.ok()) return entry.status();
+    if (entry->values.empty()) return Status::NotFound(entry->dn + " has no " + config_.attribute);
+    Status st = Modify(session.ld(), session.uri(), entry->dn, config_.attribute, LDAP_MOD_DELETE, nullptr);
+    if (!st.ok()) return st;
+    log_.Notice("ldap remove: " + user + " on " + entry->dn);
+    return std::monostate{};
+  }).status();
+}
+
+namespace {
+
+// Entries per page when listing: well under slapd's default size limit (500).
+constexpr int kPageSize = 200;
+
+struct BerFree {
+  void operator()(char* p) const { ber_memfree(p); }
+};
+struct ControlFree {
+  void operator()(LDAPControl* c) const { ldap_control_free(c); }
+};
+struct ControlsFree {
+  void operator()(LDAPControl** c) const { ldap_controls_free(c); }
+};
+
+// The attribute that "%u" is compared with in `filter` ("uid" for
+// "(&(objectClass=person)(uid=%u))"); "" when the filter doesn't say.
+std::string UserAttributeOf(std::string_view filter) {
+  const size_t at = filter.find("=%u");
+  if (at == std::string_view::npos) return "";
+  size_t begin = at;
+  while (begin > 0) {
+    const char ch = filter[begin - 1];
+    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '.' || ch == ';')) break;
+    --begin;
+  }
+  if (begin == 0 || filter[begin - 1] != '(') return "";
+  return std::string(filter.substr(begin, at - begin));
+}
+
+// `pattern` with every %u replaced by `with`, verbatim.
+std::string ReplaceUser(std::string_view pattern, std::string_view with) {
+  std::string out;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] == '%' && i + 1 < pattern.size() && pattern[i + 1] == 'u') {
+      out += with;
+      ++i;
+    } else {
+      out += pattern[i];
+    }
+  }
+  return out;
+}
+
+// Every value of `attr` on entry `e`.
+std::vector<std::string> ValuesOf(LDAP* ld, LDAPMessage* e, const std::string& attr) {
+  std::vector<std::string> out;
+  ValuesPtr values(ldap_get_values_len(ld, e, attr.c_str()));
+  for (berval** v = values.get(); v != nullptr && *v != nullptr; ++v) out.emplace_back((*v)->bv_val, (*v)->bv_len);
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<PhoneRecord>> LdapDirectory::List() {
+  const std::string user_attr = UserAttributeOf(config_.filter);
+  if (user_attr.empty()) {
+    return Status::ConfigError("directory.ldap.filter " + config_.filter +
+                               ": list needs the user compared as (ATTRIBUTE=%u)");
+  }
+  // %u as "*": "(uid=%u)" becomes the presence filter "(uid=*)".
+  const std::string filter = "(&" + ReplaceUser(config_.filter, "*") + "(" + config_.attribute + "=*))";
+  using Records = std::vector<PhoneRecord>;
+  return OnSomeServer<Records>("list", [&](Session& session) -> Result<Records> {
+    LDAP* ld = session.ld();
+    const std::string where = session.uri() + ": search " + filter + " under " + config_.base;
+    char* attrs[] = {const_cast<char*>(user_attr.c_str()), const_cast<char*>(config_.attribute.c_str()), nullptr};
+    std::vector<std::pair<PhoneRecord, std::string>> found;  // record, DN
+    std::unique_ptr<char, BerFree> cookie_owner;
+    berval cookie{0, nullptr};
+    do {
+      LDAPControl* raw_page = nullptr;
+      int rc = ldap_create_page_control(ld, kPageSize, cookie.bv_val != nullptr ? &cookie : nullptr, 0, &raw_page);
+      std::unique_ptr<LDAPControl, ControlFree> page(raw_page);
+      if (rc != LDAP_SUCCESS) return Classify(ld, rc, where + ": paging control", Fault::kInternal);
+      LDAPControl* server_controls[] = {page.get(), nullptr};
+      timeval tv{config_.timeout, 0};
+      LDAPMessage* raw = nullptr;
+      rc = ldap_search_ext_s(ld, config_.base.c_str(), ScopeOf(config_.scope), filter.c_str(), attrs, 0,
+                             server_controls, nullptr, &tv, 0, &raw);
+      MessagePtr res(raw);
+      if (rc == LDAP_SIZELIMIT_EXCEEDED || rc == LDAP_ADMINLIMIT_EXCEEDED) {
+        return Status::DirectoryError(where + ": the server cut the list short (" + ldap_err2string(rc) +
+                                      "); raise its size limit for this bind DN");
+      }
+      if (rc != LDAP_SUCCESS) return Classify(ld, rc, where, Fault::kDirectory);
+      for (LDAPMessage* e = ldap_first_entry(ld, res.get()); e != nullptr; e = ldap_next_entry(ld, e)) {
+        LdapString dn(ldap_get_dn(ld, e));
+        const std::string dn_text = dn ? dn.get() : "?";
+        const std::vector<std::string> users = ValuesOf(ld, e, user_attr);
+        const std::vector<std::string> numbers = ValuesOf(ld, e, config_.attribute);
+        if (users.size() != 1 || numbers.size() != 1 || !IsE164(numbers.front())) {
+          log_.Warning("ldap list: " + dn_text + ": left out (" + std::to_string(users.size()) + " " + user_attr +
+                       ", " + std::to_string(numbers.size()) + " " + config_.attribute +
+                       " values; one E.164 number wanted)");
+          continue;
+        }
+        PhoneRecord record;
+        record.user = users.front();
+        record.number = numbers.front();
+        found.emplace_back(std::move(record), dn_text);
+      }
+      // The server's page response carries the cookie for the next page;
+      // no control (paging unsupported) means the result was whole.
+      LDAPControl** raw_controls = nullptr;
+      int result_code = LDAP_SUCCESS;
+      rc = ldap_parse_result(ld, res.get(), &result_code, nullptr, nullptr, nullptr, &raw_controls, 0);
+      std::unique_ptr<LDAPControl*, ControlsFree> controls(raw_controls);
+      if (rc != LDAP_SUCCESS) return Classify(ld, rc, where + ": result", Fault::kDirectory);
+      LDAPControl* response = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, controls.get(), nullptr);
+      cookie = berval{0, nullptr};
+      cookie_owner.reset();
+      if (response != nullptr) {
+        ber_int_t estimate = 0;
+        rc = ldap_parse_pageresponse_control(ld, response, &estimate, &cookie);
+        cookie_owner.reset(cookie.bv_val);
+        if (rc != LDAP_SUCCESS) return Classify(ld, rc, where + ": paging response", Fault::kDirectory);
+      }
+    } while (cookie.bv_len > 0);
+
+    // One user on several entries: a login refuses them, so list them as not usable.
+    std::map<std::string, int> entries_per_user;
+    for (const auto& [record, dn] : found) ++entries_per_user[record.user];
+    Records out;
+    for (auto& [record, dn] : found) {
+      if (entries_per_user[record.user] > 1) {
+        log_.Warning("ldap list: " + dn + ": left out (" + record.user + " has " +
+                     std::to_string(entries_per_user[record.user]) + " entries)");
+        continue;
+      }
+      out.push_back(std::move(record));
+    }
+    return out;
+  });
+}
+
+Result<std::string> LdapFilterFor(std::string_view pattern, std::string_view user) {
+  if (user.empty()) return Status::BadInput("empty user name");
+  berval in{user.size(), const_cast<char*>(user.data())};
+  berval out{0, nullptr};
+  if (ldap_bv2escaped_filter_value(&in, &out) != 0 || out.bv_val == nullptr) {
+    return Status::Internal("ldap: could not escape the user name for a filter");
+  }
+  const std::string escaped(out.bv_val, out.bv_len);
+  ber_memfree(out.bv_val);
+  std::string filter;
+  filter.reserve(pattern.size() + escaped.size());
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] == '%' && i + 1 < pattern.size() && pattern[i + 1] == 'u') {
+      filter += escaped;
+      ++i;
+    } else {
+      filter += pattern[i];
+    }
+  }
+  return filter;
+}
+
+}  // namespace twotp

@@ -1,0 +1,91 @@
+// The LDAP backend of the phone directory (directory.backend = "ldap"): a
+// fleet keeps each user's number in an attribute of the user's entry
+// (`mobile`, `telephoneNumber`...), replicated by the directory itself.
+//
+// One connection per call, over libldap (OpenLDAP). The URIs are tried in
+// order; a server that can't be reached, won't finish TLS, refuses the bind,
+// or stalls past ldap.timeout is logged and the next one is tried.
+#ifndef PAM_TWILIO_OTP_LDAP_DIRECTORY_H_
+#define PAM_TWILIO_OTP_LDAP_DIRECTORY_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config.h"
+#include "directory.h"
+#include "file_trust.h"
+#include "logger.h"
+
+namespace twotp {
+
+class LdapDirectory : public Directory {
+ public:
+  // `config` is taken as config_schema.cc validated it. `trust` (for
+  // bind_password_file) and `log` must outlive this object.
+  LdapDirectory(LdapConfig config, const FileTrust& trust, Logger& log);
+
+  // Searches base/scope for filter (every %u = the RFC 4515-escaped user).
+  //   one entry with one E.164 value of `attribute`  -> the record (channel
+  //       sms, verified_at "": the directory keeps neither)
+  //   no entry, or the entry has no `attribute`       -> kNotFound: not
+  //       enrolled (a fleet's users exist before they get a phone)
+  //   more than one entry, several values, a value that is not E.164,
+  //       any search or protocol error                -> kDirectory
+  //   no server reachable/answering in time, on every URI -> kUnavailable,
+  //       so policy.failmode decides, as for Twilio
+  //   bind refused (bad password, TLS required...)    -> kConfig when no
+  //       server did better
+  // Each URI gets the whole ldap.timeout (connect, then each operation), so
+  // the worst case is (number of URIs) x timeout per operation.
+  // KNOWN GAP: an ldaps:// server that accepts TCP and then stalls the TLS
+  // handshake is not bounded: libldap 2.5.13 (Debian, GnuTLS) ignores both
+  // timeouts there and spins (reproduced with ldapsearch -o nettimeout=1).
+  // StartTLS is bounded (the StartTLS request times out first).
+  Result<PhoneRecord> Lookup(const std::string& user) override;
+
+  // Replaces `attribute` on the user's existing entry with record.number
+  // (channel and verified_at are not stored). The entry must exist: this
+  // backend edits numbers, it does not create accounts (kNotFound). A bind
+  // that may not write is a kDirectory Status that says so.
+  Status Enroll(const PhoneRecord& record) override;
+
+  // Deletes every value of `attribute` on the user's entry; kNotFound when
+  // there is no entry or no value.
+  Status Remove(const std::string& user);
+
+  // Every user with a usable number, for `twilio-otp list`: the entries
+  // that filter (with %u as "*") matches and that carry `attribute`. The
+  // user name is the value of the attribute %u is compared with ("uid" in
+  // "(uid=%u)"); a filter where that can't be told is kConfig. Entries a
+  // login would refuse (several values, not E.164, one user on several
+  // entries) are logged as warnings and left out. Paged (RFC 2696), so a
+  // server size limit can't cut the list short unnoticed: if the server
+  // cuts it anyway the result is kDirectory, never a silently short list.
+  Result<std::vector<PhoneRecord>> List();
+
+ private:
+  class Session;
+  // The single entry for `user`: its DN and the values of `attribute`.
+  struct Entry {
+    std::string dn;
+    std::vector<std::string> values;
+  };
+  Result<Entry> FindEntry(Session& session, const std::string& user);
+  // Runs `op` on the first server that lets it finish (see Lookup).
+  template <typename T, typename Op>
+  Result<T> OnSomeServer(const char* what, Op op);
+
+  LdapConfig config_;
+  const FileTrust& trust_;
+  Logger& log_;
+};
+
+// `pattern` with every "%u" replaced by `user` escaped per RFC 4515 (by
+// libldap: * ( ) \ and NUL become \2A \28 \29 \5C \00). kBadInput for an
+// empty user.
+Result<std::string> LdapFilterFor(std::string_view pattern, std::string_view user);
+
+}  // namespace twotp
+
+#endif  // PAM_TWILIO_OTP_LDAP_DIRECTORY_H_
