@@ -32,8 +32,6 @@ any failed, "[  FAILED  ] M test(s)"; exit status 1 on any failure.
 """
 
 import argparse
-import base64
-import http.client
 import json
 import os
 import re
@@ -46,6 +44,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "fake_twilio"))
 import fake_twilio  # noqa: E402  (READS, VERIFY_CHANNELS)
+import https_client  # noqa: E402
 import records  # noqa: E402
 
 VERIFY_SPEC = "twilio_verify_v2.json"
@@ -186,22 +185,11 @@ class Checks:
         return "+1555019%04d" % self.number
 
     def request(self, method, path, params=None, auth=True):
-        headers = {}
         if auth is True:
             auth = (self.ac, self.token)
-        if auth:
-            headers["Authorization"] = "Basic " + base64.b64encode(("%s:%s" % auth).encode()).decode()
-        body = None
-        if params is not None:
-            body = urllib.parse.urlencode(params)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        conn = http.client.HTTPSConnection(self.url.hostname, self.url.port, context=self.context, timeout=10)
-        try:
-            conn.request(method, path, body=body, headers=headers)
-            response = conn.getresponse()
-            return response.status, dict(response.getheaders()), response.read()
-        finally:
-            conn.close()
+        body = urllib.parse.urlencode(params) if params is not None else None
+        return https_client.request(self.context, self.url.hostname, self.url.port, method, path, body=body,
+                                    content_type="application/x-www-form-urlencoded", auth=auth)
 
     def control(self, obj):
         path = os.path.join(self.state, "control.json")
