@@ -54,16 +54,9 @@ Verdict LoginFlow::Run() {
 }
 
 std::optional<Verdict> LoginFlow::Skipped() {
-  const PolicyConfig& policy = deps_.config.policy;
   const SkipRequest request{request_.user, request_.service, request_.rhost, request_.tty};
-  // The rules that need no state first: a corrupt state file must not refuse
-  // a break-glass account. Only the grace period reads the state.
-  Result<SkipDecision> decision = DecideSkip(request, policy, deps_.groups_of, nullptr, deps_.clock.WallNow());
-  if (decision.ok() && !decision->skip && NeedsState(policy, request_.service)) {
-    Result<UserState> state = state_.Read();
-    if (!state.ok()) return OnFault(state.status(), "state");
-    decision = DecideSkip(request, policy, deps_.groups_of, &state.value(), deps_.clock.WallNow());
-  }
+  Result<SkipDecision> decision = DecideSkip(request, deps_.config.policy, deps_.groups_of,
+                                             [this] { return state_.Read(); }, deps_.clock.WallNow());
   if (!decision.ok()) return OnFault(decision.status(), "skip rules");
   if (!decision->skip) return std::nullopt;
   if (decision->break_glass) deps_.log.Warning(Who() + " break-glass: " + decision->reason + "; no code asked");

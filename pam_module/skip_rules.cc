@@ -29,10 +29,8 @@ bool FromTrustedNetwork(const SkipRequest& request, const PolicyConfig& policy) 
 
 }  // namespace
 
-bool NeedsState(const PolicyConfig& policy, const std::string& service) { return policy.GraceFor(service) > 0; }
-
 Result<SkipDecision> DecideSkip(const SkipRequest& request, const PolicyConfig& policy,
-                                const GroupLookup& groups_of, const UserState* state, std::time_t now) {
+                                const GroupLookup& groups_of, const StateLoader& load_state, std::time_t now) {
   if (Contains(policy.exempt_users, request.user)) return Skip("exempt user (break-glass)", true);
 
   const bool group_rules = !policy.exempt_groups.empty() || !policy.groups.empty() || !policy.skip_groups.empty();
@@ -49,8 +47,10 @@ Result<SkipDecision> DecideSkip(const SkipRequest& request, const PolicyConfig& 
   if (FromTrustedNetwork(request, policy)) return Skip("from a trusted network");
 
   const int grace = policy.GraceFor(request.service);
-  if (grace > 0 && state != nullptr &&
-      InGrace(*state, GraceKey(request.service, request.rhost, request.tty), grace, now)) {
+  if (grace <= 0) return SkipDecision{};
+  Result<UserState> state = load_state();
+  if (!state.ok()) return state.status();
+  if (InGrace(state.value(), GraceKey(request.service, request.rhost, request.tty), grace, now)) {
     return Skip("within the grace period");
   }
   return SkipDecision{};

@@ -31,17 +31,18 @@ struct SkipDecision {
 
 // The user's group names (GroupsOf in production; a table in tests).
 using GroupLookup = std::function<Result<std::vector<std::string>>(const std::string& user)>;
+// The user's state (StateStore::Read in production).
+using StateLoader = std::function<Result<UserState>()>;
 
 // Applies the rules in order: exempt_users, exempt_groups, groups (only
 // members are asked), skip_groups, trusted_networks (PAM_RHOST, per-service
-// override), grace_period (per-service override; `state` may be null when
-// grace is off). Group rules look the user up once; a failed lookup while
-// any group rule is set is a fault (refused), never a skip.
+// override), grace_period (per-service override). Group rules look the user
+// up once; a failed lookup while any group rule is set is a fault (refused),
+// never a skip. The state is loaded only for the grace period, last, so a
+// corrupt state file never refuses an exempt account; a failed load is the
+// result.
 Result<SkipDecision> DecideSkip(const SkipRequest& request, const PolicyConfig& policy,
-                                const GroupLookup& groups_of, const UserState* state, std::time_t now);
-
-// True when any rule needs the user's state (the grace period for this service).
-bool NeedsState(const PolicyConfig& policy, const std::string& service);
+                                const GroupLookup& groups_of, const StateLoader& load_state, std::time_t now);
 
 }  // namespace twotp
 

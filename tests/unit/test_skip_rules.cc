@@ -26,8 +26,18 @@ SkipRequest Ssh(const std::string& user, const std::string& rhost = "198.51.100.
   return {user, "sshd", rhost, "ssh"};
 }
 
-Result<SkipDecision> Decide(const SkipRequest& r, const PolicyConfig& p, const UserState* s = nullptr) {
-  return DecideSkip(r, p, TableGroups, s, kNow);
+// `state` stands for the user's state file; reads counts the loads, so a test
+// can prove the state is read only for the grace period.
+int reads = 0;
+
+Result<SkipDecision> Decide(const SkipRequest& r, const PolicyConfig& p, const UserState* state = nullptr) {
+  return DecideSkip(r, p, TableGroups,
+                    [state]() -> Result<UserState> {
+                      ++reads;
+                      if (state == nullptr) return UserState{};
+                      return *state;
+                    },
+                    kNow);
 }
 
 void test_nothing_is_skipped_by_default(void**) {
@@ -103,9 +113,22 @@ void test_service_override_turns_grace_off(void**) {
   p.services.push_back(ServiceOverride{"sshd", 0, false, {}});
   UserState state;
   state.grace[GraceKey("sshd", "198.51.100.7", "ssh")] = kNow - 10;
+  reads = 0;
   assert_false(Decide(Ssh("carol"), p, &state)->skip);
-  assert_false(NeedsState(p, "sshd"));
-  assert_true(NeedsState(p, "login"));
+  assert_int_equal(reads, 0);  // grace off for sshd: the state is not read
+  assert_false(Decide({"carol", "login", "", "tty1"}, p, &state)->skip);
+  assert_int_equal(reads, 1);  // grace on for login: read once
+}
+
+void test_corrupt_state_is_a_fault_only_when_grace_needs_it(void**) {
+  PolicyConfig p;
+  p.grace_period = 600;
+  p.exempt_users = {"oncall"};
+  const StateLoader corrupt = []() -> Result<UserState> { return Status::StateError("corrupt"); };
+  Result<SkipDecision> exempt = DecideSkip(Ssh("oncall"), p, TableGroups, corrupt, kNow);
+  assert_true(exempt.ok() && exempt->break_glass);
+  Result<SkipDecision> other = DecideSkip(Ssh("carol"), p, TableGroups, corrupt, kNow);
+  assert_true(other.status().Is(Fault::kState));
 }
 
 }  // namespace
@@ -121,6 +144,7 @@ int main() {
       cmocka_unit_test(test_trusted_network_and_its_service_override),
       cmocka_unit_test(test_grace_is_keyed_by_service_and_origin),
       cmocka_unit_test(test_service_override_turns_grace_off),
+      cmocka_unit_test(test_corrupt_state_is_a_fault_only_when_grace_needs_it),
   };
   return cmocka_run_group_tests_name("skip_rules", tests, nullptr, nullptr);
 }
