@@ -1,13 +1,15 @@
-#include <algorithm>
 #include "backup_codes.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <optional>
+
+#include "hex.h"
 
 namespace twotp {
 

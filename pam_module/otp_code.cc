@@ -5,7 +5,7 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
-#include <algorithm>
+#include "hex.h"
 
 namespace twotp {
 
@@ -79,36 +79,13 @@ CodeDigest& CodeDigest::operator=(CodeDigest&& other) noexcept {
   return *this;
 }
 
-namespace {
-
-std::string ToHex(const std::array<unsigned char, 32>& bytes) {
-  static const char kDigits[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned char b : bytes) {
-    hex += kDigits[b >> 4];
-    hex += kDigits[b & 0xf];
-  }
-  return hex;
-}
-
-bool FromHexInto(std::string_view hex, std::array<unsigned char, 32>& out) {
-  if (hex.size() != 2 * out.size()) return false;
-  long length = 0;
-  unsigned char* bytes = OPENSSL_hexstr2buf(std::string(hex).c_str(), &length);
-  const bool ok = bytes != nullptr && length == static_cast<long>(out.size());
-  if (ok) std::copy(bytes, bytes + length, out.begin());
-  if (bytes != nullptr) OPENSSL_clear_free(bytes, static_cast<size_t>(length));
-  return ok;
-}
-
-}  // namespace
-
-std::string CodeDigest::KeyHex() const { return ToHex(key_); }
-std::string CodeDigest::MacHex() const { return ToHex(mac_); }
+std::string CodeDigest::KeyHex() const { return ToHex(key_.data(), key_.size()); }
+std::string CodeDigest::MacHex() const { return ToHex(mac_.data(), mac_.size()); }
 
 Result<CodeDigest> CodeDigest::FromHex(std::string_view key_hex, std::string_view mac_hex) {
   CodeDigest digest;
-  if (!FromHexInto(key_hex, digest.key_) || !FromHexInto(mac_hex, digest.mac_)) {
+  if (!twotp::FromHex(key_hex, digest.key_.data(), digest.key_.size()) ||
+      !twotp::FromHex(mac_hex, digest.mac_.data(), digest.mac_.size())) {
     return Status::Error(Fault::kCodeDead, "the shared pending code is malformed");
   }
   return digest;

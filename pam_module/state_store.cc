@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "atomic_file.h"
+#include "hex.h"
 
 namespace twotp {
 
@@ -192,15 +193,7 @@ bool IsPlainName(const std::string& user) {
 
 // "%" + lower-case hex of every byte. '%' can't start a plain name, so an
 // encoded name never collides with a plain one.
-std::string EncodedName(const std::string& user) {
-  static const char kHex[] = "0123456789abcdef";
-  std::string out = "%";
-  for (unsigned char c : user) {
-    out += kHex[c >> 4];
-    out += kHex[c & 0xf];
-  }
-  return out;
-}
+std::string EncodedName(const std::string& user) { return "%" + ToHex(user); }
 
 std::string ModeText(mode_t mode) {
   char text[8];
