@@ -45,24 +45,10 @@ struct WipedBytes {
   ~WipedBytes() { OPENSSL_cleanse(bytes.data(), bytes.size()); }
 };
 
-std::string ToHex(const unsigned char* data, size_t size) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(2 * size);
-  for (size_t i = 0; i < size; ++i) {
-    hex.push_back(kDigits[data[i] >> 4]);
-    hex.push_back(kDigits[data[i] & 0x0f]);
-  }
-  return hex;
-}
-
-// Decodes exactly out.size() bytes of hex; false on any other length or a
-// non-hex character.
+// Decodes exactly out.size() bytes of hex.
 template <size_t N>
 bool FromHex(const std::string& hex, std::array<unsigned char, N>& out) {
-  size_t length = 0;
-  return hex.size() == 2 * N && OPENSSL_hexstr2buf_ex(out.data(), N, &length, hex.c_str(), '\0') == 1 &&
-         length == N;
+  return twotp::FromHex(hex, out.data(), N);
 }
 
 // What was typed, lower-cased with spaces and dashes dropped, when it then
