@@ -1,15 +1,19 @@
 #include "ldap_directory.h"
 
 #include <ldap.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/time.h>
 
 #include <cctype>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <optional>
 #include <utility>
 #include <variant>
 
+#include "ldap_deadline.h"
 #include "phone.h"
 #include "secret.h"
 
@@ -73,6 +77,37 @@ Status Classify(LDAP* ld, int rc, const std::string& what, Fault otherwise) {
   return Status::Error(Transient(rc) ? Fault::kUnavailable : otherwise, message);
 }
 
+// libldap writes with write(2), so a server that closed its end (or a
+// refused asynchronous connect) raises SIGPIPE, whose default action would
+// kill sshd's or sudo's process. Blocked for this thread while we talk to
+// the directory; one raised meanwhile is discarded. The process's own
+// signal dispositions are never touched.
+class SigpipeBlocked {
+ public:
+  SigpipeBlocked() {
+    sigemptyset(&pipe_);
+    sigaddset(&pipe_, SIGPIPE);
+    sigset_t pending;
+    was_pending_ = sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1;
+    pthread_sigmask(SIG_BLOCK, &pipe_, &saved_);
+  }
+  ~SigpipeBlocked() {
+    sigset_t pending;
+    if (!was_pending_ && sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1) {
+      const timespec now{0, 0};
+      sigtimedwait(&pipe_, nullptr, &now);
+    }
+    pthread_sigmask(SIG_SETMASK, &saved_, nullptr);
+  }
+  SigpipeBlocked(const SigpipeBlocked&) = delete;
+  SigpipeBlocked& operator=(const SigpipeBlocked&) = delete;
+
+ private:
+  sigset_t pipe_;
+  sigset_t saved_;
+  bool was_pending_ = false;
+};
+
 int ScopeOf(const std::string& scope) {
   if (scope == "base") return LDAP_SCOPE_BASE;
   if (scope == "one") return LDAP_SCOPE_ONELEVEL;
@@ -129,6 +164,10 @@ class LdapDirectory::Session {
     if (rc != LDAP_SUCCESS) return Status::ConfigError(uri + ": " + ldap_err2string(rc));
     Status st = SetOptions(ld(), uri, c, ldaps || c.starttls);
     if (!st.ok()) return st;
+    if (!deadline_.Install(ld())) return Status::Internal(uri + ": libldap refused the connection callback");
+    budget_ = std::chrono::seconds(c.timeout);
+    // Connecting has its own timeout; the deadline covers TLS and the bind.
+    Arm();
     if (!ldaps && c.starttls) {
       const int tls_rc = ldap_start_tls_s(ld(), nullptr, nullptr);
       if (tls_rc != LDAP_SUCCESS) return Classify(ld(), tls_rc, uri + ": StartTLS", Fault::kConfig);
@@ -151,8 +190,12 @@ class LdapDirectory::Session {
   }
   LDAP* ld() const { return ld_.get(); }
   const std::string& uri() const { return uri_; }
+  // Gives the next operation ldap.timeout, on top of libldap's own timeouts.
+  void Arm() { deadline_.Arm(budget_); }
 
  private:
+  LdapDeadline deadline_;  // before ld_: libldap uses it until the unbind
+  std::chrono::milliseconds budget_{0};
   LdapPtr ld_;
   std::string uri_;
 };
@@ -168,6 +211,7 @@ Result<T> LdapDirectory::OnSomeServer(const char* what, Op op) {
     if (!read.ok()) return read.status();
     password.emplace(std::move(read.value()));
   }
+  const SigpipeBlocked no_sigpipe;  // outlives every Session below (unbind writes too)
   Status unavailable = Status::Unavailable("no directory.ldap.uri configured");
   Status refused;  // the first definite refusal; it outranks "unavailable"
   for (size_t i = 0; i < config_.uri.size(); ++i) {
@@ -200,6 +244,7 @@ Result<LdapDirectory::Entry> LdapDirectory::FindEntry(Session& session, const st
   char* attrs[] = {const_cast<char*>(config_.attribute.c_str()), nullptr};
   timeval tv{config_.timeout, 0};
   LDAPMessage* raw = nullptr;
+  session.Arm();
   const int rc = ldap_search_ext_s(session.ld(), config_.base.c_str(), ScopeOf(config_.scope),
                                    filter->c_str(), attrs, 0, nullptr, nullptr, &tv, kMaxEntries, &raw);
   MessagePtr res(raw);  // set (and to be freed) even on most errors
@@ -298,6 +343,7 @@ Status LdapDirectory::Enroll(const PhoneRecord& record) {
       return Status::NotFound(entry.status().message() +
                               "; the ldap backend sets numbers on existing entries, it does not create users");
     }
+    session.Arm();
     Status st = Modify(session.ld(), session.uri(), entry->dn, config_.attribute, LDAP_MOD_REPLACE,
                        &record.number);
     if (!st.ok()) return st;
@@ -311,6 +357,7 @@ Status LdapDirectory::Remove(const std::string& user) {
     Result<Entry> entry = FindEntry(session, user);
     if (!entry.ok()) return entry.status();
     if (entry->values.empty()) return Status::NotFound(entry->dn + " has no " + config_.attribute);
+    session.Arm();
     Status st = Modify(session.ld(), session.uri(), entry->dn, config_.attribute, LDAP_MOD_DELETE, nullptr);
     if (!st.ok()) return st;
     log_.Notice("ldap remove: " + user + " on " + entry->dn);
@@ -396,6 +443,7 @@ Result<std::vector<PhoneRecord>> LdapDirectory::List() {
       LDAPControl* server_controls[] = {page.get(), nullptr};
       timeval tv{config_.timeout, 0};
       LDAPMessage* raw = nullptr;
+      session.Arm();
       rc = ldap_search_ext_s(ld, config_.base.c_str(), ScopeOf(config_.scope), filter.c_str(), attrs, 0,
                              server_controls, nullptr, &tv, 0, &raw);
       MessagePtr res(raw);

@@ -36,12 +36,10 @@ class LdapDirectory : public Directory {
   //       so policy.failmode decides, as for Twilio
   //   bind refused (bad password, TLS required...)    -> kConfig when no
   //       server did better
-  // Each URI gets the whole ldap.timeout (connect, then each operation), so
-  // the worst case is (number of URIs) x timeout per operation.
-  // KNOWN GAP: an ldaps:// server that accepts TCP and then stalls the TLS
-  // handshake is not bounded: libldap 2.5.13 (Debian, GnuTLS) ignores both
-  // timeouts there and spins (reproduced with ldapsearch -o nettimeout=1).
-  // StartTLS is bounded (the StartTLS request times out first).
+  // Each URI gets ldap.timeout to connect, again to finish TLS and the
+  // bind, and again for each operation (ldap_deadline.h closes libldap's
+  // gap in the ldaps:// handshake), so the worst case is
+  // (number of URIs) x 3 x timeout.
   Result<PhoneRecord> Lookup(const std::string& user) override;
 
   // Replaces `attribute` on the user's existing entry with record.number

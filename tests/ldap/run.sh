@@ -21,10 +21,11 @@ if [ ! -x /usr/sbin/slapd ]; then
 fi
 
 work=$(mktemp -d /tmp/twotp-ldap.XXXXXX)
-silent_pid=""
+stall_pids=()
 cleanup() {
   declare -F ldap_stop >/dev/null && ldap_stop
-  [ -n "$silent_pid" ] && kill "$silent_pid" 2>/dev/null && wait "$silent_pid" 2>/dev/null
+  local pid
+  for pid in "${stall_pids[@]}"; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -37,24 +38,23 @@ ldap_start "$work/a" A || { echo "[  FAILED  ] 1 test(s): slapd A did not start"
 SLAPD_EXTRA_USERS=600 ldap_start "$work/b" B || { echo "[  FAILED  ] 1 test(s): slapd B did not start"; exit 1; }
 bash "$root/tests/fake_twilio/make_test_ca.sh" "$work/other-ca" || exit 1
 
-# Accepts TCP connections and never says a word: a hung server.
-silent_port=$(ldap_free_port)
-/usr/bin/python3 -c '
-import socket, sys, time
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(64)
-held = []
-while True:
-    c, _ = s.accept(); held.append(c)
-' "$silent_port" &
-silent_pid=$!
-for ((i = 0; i < 50; i++)); do (exec 3<>"/dev/tcp/127.0.0.1/$silent_port") 2>/dev/null && break; sleep 0.1; done
+# Two servers that stall: one accepts and never answers, one never
+# completes a connect (tests/ldap/stall_server.py).
+silent_port=$(ldap_free_port) && full_port=$(ldap_free_port) || exit 1
+for mode in silent full; do
+  port_var=${mode}_port
+  /usr/bin/python3 "$here/stall_server.py" "$mode" "${!port_var}" "$work/$mode.ready" &
+  stall_pids+=($!)
+  for ((i = 0; i < 50; i++)); do [ -e "$work/$mode.ready" ] && break; sleep 0.1; done
+done
 
 export TWOTP_LDAP_URI=$SLAPD_URI_A TWOTP_LDAPS_URI=$SLAPD_LDAPS_URI_A TWOTP_LDAP_URI2=$SLAPD_URI_B \
   TWOTP_LDAPS_URI2=$SLAPD_LDAPS_URI_B
 closed=$(ldap_free_port) && closed2=$(ldap_free_port) || exit 1
 export TWOTP_LDAP_CLOSED_URI="ldap://127.0.0.1:$closed" TWOTP_LDAP_CLOSED_URI2="ldap://127.0.0.1:$closed2"
-export TWOTP_LDAP_SILENT_URI="ldap://127.0.0.1:$silent_port"
+export TWOTP_LDAP_SILENT_URI="ldap://127.0.0.1:$silent_port" \
+  TWOTP_LDAP_SILENT_LDAPS_URI="ldaps://127.0.0.1:$silent_port" \
+  TWOTP_LDAP_NO_CONNECT_URI="ldap://127.0.0.1:$full_port"
 export TWOTP_LDAP_CA=$SLAPD_CA TWOTP_LDAP_WRONG_CA=$work/other-ca/ca.pem
 export TWOTP_LDAP_BASE=$SLAPD_BASE TWOTP_LDAP_ROOT_DN=$SLAPD_ROOT_DN TWOTP_LDAP_PW_FILE=$SLAPD_PW_FILE
 # The host's ldap.conf and ~/.ldaprc must not steer the tests.

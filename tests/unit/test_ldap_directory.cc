@@ -6,6 +6,8 @@
 //   TWOTP_LDAP_URI2, TWOTP_LDAPS_URI2   instance B, same data + 600 users
 //   TWOTP_LDAP_CLOSED_URI[2]            loopback ports nobody listens on
 //   TWOTP_LDAP_SILENT_URI               accepts connections, never answers
+//   TWOTP_LDAP_SILENT_LDAPS_URI         the same listener as ldaps://
+//   TWOTP_LDAP_NO_CONNECT_URI           a listener whose connects never complete
 //   TWOTP_LDAP_CA, TWOTP_LDAP_WRONG_CA  the servers' CA, and an unrelated one
 //   TWOTP_LDAP_BASE, TWOTP_LDAP_ROOT_DN, TWOTP_LDAP_PW_FILE
 #include <unistd.h>
@@ -185,10 +187,17 @@ void test_silent_server_times_out_as_unavailable(void**) {
   const double took = Seconds(start);
   assert_true(r.status().Is(Fault::kUnavailable));
   if (took < 0.9 || took > 2.5) fail_msg("timeout 1 took %.2f s", took);
-  // Not covered: a stall inside an ldaps:// TLS handshake. libldap 2.5.13
-  // (Debian, GnuTLS) ignores both timeouts there and spins; see
-  // LdapDirectory's header. A silent server behind StartTLS is covered,
-  // since the StartTLS request itself times out.
+  // The same server behind ldaps://: it accepts TCP, then never answers
+  // the TLS ClientHello (libldap alone would spin there for ever).
+  LdapConfig ldaps = c;
+  ldaps.uri = {Env("TWOTP_LDAP_SILENT_LDAPS_URI")};
+  ldaps.ca_file = Env("TWOTP_LDAP_CA");
+  start = std::chrono::steady_clock::now();
+  r = w.Lookup(ldaps, "alice");
+  const double ldaps_took = Seconds(start);
+  assert_true(r.status().Is(Fault::kUnavailable));
+  if (ldaps_took < 0.9 || ldaps_took > 2.5) fail_msg("ldaps, timeout 1 took %.2f s", ldaps_took);
+  // And behind StartTLS: the StartTLS request itself times out.
   LdapConfig starttls = c;
   starttls.starttls = true;
   starttls.ca_file = Env("TWOTP_LDAP_CA");
@@ -197,6 +206,14 @@ void test_silent_server_times_out_as_unavailable(void**) {
   const double tls_took = Seconds(start);
   assert_true(r.status().Is(Fault::kUnavailable));
   if (tls_took < 0.9 || tls_took > 2.5) fail_msg("starttls, timeout 1 took %.2f s", tls_took);
+  // A connect that never completes (SYNs dropped).
+  LdapConfig no_connect = c;
+  no_connect.uri = {Env("TWOTP_LDAP_NO_CONNECT_URI")};
+  start = std::chrono::steady_clock::now();
+  r = w.Lookup(no_connect, "alice");
+  const double connect_took = Seconds(start);
+  assert_true(r.status().Is(Fault::kUnavailable));
+  if (connect_took < 0.9 || connect_took > 2.5) fail_msg("no connect, timeout 1 took %.2f s", connect_took);
   // And a silent first server only delays the failover by the timeout.
   c.uri.push_back(Env("TWOTP_LDAP_URI2"));
   start = std::chrono::steady_clock::now();
