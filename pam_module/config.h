@@ -50,6 +50,8 @@ struct LdapConfig {
   std::string scope = "sub";  // "base" | "one" | "sub"
   std::string filter = "(uid=%u)";
   std::string attribute = "mobile";
+  std::string channel_attribute;   // optional: "sms" | "call" | "whatsapp" per user
+  std::string verified_attribute;  // optional: LDAP boolean; not TRUE = not enrolled
   int timeout = 5;
 };
 

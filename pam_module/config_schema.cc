@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <initializer_list>
 
 #include "config_access.h"
@@ -45,6 +46,8 @@ constexpr KeySpec kSchema[] = {
     {"directory.ldap.scope", Kind::kString},
     {"directory.ldap.filter", Kind::kString},
     {"directory.ldap.attribute", Kind::kString},
+    {"directory.ldap.channel_attribute", Kind::kString},
+    {"directory.ldap.verified_attribute", Kind::kString},
     {"directory.ldap.timeout", Kind::kInt, 1, 60},
     {"policy", Kind::kGroup},
     {"policy.code_length", Kind::kInt, 4, 10},
@@ -118,6 +121,8 @@ constexpr StringKey<LdapConfig> kLdapStrings[] = {
     {"directory.ldap.base", &LdapConfig::base},
     {"directory.ldap.filter", &LdapConfig::filter},
     {"directory.ldap.attribute", &LdapConfig::attribute},
+    {"directory.ldap.channel_attribute", &LdapConfig::channel_attribute},
+    {"directory.ldap.verified_attribute", &LdapConfig::verified_attribute},
 };
 
 template <typename Field, size_t N>
@@ -165,6 +170,13 @@ bool IsAttributeName(std::string_view value) {
   return !value.empty() && std::all_of(value.begin(), value.end(), [](char c) {
     return IsLetter(c) || IsDigit(c) || c == '-' || c == '.' || c == ';';
   });
+}
+
+// Attribute names are case-insensitive (RFC 4512).
+bool SameAttribute(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
 }
 
 bool Contains(const std::vector<Channel>& channels, Channel channel) {
@@ -307,6 +319,17 @@ void ReadLdap(ConfigReader& r, const FileTrust& trust, LdapConfig* l) {
   if (!IsAttributeName(l->attribute)) {
     r.Fail("directory.ldap.attribute",
            "must be an attribute name such as \"mobile\" (got " + Quoted(l->attribute) + ")");
+  }
+  const std::pair<const char*, const std::string*> optional_attributes[] = {
+      {"directory.ldap.channel_attribute", &l->channel_attribute},
+      {"directory.ldap.verified_attribute", &l->verified_attribute}};
+  for (const auto& [key, name] : optional_attributes) {
+    if (name->empty()) continue;
+    if (!IsAttributeName(*name)) {
+      r.Fail(key, "must be an attribute name (got " + Quoted(*name) + ")");
+    } else if (SameAttribute(*name, l->attribute) || SameAttribute(l->channel_attribute, l->verified_attribute)) {
+      r.Fail(key, "must differ from the other directory.ldap attributes");
+    }
   }
 }
 

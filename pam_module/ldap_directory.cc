@@ -5,7 +5,7 @@
 #include <signal.h>
 #include <sys/time.h>
 
-#include <cctype>
+#include <array>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -14,6 +14,7 @@
 #include <variant>
 
 #include "ldap_deadline.h"
+#include "ldap_entry.h"
 #include "phone.h"
 #include "secret.h"
 
@@ -27,15 +28,11 @@ struct Unbind {
 struct MsgFree {
   void operator()(LDAPMessage* m) const { ldap_msgfree(m); }
 };
-struct ValuesFree {
-  void operator()(berval** v) const { ldap_value_free_len(v); }
-};
 struct MemFree {
   void operator()(char* p) const { ldap_memfree(p); }
 };
 using LdapPtr = std::unique_ptr<LDAP, Unbind>;
 using MessagePtr = std::unique_ptr<LDAPMessage, MsgFree>;
-using ValuesPtr = std::unique_ptr<berval*, ValuesFree>;
 using LdapString = std::unique_ptr<char, MemFree>;
 
 // A filter an administrator wrote may match many entries; we only need to
@@ -238,15 +235,25 @@ Result<T> LdapDirectory::OnSomeServer(const char* what, Op op) {
   return Status::Unavailable("ldap: no server could answer; last: " + unavailable.message());
 }
 
-Result<LdapDirectory::Entry> LdapDirectory::FindEntry(Session& session, const std::string& user) {
+// A NULL-terminated char* array over `names` (which must outlive it), for
+// libldap's attribute lists.
+std::vector<char*> AttributeList(std::vector<std::string>& names) {
+  std::vector<char*> out;
+  for (std::string& n : names) out.push_back(n.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+Result<LdapEntry> LdapDirectory::FindEntry(Session& session, const std::string& user) {
   Result<std::string> filter = LdapFilterFor(config_.filter, user);
   if (!filter.ok()) return filter.status();
-  char* attrs[] = {const_cast<char*>(config_.attribute.c_str()), nullptr};
+  std::vector<std::string> names = RecordAttributes(config_);
+  std::vector<char*> attrs = AttributeList(names);
   timeval tv{config_.timeout, 0};
   LDAPMessage* raw = nullptr;
   session.Arm();
   const int rc = ldap_search_ext_s(session.ld(), config_.base.c_str(), ScopeOf(config_.scope),
-                                   filter->c_str(), attrs, 0, nullptr, nullptr, &tv, kMaxEntries, &raw);
+                                   filter->c_str(), attrs.data(), 0, nullptr, nullptr, &tv, kMaxEntries, &raw);
   MessagePtr res(raw);  // set (and to be freed) even on most errors
   const std::string where = session.uri() + ": search " + filter.value() + " under " + config_.base;
   if (rc == LDAP_SIZELIMIT_EXCEEDED) {
@@ -260,72 +267,57 @@ Result<LdapDirectory::Entry> LdapDirectory::FindEntry(Session& session, const st
     return Status::DirectoryError(where + ": " + std::to_string(count) +
                                   " entries match; refusing rather than guessing");
   }
-  LDAPMessage* e = ldap_first_entry(session.ld(), res.get());
-  LdapString dn(ldap_get_dn(session.ld(), e));
-  if (!dn) return Classify(session.ld(), LDAP_DECODING_ERROR, where, Fault::kDirectory);
-  Entry entry{dn.get(), {}};
-  ValuesPtr values(ldap_get_values_len(session.ld(), e, config_.attribute.c_str()));
-  for (berval** v = values.get(); v != nullptr && *v != nullptr; ++v) {
-    entry.values.emplace_back((*v)->bv_val, (*v)->bv_len);
-  }
-  return entry;
+  return ReadEntry(session.ld(), ldap_first_entry(session.ld(), res.get()), config_);
 }
 
 Result<PhoneRecord> LdapDirectory::Lookup(const std::string& user) {
   return OnSomeServer<PhoneRecord>("lookup", [&](Session& session) -> Result<PhoneRecord> {
-    Result<Entry> entry = FindEntry(session, user);
+    Result<LdapEntry> entry = FindEntry(session, user);
     if (!entry.ok()) return entry.status();
-    const std::string& attr = config_.attribute;
-    // The entry exists but carries no number: that is how a fleet's
-    // directory says "no phone yet", so it is "not enrolled", not a fault.
-    if (entry->values.empty()) return Status::NotFound(entry->dn + " has no " + attr + " (not enrolled)");
-    if (entry->values.size() > 1) {
-      return Status::DirectoryError(entry->dn + " has " + std::to_string(entry->values.size()) +
-                                    " values of " + attr + "; expected one");
-    }
-    const std::string& number = entry->values.front();
-    // The value is not quoted: a near-miss is most of a phone number.
-    if (!IsE164(number)) {
-      return Status::DirectoryError(attr + " of " + entry->dn + " is not an E.164 number (" +
-                                    std::to_string(number.size()) + " bytes)");
-    }
-    PhoneRecord record;
-    record.user = user;
-    record.number = number;
-    return record;
+    return RecordFromEntry(entry.value(), config_, user);
   });
 }
 
 namespace {
 
-// One modification of `attr` on `dn`: LDAP_MOD_REPLACE with `value`, or
-// LDAP_MOD_DELETE of every value (value == nullptr).
-Status Modify(LDAP* ld, const std::string& where, const std::string& dn, const std::string& attr,
-              int op, const std::string* value) {
-  berval bv{0, nullptr};
-  berval* bvals[] = {&bv, nullptr};
-  if (value != nullptr) {
-    bv.bv_len = value->size();
-    bv.bv_val = const_cast<char*>(value->data());
+// One change to an entry: replace `attr` with `value`, or delete all of
+// its values (value empty and op LDAP_MOD_DELETE).
+struct Change {
+  int op;
+  std::string attr;
+  std::string value;
+};
+
+// Applies `changes` to `dn` in one modify operation (all or nothing).
+Status Modify(LDAP* ld, const std::string& where, const std::string& dn, std::vector<Change>& changes) {
+  const size_t n = changes.size();
+  std::vector<berval> values(n);
+  std::vector<std::array<berval*, 2>> value_lists(n);
+  std::vector<LDAPMod> mods(n);
+  std::vector<LDAPMod*> mod_list;
+  for (size_t i = 0; i < n; ++i) {
+    Change& c = changes[i];
+    values[i] = berval{c.value.size(), c.value.data()};
+    value_lists[i] = {&values[i], nullptr};
+    mods[i].mod_op = c.op | LDAP_MOD_BVALUES;
+    mods[i].mod_type = c.attr.data();
+    mods[i].mod_bvalues = c.op == LDAP_MOD_DELETE ? nullptr : value_lists[i].data();
+    mod_list.push_back(&mods[i]);
   }
-  LDAPMod mod{};
-  mod.mod_op = op | LDAP_MOD_BVALUES;
-  mod.mod_type = const_cast<char*>(attr.c_str());
-  mod.mod_bvalues = value != nullptr ? bvals : nullptr;
-  LDAPMod* mods[] = {&mod, nullptr};
-  const int rc = ldap_modify_ext_s(ld, dn.c_str(), mods, nullptr, nullptr);
+  mod_list.push_back(nullptr);
+  const int rc = ldap_modify_ext_s(ld, dn.c_str(), mod_list.data(), nullptr, nullptr);
   switch (rc) {
     case LDAP_SUCCESS:
       return Status::Ok();
     case LDAP_NO_SUCH_ATTRIBUTE:
-      return Status::NotFound(dn + " has no " + attr);
+      return Status::NotFound(dn + " has no " + changes.front().attr);
     case LDAP_INSUFFICIENT_ACCESS:
     case LDAP_STRONG_AUTH_REQUIRED:  // slapd's answer to an anonymous write
     case LDAP_UNWILLING_TO_PERFORM:
     case LDAP_CONFIDENTIALITY_REQUIRED:
     case LDAP_REFERRAL:  // a read-only replica pointing at its provider
-      return Status::DirectoryError(where + ": the configured bind may not write " + attr + " on " + dn +
-                                    ": " + Describe(ld, rc) +
+      return Status::DirectoryError(where + ": the configured bind may not write " + changes.front().attr +
+                                    " on " + dn + ": " + Describe(ld, rc) +
                                     "; bind as a DN with write access, to a writable server");
     default:
       return Classify(ld, rc, where + ": modify " + dn, Fault::kDirectory);
@@ -337,15 +329,21 @@ Status Modify(LDAP* ld, const std::string& where, const std::string& dn, const s
 Status LdapDirectory::Enroll(const PhoneRecord& record) {
   if (!IsE164(record.number)) return Status::BadInput("the number is not in E.164 form (+ and 8 to 15 digits)");
   return OnSomeServer<std::monostate>("enroll", [&](Session& session) -> Result<std::monostate> {
-    Result<Entry> entry = FindEntry(session, record.user);
+    Result<LdapEntry> entry = FindEntry(session, record.user);
     if (!entry.ok()) {
       if (!entry.status().Is(Fault::kNotFound)) return entry.status();
       return Status::NotFound(entry.status().message() +
                               "; the ldap backend sets numbers on existing entries, it does not create users");
     }
+    std::vector<Change> changes{{LDAP_MOD_REPLACE, config_.attribute, record.number}};
+    if (!config_.channel_attribute.empty()) {
+      changes.push_back({LDAP_MOD_REPLACE, config_.channel_attribute, ChannelName(record.channel)});
+    }
+    if (!config_.verified_attribute.empty()) {
+      changes.push_back({LDAP_MOD_REPLACE, config_.verified_attribute, record.verified ? "TRUE" : "FALSE"});
+    }
     session.Arm();
-    Status st = Modify(session.ld(), session.uri(), entry->dn, config_.attribute, LDAP_MOD_REPLACE,
-                       &record.number);
+    Status st = Modify(session.ld(), session.uri(), entry->dn, changes);
     if (!st.ok()) return st;
     log_.Notice("ldap enroll: " + record.user + " number=" + MaskNumber(record.number) + " on " + entry->dn);
     return std::monostate{};
@@ -354,11 +352,15 @@ Status LdapDirectory::Enroll(const PhoneRecord& record) {
 
 Status LdapDirectory::Remove(const std::string& user) {
   return OnSomeServer<std::monostate>("remove", [&](Session& session) -> Result<std::monostate> {
-    Result<Entry> entry = FindEntry(session, user);
+    Result<LdapEntry> entry = FindEntry(session, user);
     if (!entry.ok()) return entry.status();
-    if (entry->values.empty()) return Status::NotFound(entry->dn + " has no " + config_.attribute);
+    if (entry->numbers.empty()) return Status::NotFound(entry->dn + " has no " + config_.attribute);
+    // The number and what describes it; deleting an absent attribute fails.
+    std::vector<Change> changes{{LDAP_MOD_DELETE, config_.attribute, ""}};
+    if (!entry->channels.empty()) changes.push_back({LDAP_MOD_DELETE, config_.channel_attribute, ""});
+    if (!entry->verified.empty()) changes.push_back({LDAP_MOD_DELETE, config_.verified_attribute, ""});
     session.Arm();
-    Status st = Modify(session.ld(), session.uri(), entry->dn, config_.attribute, LDAP_MOD_DELETE, nullptr);
+    Status st = Modify(session.ld(), session.uri(), entry->dn, changes);
     if (!st.ok()) return st;
     log_.Notice("ldap remove: " + user + " on " + entry->dn);
     return std::monostate{};
@@ -380,44 +382,13 @@ struct ControlsFree {
   void operator()(LDAPControl** c) const { ldap_controls_free(c); }
 };
 
-// The attribute that "%u" is compared with in `filter` ("uid" for
-// "(&(objectClass=person)(uid=%u))"); "" when the filter doesn't say.
-std::string UserAttributeOf(std::string_view filter) {
-  const size_t at = filter.find("=%u");
-  if (at == std::string_view::npos) return "";
-  size_t begin = at;
-  while (begin > 0) {
-    const char ch = filter[begin - 1];
-    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '.' || ch == ';')) break;
-    --begin;
-  }
-  if (begin == 0 || filter[begin - 1] != '(') return "";
-  return std::string(filter.substr(begin, at - begin));
-}
-
-// `pattern` with every %u replaced by `with`, verbatim.
-std::string ReplaceUser(std::string_view pattern, std::string_view with) {
-  std::string out;
-  for (size_t i = 0; i < pattern.size(); ++i) {
-    if (pattern[i] == '%' && i + 1 < pattern.size() && pattern[i + 1] == 'u') {
-      out += with;
-      ++i;
-    } else {
-      out += pattern[i];
-    }
-  }
-  return out;
-}
-
-// Every value of `attr` on entry `e`.
-std::vector<std::string> ValuesOf(LDAP* ld, LDAPMessage* e, const std::string& attr) {
-  std::vector<std::string> out;
-  ValuesPtr values(ldap_get_values_len(ld, e, attr.c_str()));
-  for (berval** v = values.get(); v != nullptr && *v != nullptr; ++v) out.emplace_back((*v)->bv_val, (*v)->bv_len);
-  return out;
-}
-
 }  // namespace
+
+std::string LdapDirectory::Where() const {
+  std::string out = "ldap";
+  for (const std::string& uri : config_.uri) out += " " + uri;
+  return out;
+}
 
 Result<std::vector<PhoneRecord>> LdapDirectory::List() {
   const std::string user_attr = UserAttributeOf(config_.filter);
@@ -431,7 +402,9 @@ Result<std::vector<PhoneRecord>> LdapDirectory::List() {
   return OnSomeServer<Records>("list", [&](Session& session) -> Result<Records> {
     LDAP* ld = session.ld();
     const std::string where = session.uri() + ": search " + filter + " under " + config_.base;
-    char* attrs[] = {const_cast<char*>(user_attr.c_str()), const_cast<char*>(config_.attribute.c_str()), nullptr};
+    std::vector<std::string> names = RecordAttributes(config_);
+    names.push_back(user_attr);
+    std::vector<char*> attrs = AttributeList(names);
     std::vector<std::pair<PhoneRecord, std::string>> found;  // record, DN
     std::unique_ptr<char, BerFree> cookie_owner;
     berval cookie{0, nullptr};
@@ -444,7 +417,7 @@ Result<std::vector<PhoneRecord>> LdapDirectory::List() {
       timeval tv{config_.timeout, 0};
       LDAPMessage* raw = nullptr;
       session.Arm();
-      rc = ldap_search_ext_s(ld, config_.base.c_str(), ScopeOf(config_.scope), filter.c_str(), attrs, 0,
+      rc = ldap_search_ext_s(ld, config_.base.c_str(), ScopeOf(config_.scope), filter.c_str(), attrs.data(), 0,
                              server_controls, nullptr, &tv, 0, &raw);
       MessagePtr res(raw);
       if (rc == LDAP_SIZELIMIT_EXCEEDED || rc == LDAP_ADMINLIMIT_EXCEEDED) {
@@ -453,20 +426,19 @@ Result<std::vector<PhoneRecord>> LdapDirectory::List() {
       }
       if (rc != LDAP_SUCCESS) return Classify(ld, rc, where, Fault::kDirectory);
       for (LDAPMessage* e = ldap_first_entry(ld, res.get()); e != nullptr; e = ldap_next_entry(ld, e)) {
-        LdapString dn(ldap_get_dn(ld, e));
-        const std::string dn_text = dn ? dn.get() : "?";
+        const LdapEntry entry = ReadEntry(ld, e, config_);
         const std::vector<std::string> users = ValuesOf(ld, e, user_attr);
-        const std::vector<std::string> numbers = ValuesOf(ld, e, config_.attribute);
-        if (users.size() != 1 || numbers.size() != 1 || !IsE164(numbers.front())) {
-          log_.Warning("ldap list: " + dn_text + ": left out (" + std::to_string(users.size()) + " " + user_attr +
-                       ", " + std::to_string(numbers.size()) + " " + config_.attribute +
-                       " values; one E.164 number wanted)");
+        if (users.size() != 1) {
+          log_.Warning("ldap list: " + entry.dn + ": left out (" + std::to_string(users.size()) + " values of " +
+                       user_attr + "; one wanted)");
           continue;
         }
-        PhoneRecord record;
-        record.user = users.front();
-        record.number = numbers.front();
-        found.emplace_back(std::move(record), dn_text);
+        Result<PhoneRecord> record = RecordFromEntry(entry, config_, users.front());
+        if (record.ok()) {
+          found.emplace_back(std::move(record.value()), entry.dn);
+        } else if (!record.status().Is(Fault::kNotFound)) {  // not verified: not enrolled, not a problem
+          log_.Warning("ldap list: left out: " + record.status().message());
+        }
       }
       // The server's page response carries the cookie for the next page;
       // no control (paging unsupported) means the result was whole.
@@ -500,28 +472,6 @@ Result<std::vector<PhoneRecord>> LdapDirectory::List() {
     }
     return out;
   });
-}
-
-Result<std::string> LdapFilterFor(std::string_view pattern, std::string_view user) {
-  if (user.empty()) return Status::BadInput("empty user name");
-  berval in{user.size(), const_cast<char*>(user.data())};
-  berval out{0, nullptr};
-  if (ldap_bv2escaped_filter_value(&in, &out) != 0 || out.bv_val == nullptr) {
-    return Status::Internal("ldap: could not escape the user name for a filter");
-  }
-  const std::string escaped(out.bv_val, out.bv_len);
-  ber_memfree(out.bv_val);
-  std::string filter;
-  filter.reserve(pattern.size() + escaped.size());
-  for (size_t i = 0; i < pattern.size(); ++i) {
-    if (pattern[i] == '%' && i + 1 < pattern.size() && pattern[i + 1] == 'u') {
-      filter += escaped;
-      ++i;
-    } else {
-      filter += pattern[i];
-    }
-  }
-  return filter;
 }
 
 }  // namespace twotp

@@ -15,6 +15,7 @@
 #include "config.h"
 #include "directory.h"
 #include "file_trust.h"
+#include "ldap_entry.h"
 #include "logger.h"
 
 namespace twotp {
@@ -26,12 +27,11 @@ class LdapDirectory : public Directory {
   LdapDirectory(LdapConfig config, const FileTrust& trust, Logger& log);
 
   // Searches base/scope for filter (every %u = the RFC 4515-escaped user).
-  //   one entry with one E.164 value of `attribute`  -> the record (channel
-  //       sms, verified_at "": the directory keeps neither)
-  //   no entry, or the entry has no `attribute`       -> kNotFound: not
-  //       enrolled (a fleet's users exist before they get a phone)
-  //   more than one entry, several values, a value that is not E.164,
-  //       any search or protocol error                -> kDirectory
+  //   no entry                                  -> kNotFound: not enrolled
+  //   one entry                                 -> RecordFromEntry
+  //       (ldap_entry.h: no number or not verified is kNotFound, a bad
+  //       value is kDirectory naming the entry)
+  //   more than one entry, any search or protocol error -> kDirectory
   //   no server reachable/answering in time, on every URI -> kUnavailable,
   //       so policy.failmode decides, as for Twilio
   //   bind refused (bad password, TLS required...)    -> kConfig when no
@@ -42,34 +42,35 @@ class LdapDirectory : public Directory {
   // (number of URIs) x 3 x timeout.
   Result<PhoneRecord> Lookup(const std::string& user) override;
 
-  // Replaces `attribute` on the user's existing entry with record.number
-  // (channel and verified_at are not stored). The entry must exist: this
-  // backend edits numbers, it does not create accounts (kNotFound). A bind
-  // that may not write is a kDirectory Status that says so.
+  // Replaces `attribute` on the user's existing entry with record.number,
+  // and when configured channel_attribute with the channel's name and
+  // verified_attribute with TRUE or FALSE (record.verified), in one modify.
+  // The entry must exist: this backend edits numbers, it does not create
+  // accounts (kNotFound). A bind that may not write is a kDirectory Status
+  // that says so.
   Status Enroll(const PhoneRecord& record) override;
 
-  // Deletes every value of `attribute` on the user's entry; kNotFound when
-  // there is no entry or no value.
-  Status Remove(const std::string& user);
+  // Deletes `attribute` (and the channel and verified attributes present)
+  // on the user's entry; kNotFound when there is no entry or no number.
+  Status Remove(const std::string& user) override;
 
   // Every user with a usable number, for `twilio-otp list`: the entries
   // that filter (with %u as "*") matches and that carry `attribute`. The
   // user name is the value of the attribute %u is compared with ("uid" in
   // "(uid=%u)"); a filter where that can't be told is kConfig. Entries a
   // login would refuse (several values, not E.164, one user on several
-  // entries) are logged as warnings and left out. Paged (RFC 2696), so a
+  // entries) are logged as warnings and left out; so, silently, are
+  // numbers whose verified_attribute is not TRUE. Paged (RFC 2696), so a
   // server size limit can't cut the list short unnoticed: if the server
   // cuts it anyway the result is kDirectory, never a silently short list.
-  Result<std::vector<PhoneRecord>> List();
+  Result<std::vector<PhoneRecord>> List() override;
+  // "ldap URI URI...".
+  std::string Where() const override;
 
  private:
   class Session;
-  // The single entry for `user`: its DN and the values of `attribute`.
-  struct Entry {
-    std::string dn;
-    std::vector<std::string> values;
-  };
-  Result<Entry> FindEntry(Session& session, const std::string& user);
+  // The single entry for `user` (kNotFound: none; kDirectory: several).
+  Result<LdapEntry> FindEntry(Session& session, const std::string& user);
   // Runs `op` on the first server that lets it finish (see Lookup).
   template <typename T, typename Op>
   Result<T> OnSomeServer(const char* what, Op op);
@@ -78,11 +79,6 @@ class LdapDirectory : public Directory {
   const FileTrust& trust_;
   Logger& log_;
 };
-
-// `pattern` with every "%u" replaced by `user` escaped per RFC 4515 (by
-// libldap: * ( ) \ and NUL become \2A \28 \29 \5C \00). kBadInput for an
-// empty user.
-Result<std::string> LdapFilterFor(std::string_view pattern, std::string_view user);
 
 }  // namespace twotp
 

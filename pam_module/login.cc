@@ -137,6 +137,7 @@ Verdict LoginFlow::Succeed(const char* how) {
   if (enrolling_) {
     // The number is proven: it becomes the user's, or the login fails.
     record_.verified_at = IsoUtc(deps_.clock.WallNow());
+    record_.verified = true;
     if (Status saved = deps_.directory.Enroll(record_); !saved.ok()) {
       deps_.log.Error(Who() + " could not save the enrolment: " + saved.ToString());
       return Finish(Verdict::kRefuse, LogLevel::kError, "refused (enrolment not saved)");

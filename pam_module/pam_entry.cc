@@ -11,12 +11,12 @@
 #include <string_view>
 
 #include "config.h"
-#include "login.h"
 #include "access_rules.h"
+#include "login.h"
+#include "open_directory.h"
 #include "pam_glue.h"
 #include "sudo_command.h"
 #include "twilio_session.h"
-#include "users_file.h"
 
 namespace twotp {
 namespace {
@@ -101,12 +101,8 @@ int AuthenticateWithPam(pam_handle_t* pamh, int argc, const char** argv) {
     log.Error("user=" + request.user + " result=refused (bad configuration): " + config.status().ToString());
     return PAM_AUTHINFO_UNAVAIL;
   }
-  if (config->directory.backend != Backend::kFile) {
-    log.Error(config->path + ": directory.backend \"ldap\" is not available in this version; refusing logins");
-    return PAM_AUTHINFO_UNAVAIL;
-  }
   StateStore state(config->state_dir, trust);  // prepared by the login, after the skip rules
-  UsersFile directory(config->directory.file, trust, log);
+  const std::unique_ptr<Directory> directory = OpenDirectory(config->directory, trust, log);
   PamConversation conversation(pamh, unreachable);
   std::unique_ptr<TwilioSession> session;
   ChallengeOpener open_challenge = [&]() -> Result<Challenge*> {
@@ -115,7 +111,7 @@ int AuthenticateWithPam(pam_handle_t* pamh, int argc, const char** argv) {
     session = std::move(opened.value());
     return &session->challenge();
   };
-  const LoginDeps deps{config.value(), directory, open_challenge, conversation, log, DefaultClock(), state, GroupsOf};
+  const LoginDeps deps{config.value(), *directory, open_challenge, conversation, log, DefaultClock(), state, GroupsOf};
   return PamCodeFor(Authenticate(request, deps));
 }
 

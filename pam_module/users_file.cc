@@ -79,7 +79,7 @@ Result<PhoneRecord> ParseLine(std::string_view text, bool too_long) {
   return ParseUsersLine(text);
 }
 
-std::string Where(const std::string& path, size_t line) { return path + ":" + std::to_string(line); }
+std::string PathLine(const std::string& path, size_t line) { return path + ":" + std::to_string(line); }
 
 // The whole file, its mode, and whether it existed, read under the lock.
 struct Snapshot {
@@ -133,16 +133,16 @@ Result<PhoneRecord> UsersFile::Lookup(const std::string& user) {
     if (r.ok()) {
       if (r->user != user) return true;
       if (found) {
-        fault = Status::DirectoryError(Where(path_, n) + ": second record for " + user + " (first on line " +
+        fault = Status::DirectoryError(PathLine(path_, n) + ": second record for " + user + " (first on line " +
                                        std::to_string(found_line) + ")");
         return false;
       }
       found = std::move(r.value());
       found_line = n;
     } else if (r.status().Is(Fault::kBadInput)) {
-      log_.Warning(Where(path_, n) + ": " + r.status().message());
+      log_.Warning(PathLine(path_, n) + ": " + r.status().message());
       if (UsersLineUser(text) == user) {
-        fault = Status::DirectoryError(Where(path_, n) + ": malformed record for " + user + ": " +
+        fault = Status::DirectoryError(PathLine(path_, n) + ": malformed record for " + user + ": " +
                                        r.status().message());
         return false;
       }
@@ -164,12 +164,12 @@ Result<std::vector<PhoneRecord>> UsersFile::List() {
   Status read = ForEachLine(file.value().get(), path_, [&](size_t n, std::string_view text, bool too_long) {
     Result<PhoneRecord> r = ParseLine(text, too_long);
     if (!r.ok()) {
-      if (r.status().Is(Fault::kBadInput)) log_.Warning(Where(path_, n) + ": " + r.status().message());
+      if (r.status().Is(Fault::kBadInput)) log_.Warning(PathLine(path_, n) + ": " + r.status().message());
       return true;
     }
     auto [it, fresh] = first_line.emplace(r->user, n);
     if (!fresh) {
-      log_.Warning(Where(path_, n) + ": second record for " + r->user + " (first on line " +
+      log_.Warning(PathLine(path_, n) + ": second record for " + r->user + " (first on line " +
                    std::to_string(it->second) + "): skipped; logins of " + r->user + " will fail until one is removed");
       return true;
     }

@@ -35,7 +35,8 @@ class UsersFile : public Directory {
 
   // Every valid record, in file order (for `twilio-otp list`). A missing file
   // is an empty list here (nobody enrolled yet).
-  Result<std::vector<PhoneRecord>> List();
+  Result<std::vector<PhoneRecord>> List() override;
+  std::string Where() const override { return path_; }
 
   // Adds or replaces `record` under an exclusive lock on PATH.lock, writing a
   // temp file in the same directory, fsync, rename, fsync of the directory.
@@ -44,7 +45,7 @@ class UsersFile : public Directory {
   Status Upsert(const PhoneRecord& record);
 
   // Removes the user's record the same way; kNotFound if there was none.
-  Status Remove(const std::string& user);
+  Status Remove(const std::string& user) override;
 
  private:
   // Upsert and Remove: the locked re-read and atomic rewrite.

@@ -99,6 +99,7 @@ Result<PhoneRecord> ParseUsersLine(std::string_view line) {
   record.number = std::string(f[1]);
   record.channel = *channel;
   if (f[3] != "-") record.verified_at = std::string(f[3]);
+  record.verified = !record.verified_at.empty();
   return record;
 }
 

@@ -17,7 +17,7 @@
 #include "logger.h"
 #include "state_store.h"
 #include "status.h"
-#include "users_file.h"
+#include "directory.h"
 
 namespace twotp::cli {
 
@@ -72,9 +72,9 @@ int UsageError(const char* command, const std::string& problem);
 int Refuse(const Status& status);
 // LoadConfig with root as the trusted owner; errors are printed.
 std::optional<Config> LoadConfigOrReport(const std::string& path);
-// The users file the config names; kConfig when the backend is not "file"
-// (the CLI manages only the file backend).
-Result<std::unique_ptr<UsersFile>> OpenUsersFile(const Config& config, Logger& log);
+// The phone directory the config names: its users file, or LDAP with the
+// configured bind.
+std::unique_ptr<Directory> OpenPhoneDirectory(const Config& config, Logger& log);
 // The config's state store (state_dir), trusting root-owned files only.
 StateStore OpenStateStore(const Config& config);
 // Now as UTC "2026-11-23T19:00:00Z" (IsoUtc in clock.h for any time).

@@ -1,4 +1,4 @@
-// Helpers every subcommand uses: reporting, config, the users file, time.
+// Helpers every subcommand uses: reporting, config, the directory, time.
 #include <time.h>
 
 #include <array>
@@ -6,13 +6,15 @@
 
 #include "cli.h"
 #include "clock.h"
+#include "open_directory.h"
 
 namespace twotp::cli {
 
 namespace {
 
-// Root owns the users file and the state in production; the trust object
-// must outlive every UsersFile and StateStore, so one static serves them all.
+// Root owns the users file, the LDAP bind password and the state in
+// production; the trust object must outlive every Directory and StateStore,
+// so one static serves them all.
 const FileTrust& RootTrust() {
   static const FileTrust kRootTrust(0);
   return kRootTrust;
@@ -35,12 +37,8 @@ std::optional<Config> LoadConfigOrReport(const std::string& path) {
   return std::move(config.value());
 }
 
-Result<std::unique_ptr<UsersFile>> OpenUsersFile(const Config& config, Logger& log) {
-  if (config.directory.backend != Backend::kFile) {
-    return Status::ConfigError(config.path + ": directory.backend is \"ldap\": twilio-otp manages only the "
-                               "file backend; change numbers in the directory itself");
-  }
-  return std::make_unique<UsersFile>(config.directory.file, RootTrust(), log);
+std::unique_ptr<Directory> OpenPhoneDirectory(const Config& config, Logger& log) {
+  return OpenDirectory(config.directory, RootTrust(), log);
 }
 
 StateStore OpenStateStore(const Config& config) { return StateStore(config.state_dir, RootTrust()); }

@@ -53,9 +53,7 @@ int RunBackupCodes(const Args& args) {
   std::optional<Config> config = LoadConfigOrReport(args.config_path);
   if (!config) return kExitRefused;
   // Codes for someone the module would never ask would only be a second way in.
-  Result<std::unique_ptr<UsersFile>> users = OpenUsersFile(*config, CliLogger());
-  if (!users.ok()) return Refuse(users.status());
-  Result<PhoneRecord> record = users.value()->Lookup(user);
+  Result<PhoneRecord> record = OpenPhoneDirectory(*config, CliLogger())->Lookup(user);
   if (!record.ok()) return Refuse(record.status());
 
   Result<NewBackupCodes> codes = GenerateBackupCodes(*count);

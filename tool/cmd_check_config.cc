@@ -1,6 +1,8 @@
 // `twilio-otp check-config`: everything a login would read, checked the way
-// the module checks it: the config, the Twilio secret file, and (file
-// backend) every line of the users file. Prints "OK: PATH" or the problems.
+// the module checks it: the config, the Twilio secret file, the state
+// directory, and every record of the directory (each line of the users
+// file; for LDAP the bind and every listed entry, on the first server that
+// answers). Prints "OK: PATH" or the problems.
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -12,13 +14,14 @@ namespace twotp::cli {
 
 namespace {
 
-// Problems found in the users file; each is printed as a warning.
-int CheckUsersFile(const Config& config) {
+// Problems found in the directory (every line of the users file, every
+// entry LDAP lists); each is printed as a warning.
+int CheckDirectory(const Config& config) {
   CountingLogger counted(CliLogger());
-  Result<std::unique_ptr<UsersFile>> users = OpenUsersFile(config, counted);
-  if (!users.ok()) return Refuse(users.status()), 1;
+  std::unique_ptr<Directory> directory = OpenPhoneDirectory(config, counted);
   struct stat st;
-  if (::lstat(config.directory.file.c_str(), &st) != 0 && errno == ENOENT) {
+  if (config.directory.backend == Backend::kFile && ::lstat(config.directory.file.c_str(), &st) != 0 &&
+      errno == ENOENT) {
     // The module can't tell "nobody enrolled" from a lost file, so it refuses
     // every login until the file exists: say so before an administrator finds out.
     std::fprintf(stderr, "twilio-otp: error: %s does not exist: the module refuses every login until "
@@ -26,7 +29,7 @@ int CheckUsersFile(const Config& config) {
                  config.directory.file.c_str(), config.directory.file.c_str());
     return 1;
   }
-  Result<std::vector<PhoneRecord>> records = users.value()->List();
+  Result<std::vector<PhoneRecord>> records = directory->List();
   if (!records.ok()) return Refuse(records.status()), 1;
   WarnAboutLockouts(config, records.value());  // warnings, not problems: exit status unchanged
   return counted.problems();
@@ -48,13 +51,7 @@ int RunCheckConfig(const Args& args) {
     Refuse(prepared);
     ++problems;
   }
-  if (config->directory.backend == Backend::kFile) {
-    problems += CheckUsersFile(*config);
-  } else {
-    std::fprintf(stderr, "twilio-otp: error: directory.backend \"ldap\" is not available in this version: "
-                 "the module refuses every login\n");
-    ++problems;
-  }
+  problems += CheckDirectory(*config);
   if (problems > 0) {
     std::fprintf(stderr, "twilio-otp: %d problem(s) found with %s\n", problems, args.config_path.c_str());
     return kExitRefused;

@@ -1,7 +1,8 @@
 // `twilio-otp enroll USER NUMBER [--channel sms|call|whatsapp] [--no-verify]`:
 // normalises the number, checks it against the policy, proves that someone
 // holding the phone can read a code (unless --no-verify), and only then
-// writes the record. A refused or failed enrollment leaves the file as it was.
+// writes the record (users file or LDAP entry). A refused or failed
+// enrollment leaves the directory as it was.
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,10 +14,20 @@
 #include "code_prompt.h"
 #include "phone.h"
 #include "twilio_session.h"
+#include "users_file.h"
 
 namespace twotp::cli {
 
 namespace {
+
+// The file backend: the record must fit the file's format. LDAP: the
+// directory must answer for the user (kNotFound, no number yet, is fine).
+Status ReadyToEnroll(const Config& config, Directory& directory, const PhoneRecord& record) {
+  if (config.directory.backend == Backend::kFile) return CheckRecord(record);
+  Result<PhoneRecord> current = directory.Lookup(record.user);
+  if (current.ok() || current.status().Is(Fault::kNotFound)) return Status::Ok();
+  return current.status();
+}
 
 std::string HostName() {
   char name[HOST_NAME_MAX + 1] = {};
@@ -104,8 +115,7 @@ int RunEnroll(const Args& args) {
     return UsageError("twilio-otp enroll", "--channel must be sms, call or whatsapp");
   std::optional<Config> config = LoadConfigOrReport(args.config_path);
   if (!config) return kExitRefused;
-  Result<std::unique_ptr<UsersFile>> users = OpenUsersFile(*config, CliLogger());
-  if (!users.ok()) return Refuse(users.status());
+  std::unique_ptr<Directory> directory = OpenPhoneDirectory(*config, CliLogger());
   Result<std::string> number = NormalizeE164(args.positional[1]);
   if (!number.ok()) return Refuse(number.status());
   Status country = CheckCountry(*config, number.value());
@@ -114,15 +124,17 @@ int RunEnroll(const Args& args) {
   if (!channel.ok()) return Refuse(channel.status());
 
   PhoneRecord record{args.positional[0], number.value(), channel.value(), ""};
-  // Validate before a code is sent: a bad user name must not cost an SMS.
-  Status valid = CheckRecord(record);
+  // Validate before a code is sent: a bad user name, or a directory that
+  // can't be reached, must not cost an SMS.
+  Status valid = ReadyToEnroll(*config, *directory, record);
   if (!valid.ok()) return Refuse(valid);
   if (!args.Has("no-verify")) {
     Status proved = ProveOwnership(*config, record.user, record.number, record.channel);
     if (!proved.ok()) return Refuse(proved);
     record.verified_at = NowIso8601();
+    record.verified = true;
   }
-  Status written = users.value()->Upsert(record);
+  Status written = directory->Enroll(record);
   if (!written.ok()) return Refuse(written);
   std::printf("enrolled %s: %s by %s (%s)\n", record.user.c_str(), record.number.c_str(), ChannelName(record.channel),
               record.verified_at.empty() ? "not verified: --no-verify" : "verified");

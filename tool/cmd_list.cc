@@ -17,7 +17,7 @@ json RecordJson(const PhoneRecord& r) {
       {"user", r.user},
       {"number", r.number},
       {"channel", ChannelName(r.channel)},
-      {"verified", !r.verified_at.empty()},
+      {"verified", r.verified},
       {"verified_at", r.verified_at.empty() ? json(nullptr) : json(r.verified_at)},
   };
 }
@@ -29,25 +29,21 @@ void PrintJson(const json& value) {
 }
 
 std::string VerifiedText(const PhoneRecord& r) {
-  return r.verified_at.empty() ? "no (enrolled with --no-verify)" : r.verified_at;
+  if (!r.verified_at.empty()) return r.verified_at;
+  return r.verified ? "yes (the directory's word)" : "no (enrolled with --no-verify)";
 }
 
-// Opens the users file the config at args.config_path names, or prints why not.
-std::unique_ptr<UsersFile> OpenFromArgs(const Args& args) {
+// Opens the directory the config at args.config_path names, or prints why not.
+std::unique_ptr<Directory> OpenFromArgs(const Args& args) {
   std::optional<Config> config = LoadConfigOrReport(args.config_path);
   if (!config) return nullptr;
-  Result<std::unique_ptr<UsersFile>> users = OpenUsersFile(*config, CliLogger());
-  if (!users.ok()) {
-    Refuse(users.status());
-    return nullptr;
-  }
-  return std::move(users.value());
+  return OpenPhoneDirectory(*config, CliLogger());
 }
 
 }  // namespace
 
 int RunList(const Args& args) {
-  std::unique_ptr<UsersFile> users = OpenFromArgs(args);
+  std::unique_ptr<Directory> users = OpenFromArgs(args);
   if (!users) return kExitRefused;
   Result<std::vector<PhoneRecord>> records = users->List();
   if (!records.ok()) return Refuse(records.status());
@@ -72,7 +68,7 @@ int RunList(const Args& args) {
 }
 
 int RunShow(const Args& args) {
-  std::unique_ptr<UsersFile> users = OpenFromArgs(args);
+  std::unique_ptr<Directory> users = OpenFromArgs(args);
   if (!users) return kExitRefused;
   Result<PhoneRecord> record = users->Lookup(args.positional[0]);
   if (!record.ok()) return Refuse(record.status());

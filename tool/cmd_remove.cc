@@ -1,5 +1,6 @@
-// `twilio-otp remove USER`: deletes the user's record (and any malformed
-// line that names the user), keeping every other line as it is.
+// `twilio-otp remove USER`: deletes the user's number: their line in the
+// users file (and any malformed line that names them, keeping every other
+// line as it is), or the number attribute on their LDAP entry.
 #include <cstdio>
 
 #include "cli.h"
@@ -10,11 +11,10 @@ int RunRemove(const Args& args) {
   const std::string& user = args.positional[0];
   std::optional<Config> config = LoadConfigOrReport(args.config_path);
   if (!config) return kExitRefused;
-  Result<std::unique_ptr<UsersFile>> users = OpenUsersFile(*config, CliLogger());
-  if (!users.ok()) return Refuse(users.status());
-  Status removed = users.value()->Remove(user);
+  std::unique_ptr<Directory> directory = OpenPhoneDirectory(*config, CliLogger());
+  Status removed = directory->Remove(user);
   if (!removed.ok()) return Refuse(removed);
-  std::printf("removed %s from %s\n", user.c_str(), config->directory.file.c_str());
+  std::printf("removed %s from %s\n", user.c_str(), directory->Where().c_str());
   return kExitOk;
 }
 

@@ -84,6 +84,15 @@ class MapDirectory : public Directory {
     records[record.user] = record;
     return Status::Ok();
   }
+  Status Remove(const std::string& user) override {
+    return records.erase(user) == 1 ? Status::Ok() : Status::NotFound("no record");
+  }
+  Result<std::vector<PhoneRecord>> List() override {
+    std::vector<PhoneRecord> all;
+    for (const auto& [user, record] : records) all.push_back(record);
+    return all;
+  }
+  std::string Where() const override { return "memory"; }
 };
 
 class CapturingLogger : public Logger {
@@ -121,7 +130,7 @@ struct World {
   World() {
     assert_true(state.Prepare().ok());
     config.limits.resend_cooldown = 0;
-    directory.records["alice"] = PhoneRecord{"alice", "+15550104567", Channel::kSms, "2026-11-23T19:00:00Z"};
+    directory.records["alice"] = PhoneRecord{"alice", "+15550104567", Channel::kSms, "2026-11-23T19:00:00Z", true};
   }
   Verdict Login(const std::string& user = "alice") {
     LoginDeps deps{config, directory,
