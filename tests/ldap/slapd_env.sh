@@ -28,6 +28,11 @@
 #   erin   two mobile values            frank  no mobile (for enroll tests)
 #   uid "*)(uid=*"  mobile +15550100001 (filter-injection bait)
 #   uid "back\slash" mobile +15550100002
+#   grace  mobile +15550104005, phoneNumberVerified FALSE
+#   heidi  mobile +15550104006, phoneNumberVerified TRUE, otpChannel call
+#   ivan   mobile +15550104007, phoneNumberVerified TRUE, otpChannel "pigeon"
+# Every entry above has the auxiliary class twotpTestPhone
+# (tests/ldap/twotp-test.schema), so the CLI can set those two attributes.
 # With SLAPD_EXTRA_USERS=N set, ldap_start also loads N more users
 # user000000.. with mobile +1555NNNNNNN (paging tests, the lookup benchmark).
 
@@ -63,19 +68,28 @@ ou: staff
 
 EOF
   local u
-  # NAME|RDN|MOBILE... (MOBILE may be empty or several, comma-separated)
+  # NAME|RDN|MOBILE...|EXTRA: MOBILE may be empty or several, comma-separated;
+  # EXTRA is optional "attr: value" lines separated by ";".
   for u in "alice|uid=alice|+15550104567" "bob|uid=bob|" "carol|uid=carol|555-CALL-ME" \
            "dave|uid=dave|+15550104001" "dave|uid=dave,ou=staff|+15550104002" \
            "erin|uid=erin|+15550104003,+15550104004" "frank|uid=frank|" \
-           "*)(uid=*|cn=bait1|+15550100001" 'back\slash|cn=bait2|+15550100002'; do
+           "*)(uid=*|cn=bait1|+15550100001" 'back\slash|cn=bait2|+15550100002' \
+           "grace|uid=grace|+15550104005|phoneNumberVerified: FALSE" \
+           "heidi|uid=heidi|+15550104006|phoneNumberVerified: TRUE;otpChannel: call" \
+           "ivan|uid=ivan|+15550104007|phoneNumberVerified: TRUE;otpChannel: pigeon"; do
     local name=${u%%|*} rest=${u#*|}
-    local rdn=${rest%%|*} mobiles=${rest#*|}
-    printf 'dn: %s,%s\nobjectClass: inetOrgPerson\ncn: %s\nsn: %s\nuid: %s\n' \
+    local rdn=${rest%%|*}
+    rest=${rest#*|}
+    local mobiles=${rest%%|*} extra=""
+    [ "$rest" != "$mobiles" ] && extra=${rest#*|}
+    printf 'dn: %s,%s\nobjectClass: inetOrgPerson\nobjectClass: twotpTestPhone\ncn: %s\nsn: %s\nuid: %s\n' \
       "$rdn" "$SLAPD_BASE" "${rdn#*=}" "${rdn#*=}" "$name"
     local m
     IFS=, read -ra m <<<"$mobiles"
     local one
     for one in "${m[@]}"; do printf 'mobile: %s\n' "$one"; done
+    IFS=';' read -ra m <<<"$extra"
+    for one in "${m[@]}"; do printf '%s\n' "$one"; done
     printf '\n'
   done
   awk -v n="${SLAPD_EXTRA_USERS:-0}" -v base="$SLAPD_BASE" 'BEGIN {
@@ -111,6 +125,7 @@ ldap_start() {
 include /etc/ldap/schema/core.schema
 include /etc/ldap/schema/cosine.schema
 include /etc/ldap/schema/inetorgperson.schema
+include $SLAPD_HOME/twotp-test.schema
 pidfile $dir/slapd.pid
 argsfile $dir/slapd.args
 modulepath /usr/lib/ldap

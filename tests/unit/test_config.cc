@@ -609,7 +609,17 @@ static void test_ldap_backend_checks_its_group(void**) {
        "directory.ldap.attribute: must be an attribute name"},
       {LdapBackendConfig(uri + base + "    ca_file = \"/nonexistent/ca.pem\";\n"),
        "directory.ldap.ca_file: /nonexistent/ca.pem: does not exist"},
+      {LdapBackendConfig(uri + base + "    channel_attribute = \"otp channel\";\n"),
+       "directory.ldap.channel_attribute: must be an attribute name"},
+      {LdapBackendConfig(uri + base + "    verified_attribute = \"Mobile\";\n"),
+       "directory.ldap.verified_attribute: must differ from the other directory.ldap attributes"},
+      {LdapBackendConfig(uri + base + "    channel_attribute = \"flag\";\n    verified_attribute = \"FLAG\";\n"),
+       "directory.ldap.channel_attribute: must differ from the other directory.ldap attributes"},
   });
+  Config flagged = ExpectLoads(LdapBackendConfig(
+      uri + base + "    channel_attribute = \"otpChannel\";\n    verified_attribute = \"phoneNumberVerified\";\n"));
+  assert_true(flagged.directory.ldap.channel_attribute == "otpChannel" &&
+              flagged.directory.ldap.verified_attribute == "phoneNumberVerified");
   ExpectLoads(LdapBackendConfig(uri + base + bind));
   ExpectLoads(LdapBackendConfig("    uri = [\"ldap://a\"];\n    starttls = true;\n" + base + bind));
   ExpectLoads(LdapBackendConfig("    uri = [\"ldap://a\"];\n" + base));  // anonymous: no password to expose

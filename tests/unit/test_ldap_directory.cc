@@ -321,7 +321,10 @@ void test_list_gives_usable_records_only(void**) {
   std::vector<std::string> users;
   for (const PhoneRecord& r : list.value()) users.push_back(r.user + " " + r.number);
   std::sort(users.begin(), users.end());
-  const std::vector<std::string> want = {"*)(uid=* +15550100001", "alice +15550104567", "back\\slash +15550100002"};
+  // Without verified_attribute the flags mean nothing; ivan's bad channel
+  // is not read without channel_attribute.
+  const std::vector<std::string> want = {"*)(uid=* +15550100001", "alice +15550104567", "back\\slash +15550100002",
+                                         "grace +15550104005", "heidi +15550104006", "ivan +15550104007"};
   assert_true(users == want);
   // carol (not E.164), erin (two values), dave (two entries) are named in warnings.
   std::string all;
@@ -334,17 +337,79 @@ void test_list_gives_usable_records_only(void**) {
 void test_list_pages_past_the_server_size_limit(void**) {
   NEED_SERVER();
   World w;
-  // The root DN has no size limit: 603 entries come back in pages of 200.
+  // The root DN has no size limit: 606 entries come back in pages of 200.
   LdapConfig c = RootTls();
   c.uri = {Env("TWOTP_LDAPS_URI2")};
   auto list = LdapDirectory(c, w.trust, w.log).List();
   if (!list.ok()) fail_msg("%s", list.status().ToString().c_str());
-  assert_int_equal(list->size(), 603);  // 3 + SLAPD_EXTRA_USERS=600 (tests/ldap/run.sh)
+  assert_int_equal(list->size(), 606);  // 6 + SLAPD_EXTRA_USERS=600 (tests/ldap/run.sh)
   // Anonymous binds keep slapd's default total of 500 even when paging: a
   // clear error, never a silently short list.
   list = LdapDirectory(Config({Env("TWOTP_LDAP_URI2")}), w.trust, w.log).List();
   assert_true(list.status().Is(Fault::kDirectory));
   if (!Contains(list.status().message(), "cut the list short")) fail_msg("%s", list.status().message().c_str());
+}
+
+// The fleet pattern of Gluu and friends: a verified flag and a preferred
+// channel beside the number (tests/ldap/twotp-test.schema).
+LdapConfig WithFlags(LdapConfig c) {
+  c.channel_attribute = "otpChannel";
+  c.verified_attribute = "phoneNumberVerified";
+  return c;
+}
+
+void test_verified_and_channel_attributes(void**) {
+  NEED_SERVER();
+  World w;
+  const LdapConfig c = WithFlags(Config({Env("TWOTP_LDAP_URI")}));
+  auto heidi = w.Lookup(c, "heidi");
+  if (!heidi.ok()) fail_msg("%s", heidi.status().ToString().c_str());
+  assert_int_equal(static_cast<int>(heidi->channel), static_cast<int>(twotp::Channel::kCall));
+  assert_true(heidi->verified);
+  // FALSE, and no flag at all: an unproven number is not enrolled.
+  for (const char* user : {"grace", "alice"}) {
+    auto r = w.Lookup(c, user);
+    if (!r.status().Is(Fault::kNotFound)) fail_msg("%s: %s", user, r.status().ToString().c_str());
+    if (!Contains(r.status().message(), "not verified")) fail_msg("%s", r.status().message().c_str());
+  }
+  auto ivan = w.Lookup(c, "ivan");  // otpChannel "pigeon"
+  assert_true(ivan.status().Is(Fault::kDirectory));
+  if (!Contains(ivan.status().message(), "otpChannel of uid=ivan,")) fail_msg("%s", ivan.status().message().c_str());
+  // Listing keeps heidi only (ivan is warned about; grace and alice are simply not enrolled).
+  LdapDirectory dir(c, w.trust, w.log);
+  auto list = dir.List();
+  if (!list.ok()) fail_msg("%s", list.status().ToString().c_str());
+  assert_int_equal(list->size(), 1);
+  assert_string_equal(list->front().user.c_str(), "heidi");
+}
+
+void test_enroll_writes_the_flags_and_remove_clears_them(void**) {
+  NEED_SERVER();
+  World w;
+  LdapDirectory dir(WithFlags(RootTls()), w.trust, w.log);
+  PhoneRecord rec;
+  rec.user = "frank";
+  rec.number = "+15550106666";
+  rec.channel = twotp::Channel::kWhatsapp;
+  rec.verified = false;  // `enroll --no-verify`: stored, but not enrolled
+  twotp::Status st = dir.Enroll(rec);
+  if (!st.ok()) fail_msg("%s", st.ToString().c_str());
+  assert_true(dir.Lookup("frank").status().Is(Fault::kNotFound));
+  rec.verified = true;
+  assert_true(dir.Enroll(rec).ok());
+  auto r = dir.Lookup("frank");
+  if (!r.ok()) fail_msg("%s", r.status().ToString().c_str());
+  assert_string_equal(r->number.c_str(), "+15550106666");
+  assert_int_equal(static_cast<int>(r->channel), static_cast<int>(twotp::Channel::kWhatsapp));
+  assert_true(dir.Remove("frank").ok());
+  // All three attributes are gone: with the number re-added alone (plain
+  // config), the entry has no flag, so the flagged config calls it unproven.
+  LdapDirectory plain(RootTls(), w.trust, w.log);
+  rec.verified = false;
+  assert_true(plain.Enroll(rec).ok());
+  r = dir.Lookup("frank");
+  assert_true(r.status().Is(Fault::kNotFound));
+  assert_true(plain.Remove("frank").ok());
 }
 
 void test_list_needs_a_plain_user_comparison(void**) {
@@ -377,6 +442,8 @@ int main() {
       cmocka_unit_test(test_list_gives_usable_records_only),
       cmocka_unit_test(test_list_pages_past_the_server_size_limit),
       cmocka_unit_test(test_list_needs_a_plain_user_comparison),
+      cmocka_unit_test(test_verified_and_channel_attributes),
+      cmocka_unit_test(test_enroll_writes_the_flags_and_remove_clears_them),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
