@@ -30,6 +30,7 @@ Verdict LoginFlow::Run() {
   Result<PhoneRecord> found = deps_.directory.Lookup(request_.user);
   if (!found.ok()) {
     if (found.status().Is(Fault::kNotFound)) return Unenrolled();
+    if (found.status().Is(Fault::kUnavailable)) return DirectoryDown(found.status());
     deps_.log.Error(Who() + " directory lookup failed: " + found.status().ToString());
     return Finish(Verdict::kRefuse, LogLevel::kError, "refused (directory fault)");
   }
@@ -201,19 +202,20 @@ Status LoginFlow::SendCode(Channel channel, bool fresh) {
   return sent;
 }
 
-Verdict LoginFlow::OnFault(const Status& status, const char* stage) {
+Verdict LoginFlow::OnFault(const Status& status, const char* stage, const char* service) {
   if (challenge_ != nullptr) GiveUp();
   const Verdict verdict = VerdictForFault(status, deps_.config.policy.failmode);
   const std::string what = std::string(stage) + ": " + status.ToString();
   switch (verdict) {
     case Verdict::kIgnore:
-      deps_.log.Warning(Who() + " Twilio unavailable (" + what + "); failmode=safe lets the login through without a code");
-      return Finish(verdict, LogLevel::kWarning, "failsafe: no code asked (Twilio unavailable)");
+      deps_.log.Warning(Who() + " " + service + " unavailable (" + what +
+                        "); failmode=safe lets the login through without a code");
+      return Finish(verdict, LogLevel::kWarning, std::string("failsafe: no code asked (") + service + " unavailable)");
     case Verdict::kRefuse:
       (void)deps_.conversation.Error("Two-step verification is unavailable right now; try again later.");
       if (status.Is(Fault::kUnavailable)) {
-        deps_.log.Warning(Who() + " Twilio unavailable (" + what + "); failmode=secure refuses the login");
-        return Finish(verdict, LogLevel::kWarning, "failsecure: refused (Twilio unavailable)");
+        deps_.log.Warning(Who() + " " + service + " unavailable (" + what + "); failmode=secure refuses the login");
+        return Finish(verdict, LogLevel::kWarning, std::string("failsecure: refused (") + service + " unavailable)");
       }
       deps_.log.Critical(Who() + " an administrator must fix this: " + what);
       return Finish(verdict, LogLevel::kError, std::string("refused (") + FaultName(status.fault()) + " fault)");

@@ -48,6 +48,9 @@ class LoginFlow {
   Verdict Unenrolled();
   // When no code can be sent but the user has backup codes: asks for one.
   std::optional<Verdict> BackupCodeInstead(const Status& why);
+  // No directory server answered (LDAP): failmode decides, as when Twilio
+  // is down, and under failmode=secure a backup code still works.
+  Verdict DirectoryDown(const Status& why);
   // unenrolled = "enroll": asks for a number, proves it with a code, saves it.
   Verdict EnrollAtLogin();
   // The conversation works (scripts and `sudo -n` stop here, nothing sent).
@@ -63,7 +66,8 @@ class LoginFlow {
   bool MaybeResend(const std::string& word);
   void Resend(Channel channel);
   Status SendCode(Channel channel, bool fresh);
-  Verdict OnFault(const Status& status, const char* stage);
+  // `service` names what was unavailable, for the log ("Twilio", "the directory").
+  Verdict OnFault(const Status& status, const char* stage, const char* service = "Twilio");
   Verdict Finish(Verdict verdict, LogLevel level, const std::string& result);
   std::string Prompt() const;
   bool ChannelAllowed(Channel channel) const;

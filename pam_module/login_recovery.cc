@@ -70,4 +70,12 @@ std::optional<Verdict> LoginFlow::BackupCodeInstead(const Status& why) {
   return Finish(Verdict::kDeny, LogLevel::kNotice, "denied: no code could be sent and no backup code matched");
 }
 
+Verdict LoginFlow::DirectoryDown(const Status& why) {
+  if (VerdictForFault(why, deps_.config.policy.failmode) == Verdict::kRefuse &&
+      ConversationWorks("Two-step verification for " + SanitizeForMessage(request_.user, 32) + ".")) {
+    if (std::optional<Verdict> rescued = BackupCodeInstead(why)) return *rescued;
+  }
+  return OnFault(why, "directory lookup", "the directory");
+}
+
 }  // namespace twotp::login_internal

@@ -2,8 +2,10 @@
 # Shell tests of the built twilio-otp CLI (BUILD/twilio-otp), run as root:
 # usage and exit codes, the --no-verify flows against a users file in a temp
 # dir, backup codes, status and unlock against a state_dir there,
-# check-config, two enroll loops at once, and the verified enroll flow
-# against the local Twilio stand-in (tests/fake_twilio) in both modes.
+# check-config, two enroll loops at once, the verified enroll flow
+# against the local Twilio stand-in (tests/fake_twilio) in both modes, and
+# the same commands on the LDAP backend against a real slapd
+# (tests/ldap/slapd_env.sh).
 # Prints "[       OK ] name" / "[  FAILED  ] name: why" per test, then the
 # cmocka-style totals that tests/run_all.sh adds up.
 set -uo pipefail
@@ -19,6 +21,7 @@ why=""
 work=$(mktemp -d /tmp/twilio-otp-cli.XXXXXX)
 cleanup() {
   declare -F fake_twilio_stop >/dev/null && fake_twilio_stop
+  declare -F ldap_stop >/dev/null && ldap_stop
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -59,7 +62,8 @@ check() {
 }
 
 # write_config DIR [LINE...]: a verify-mode config (root, 0600) using DIR/users
-# and a secret DIR/secret; LINEs are appended as top-level settings.
+# (or $directory, a whole directory group) and a secret DIR/secret; LINEs are
+# appended as top-level settings.
 write_config() {
   local dir=$1
   shift
@@ -70,12 +74,24 @@ write_config() {
     echo "  auth_token_file = \"$dir/secret\";"
     echo '  verify_service_sid = "VA0123456789abcdef0123456789abcdef";'
     echo '};'
-    echo "directory = { file = \"$dir/users\"; };"
+    if [ -n "${directory:-}" ]; then echo "$directory"; else echo "directory = { file = \"$dir/users\"; };"; fi
     echo "state_dir = \"$dir/state\";"
     local line
     for line in "$@"; do echo "$line"; done
   } >"$dir/conf"
   chmod 0600 "$dir/conf"
+}
+
+# write_ldap_config DIR BIND [LINE...]: write_config with the LDAP backend on
+# the test slapd over ldaps; BIND "root" (may write) or "anonymous".
+write_ldap_config() {
+  local dir=$1 bind=$2
+  shift 2
+  local bind_lines=""
+  [ "$bind" = root ] && bind_lines="bind_dn = \"$SLAPD_ROOT_DN\"; bind_password_file = \"$SLAPD_PW_FILE\";"
+  directory="directory = { backend = \"ldap\"; ldap = { uri = [\"$SLAPD_LDAPS_URI_CLI\"];
+    ca_file = \"$SLAPD_CA\"; base = \"$SLAPD_BASE\"; channel_attribute = \"otpChannel\"; $bind_lines }; };" \
+    write_config "$dir" "$@"
 }
 
 count_json_users() { python3 -c 'import json,sys; print(len(json.load(sys.stdin)))' <<<"$out"; }
@@ -505,6 +521,55 @@ for t_fn in t_help_exits_0_everywhere t_unknown_subcommand_exits_2 t_bad_usage_e
   t_status_json_parses t_corrupt_state_is_reported_and_unlock_replaces_it t_state_writers_refuse_non_root; do
   check "${t_fn#t_}" "$t_fn"
 done
+
+# --- the LDAP backend (tests/ldap/slapd_env.sh's directory)
+
+t_ldap_enroll_show_list_remove() {
+  write_ldap_config "$t" root
+  run --config "$t/conf" enroll frank '+1 555 010 9001' --channel call --no-verify && expect_rc 0 || return 1
+  expect_out 'enrolled frank: \+15550109001 by call' || return 1
+  run --config "$t/conf" show frank --json && expect_rc 0 || return 1
+  python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["number"]=="+15550109001" and d["channel"]=="call", d' \
+    <<<"$out" || { why="show: $out"; return 1; }
+  run --config "$t/conf" list && expect_rc 0 && expect_out '^frank +\+15550109001 +call' || return 1
+  expect_out '^alice +\+15550104567 +sms' || return 1
+  run --config "$t/conf" remove frank && expect_rc 0 && expect_out "removed frank from ldap $SLAPD_LDAPS_URI_CLI" || return 1
+  run --config "$t/conf" show frank && expect_rc 1 && expect_err 'has no mobile' || return 1
+  run --config "$t/conf" enroll nosuchuser +15550109002 --no-verify && expect_rc 1 && expect_err 'does not create users'
+}
+
+t_ldap_read_only_bind_is_told_clearly() {
+  write_ldap_config "$t" anonymous
+  run --config "$t/conf" enroll alice +15550109003 --no-verify && expect_rc 1 || return 1
+  expect_err 'may not write mobile' && expect_err 'bind as a DN with write access' || return 1
+  run --config "$t/conf" show alice && expect_rc 0 && expect_out '\+15550104567'
+}
+
+t_ldap_check_config_names_unusable_entries() {
+  write_ldap_config "$t" root
+  run --config "$t/conf" check-config && expect_rc 1 || return 1
+  expect_err 'uid=carol,' && expect_err 'uid=erin,' && expect_err 'dave has 2 entries' && expect_err 'otpChannel of uid=ivan,'
+}
+
+t_ldap_directory_down_is_an_error_not_an_empty_list() {
+  directory="directory = { backend = \"ldap\"; ldap = { uri = [\"ldap://127.0.0.1:1\"];
+    base = \"$SLAPD_BASE\"; timeout = 2; }; };" write_config "$t"
+  run --config "$t/conf" list && expect_rc 1 && expect_err 'no server could answer'
+}
+
+slapd_env="$here/../ldap/slapd_env.sh"
+# shellcheck source=../ldap/slapd_env.sh
+if . "$slapd_env" && ldap_start "$work/slapd" CLI >"$work/slapd.log" 2>&1; then
+  export LDAPNOINIT=1
+  for t_fn in t_ldap_enroll_show_list_remove t_ldap_read_only_bind_is_told_clearly \
+    t_ldap_check_config_names_unusable_entries t_ldap_directory_down_is_an_error_not_an_empty_list; do
+    check "${t_fn#t_}" "$t_fn"
+  done
+  ldap_stop
+else
+  echo "[  FAILED  ] ldap: slapd did not start: $(tail -n 5 "$work/slapd.log")"
+  failed=$((failed + 1))
+fi
 
 fake_env="$here/../fake_twilio/fake_env.sh"
 if [ -f "$fake_env" ]; then

@@ -28,6 +28,27 @@ std::string Need(const char* name) {
 
 std::string Quote(const std::string& s) { return "\"" + s + "\""; }
 
+// Under ldap, the unit standing in for a users file: its base name.
+std::string UnitFor(const std::string& users_file) { return users_file.substr(users_file.rfind('/') + 1); }
+
+std::string DirectoryText(const ConfigOptions& o) {
+  const Env& env = TestEnv();
+  const std::string users_file = o.users_file.empty() ? UsersFilePath() : o.users_file;
+  if (env.backend != "ldap") return "directory = { backend = \"file\"; file = " + Quote(users_file) + "; };\n";
+  // A writing bind: enrolment at login and the CLI change numbers.
+  return "directory = {\n  backend = \"ldap\";\n  ldap = {\n    uri = [" +
+         (o.ldap_uris.empty() ? Quote(env.ldap.uri) : o.ldap_uris) + "];\n    ca_file = " + Quote(env.ldap.ca) +
+         ";\n    bind_dn = " + Quote(env.ldap.root_dn) + ";\n    bind_password_file = " + Quote(env.ldap.pw_file) +
+         ";\n    base = " + Quote("ou=" + UnitFor(users_file) + "," + env.ldap.base) +
+         ";\n    channel_attribute = \"otpChannel\";\n    timeout = 2;\n  };\n};\n";
+}
+
+// The unit each service's users live in (ldap backend).
+std::map<std::string, std::string>& UnitOfService() {
+  static std::map<std::string, std::string> units;
+  return units;
+}
+
 std::string ConfigText(const ConfigOptions& o) {
   const Env& env = TestEnv();
   std::ostringstream c;
@@ -46,8 +67,7 @@ std::string ConfigText(const ConfigOptions& o) {
   c << "  api_url = " << Quote(env.url) << ";\n  verify_url = " << Quote(env.url) << ";\n"
     << "  ca_file = " << Quote(env.ca) << ";\n  timeout = " << o.timeout << ";\n"
     << "  total_timeout = " << o.total_timeout << ";\n};\n"
-    << "directory = { backend = \"file\"; file = "
-    << Quote(o.users_file.empty() ? UsersFilePath() : o.users_file) << "; };\n"
+    << DirectoryText(o)
     << "policy = {\n  max_attempts = " << o.max_attempts << ";\n  failmode = " << Quote(o.failmode)
     << ";\n  unenrolled = " << Quote(o.unenrolled) << ";\n  channels = [" << o.channels << "];\n"
     << o.policy << "\n};\n"
@@ -109,6 +129,13 @@ const Env& TestEnv() {
     e.messaging_sid = Need("FAKE_TWILIO_MESSAGING_SID");
     e.from = Need("FAKE_TWILIO_FROM");
     e.cli = Need("TWOTP_CLI");
+    if (const char* backend = std::getenv("TWOTP_BACKEND"); backend != nullptr && *backend != '\0') {
+      e.backend = backend;
+    }
+    if (e.backend == "ldap") {
+      e.ldap = LdapEnv{Need("TWOTP_LDAPS_URI"), Need("TWOTP_LDAP_CA"), Need("TWOTP_LDAP_BASE"),
+                       Need("TWOTP_LDAP_ROOT_DN"), Need("TWOTP_LDAP_PW_FILE")};
+    }
     return e;
   }();
   return env;
@@ -128,6 +155,14 @@ void WriteFile(const std::string& path, const std::string& text, int mode) {
 
 std::string UsersFilePath() { return TestEnv().dir + "/users"; }
 
+void WriteUsers(const std::string& path, const std::string& text) {
+  if (TestEnv().backend == "ldap") {
+    LdapLoadUsers(TestEnv().ldap, UnitFor(path), text);
+  } else {
+    WriteFile(path, text, 0600);
+  }
+}
+
 // pam_wrapper copies the service directory once, when the process starts, so
 // run.sh writes service files "twotp_slot<N>" (and "twotp_items_slot<N>",
 // behind pam_set_items) whose config is <dir>/slot<N>.conf (items_slot<N>.conf)
@@ -143,7 +178,9 @@ std::string MakeServiceWithConfigText(const std::string& name, const std::string
 }
 
 std::string MakeService(const std::string& name, const ConfigOptions& options, bool set_items) {
-  return MakeServiceWithConfigText(name, ConfigText(options), set_items);
+  const std::string service = MakeServiceWithConfigText(name, ConfigText(options), set_items);
+  UnitOfService()[service] = UnitFor(options.users_file.empty() ? UsersFilePath() : options.users_file);
+  return service;
 }
 
 std::string ConfigPathOf(const std::string& service) {
@@ -184,6 +221,8 @@ bool Dialogue::Showed(const std::string& needle) const {
 }
 
 int RunLogin(const std::string& service, const std::string& user, Dialogue& dialogue) {
+  const auto unit = UnitOfService().find(service);
+  if (TestEnv().backend == "ldap" && unit != UnitOfService().end()) LdapEnsureUser(TestEnv().ldap, unit->second, user);
   struct pam_testcase tests[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS)};
   (void)_pamtest_conv(service.c_str(), user.c_str(), Converse, &dialogue, tests, 1, nullptr);
   return tests[0].op_rv;

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "harness_ldap.h"
+
 namespace itest {
 
 struct Env {
@@ -19,6 +21,9 @@ struct Env {
   std::string account_sid, token_file, api_key_sid, api_key_secret_file;
   std::string verify_sid, messaging_sid, from;
   std::string cli;  // build/twilio-otp
+  // "file", or "ldap": numbers in slapd (harness_ldap.h), the same tests.
+  std::string backend = "file";
+  LdapEnv ldap;
 };
 const Env& TestEnv();
 
@@ -28,7 +33,8 @@ struct ConfigOptions {
   std::string unenrolled = "deny";
   std::string channels = "\"sms\", \"call\"";
   std::string token_file;  // "" = the stand-in's real token
-  std::string users_file;  // "" = the shared users file
+  std::string users_file;  // "" = the shared users file (under ldap: its unit)
+  std::string ldap_uris;   // ldap backend: the inside of uri = [...]; "" = the test slapd
   std::string extra_top;   // raw libconfig text appended at top level
   std::string policy;      // raw libconfig text added inside policy = { ... }
   std::string limits = "resend_cooldown = 0;";  // the inside of limits = { ... }
@@ -52,6 +58,9 @@ void SetRemoteHost(const std::string& rhost);
 std::string RunCli(const std::string& config, const std::string& args);
 std::string UsersFilePath();
 void WriteFile(const std::string& path, const std::string& text, int mode);
+// Enrolls the users of `text` (users-file lines) in the directory a config
+// with users_file = `path` reads: that file, or under ldap its unit.
+void WriteUsers(const std::string& path, const std::string& text);
 
 // The stand-in's fault switch (tests/fake_twilio/README.md); "" clears it.
 void SetFault(const std::string& json);

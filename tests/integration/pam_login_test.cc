@@ -49,7 +49,7 @@ const char kUsers[] =
     "fraudguard +15005550010 sms  2026-11-23T19:00:00Z\n";
 
 int Setup(void**) {
-  itest::WriteFile(itest::UsersFilePath(), kUsers, 0600);
+  itest::WriteUsers(itest::UsersFilePath(), kUsers);
   itest::SetFault("");
   itest::ForgetRecords();
   return 0;
@@ -161,6 +161,7 @@ void test_unenrolled_user_is_ignored_under_allow(void**) {
 }
 
 void test_unreadable_users_file_refuses_even_under_allow(void**) {
+  if (TestEnv().backend != "file") skip();  // its ldap counterpart is the next test
   ConfigOptions allow;
   allow.unenrolled = "allow";
   allow.users_file = TestEnv().dir + "/no-such-users-file";
@@ -175,6 +176,28 @@ void test_unreadable_users_file_refuses_even_under_allow(void**) {
   const std::string service2 = MakeService("open_users", allow);
   Dialogue d2{"", {}};
   assert_int_equal(RunLogin(service2, "nobody", d2), PAM_AUTHINFO_UNAVAIL);
+}
+
+// LDAP: a directory nobody can reach is an outage, so failmode decides
+// (unlike an unreadable users file); a dead first server only fails over.
+void test_directory_down_follows_failmode(void**) {
+  if (TestEnv().backend != "ldap") skip();
+  const std::string dead = "\"ldaps://127.0.0.1:1\"";
+  const int sent_before = CountSends("+15550100001");
+  ConfigOptions secure;
+  secure.ldap_uris = dead;
+  Dialogue d{"+15550100001", {Right()}};
+  assert_int_equal(RunLogin(MakeService("ldap_down_secure", secure), "right", d), PAM_AUTHINFO_UNAVAIL);
+  assert_true(d.prompts.empty());
+  ConfigOptions safe = secure;
+  safe.failmode = "safe";
+  Dialogue d2{"+15550100001", {Right()}};
+  assert_int_equal(RunLogin(MakeService("ldap_down_safe", safe), "right", d2), kOnlyIgnored);
+  assert_int_equal(CountSends("+15550100001"), sent_before);
+  ConfigOptions failover;
+  failover.ldap_uris = dead + ", \"" + TestEnv().ldap.uri + "\"";
+  Dialogue d3{"+15550100001", {Right()}};
+  assert_int_equal(RunLogin(MakeService("ldap_failover", failover), "right", d3), PAM_SUCCESS);
 }
 
 void test_bad_config_refuses_the_login(void**) {
@@ -286,6 +309,7 @@ int RunLoginTests() {
       cmocka_unit_test_teardown(test_unenrolled_user_is_denied_without_a_send, ClearFault),
       cmocka_unit_test_teardown(test_unenrolled_user_is_ignored_under_allow, ClearFault),
       cmocka_unit_test_teardown(test_unreadable_users_file_refuses_even_under_allow, ClearFault),
+      cmocka_unit_test_teardown(test_directory_down_follows_failmode, ClearFault),
       cmocka_unit_test_teardown(test_bad_config_refuses_the_login, ClearFault),
       cmocka_unit_test_teardown(test_twilio_down_failsecure_refuses, ClearFault),
       cmocka_unit_test_teardown(test_twilio_down_failsafe_lets_through_with_ignore, ClearFault),
@@ -298,6 +322,6 @@ int RunLoginTests() {
       cmocka_unit_test_teardown(test_abandoned_login_cancels_the_verification, ClearFault),
       cmocka_unit_test_teardown(test_one_rate_limit_reply_is_retried, ClearFault),
   };
-  const std::string group = "pam_login_" + TestEnv().mode;
+  const std::string group = "pam_login_" + TestEnv().mode + (TestEnv().backend == "ldap" ? "_ldap" : "");
   return cmocka_run_group_tests_name(group.c_str(), tests, Setup, nullptr);
 }

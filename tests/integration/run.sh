@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Integration suite: the built module loaded by real Linux-PAM (pam_wrapper,
 # libpamtest) with a private service directory, against the local Twilio
-# stand-in over real TLS, once in verify mode and once in messaging mode.
+# stand-in over real TLS, in verify mode and in messaging mode, with the
+# numbers in a users file and then in a real slapd (ldaps://, root bind;
+# tests/ldap/slapd_env.sh): the same scenarios on both backends.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -9,7 +11,11 @@ BUILD=${BUILD:-$root/build}
 work=$(mktemp -d /tmp/twotp-integration.XXXXXX)
 # shellcheck source=../fake_twilio/fake_env.sh
 source "$root/tests/fake_twilio/fake_env.sh"
-cleanup() { fake_twilio_stop; rm -rf "$work"; }
+cleanup() {
+  fake_twilio_stop
+  declare -F ldap_stop >/dev/null && ldap_stop
+  rm -rf "$work"
+}
 trap cleanup EXIT
 
 fake_twilio_start "$work/fake" >/dev/null || { echo "[  FAILED  ] 1 test(s): the Twilio stand-in did not start"; exit 1; }
@@ -17,9 +23,20 @@ source "$root/tests/common/pam_wrapper.sh"
 wrapper=$(pam_wrapper_lib) || { echo "[  FAILED  ] 1 test(s): no pam_wrapper"; exit 1; }
 items=$(dirname "$wrapper")/pam_wrapper/pam_set_items.so
 [ -f "$items" ] || { echo "[  FAILED  ] 1 test(s): no $items"; exit 1; }
+# shellcheck source=../ldap/slapd_env.sh
+source "$root/tests/ldap/slapd_env.sh"
+ldap_start "$work/slapd" IT >"$work/slapd-start.log" 2>&1 || {
+  cat "$work/slapd-start.log"
+  echo "[  FAILED  ] 1 test(s): slapd did not start"
+  exit 1
+}
+# The host's ldap.conf must not steer the module or the harness.
+export LDAPNOINIT=1 TWOTP_LDAPS_URI=$SLAPD_LDAPS_URI_IT TWOTP_LDAP_CA=$SLAPD_CA TWOTP_LDAP_BASE=$SLAPD_BASE \
+  TWOTP_LDAP_ROOT_DN=$SLAPD_ROOT_DN TWOTP_LDAP_PW_FILE=$SLAPD_PW_FILE
 rc=0
-for mode in verify messaging; do
-  dir="$work/$mode"
+for run in file:verify file:messaging ldap:verify ldap:messaging; do
+  backend=${run%%:*} mode=${run#*:}
+  dir="$work/$backend-$mode"
   mkdir -p "$dir/services"  # state/ is made by the module itself (0700)
   chmod 700 "$dir"
   # pam_wrapper reads the service directory once, at start: one service per
@@ -34,7 +51,7 @@ for mode in verify messaging; do
   done
   echo "auth required pam_deny.so" >"$dir/services/other"
   LD_PRELOAD="$wrapper" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$dir/services" \
-    TWOTP_SERVICE_SLOTS=$slots TWOTP_TEST_DIR="$dir" TWOTP_MODE="$mode" TWOTP_CLI="$BUILD/twilio-otp" \
+    TWOTP_SERVICE_SLOTS=$slots TWOTP_TEST_DIR="$dir" TWOTP_MODE="$mode" TWOTP_BACKEND="$backend" TWOTP_CLI="$BUILD/twilio-otp" \
     "$BUILD/tests/integration/pam_login_test" || rc=1
 done
 exit $rc

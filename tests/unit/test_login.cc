@@ -212,6 +212,31 @@ void test_directory_fault_is_never_read_as_unenrolled(void**) {
   assert_true(w.challenge.sent.empty());
 }
 
+// LDAP with every server down: an outage, like Twilio's, so failmode
+// decides; under failmode=secure a backup code still gets the user in.
+void test_directory_outage_follows_failmode_and_takes_a_backup_code(void**) {
+  const Status down = Status::Unavailable("ldap: no server could answer");
+  World safe;
+  safe.config.policy.failmode = FailMode::kSafe;
+  safe.directory.fault = down;
+  assert_int_equal(safe.Login(), Verdict::kIgnore);
+  assert_true(safe.log.Count("the directory unavailable") > 0);
+  World secure;
+  secure.directory.fault = down;
+  assert_int_equal(secure.Login(), Verdict::kRefuse);
+  assert_true(secure.challenge.sent.empty());
+  World rescued;
+  rescued.directory.fault = down;
+  Result<NewBackupCodes> codes = GenerateBackupCodes(1);
+  assert_true(rescued.state.Update("alice", [&](UserState& s) {
+    s.backup_codes = codes->hashes;
+    return Status::Ok();
+  }).ok());
+  rescued.conversation.answers = {codes->codes[0].str()};
+  assert_int_equal(rescued.Login(), Verdict::kAllow);
+  assert_true(rescued.challenge.sent.empty());
+}
+
 void test_unenrolled_policy(void**) {
   const struct {
     Unenrolled policy;
@@ -405,6 +430,7 @@ int main() {
       cmocka_unit_test(test_config_fault_refuses_even_under_failsafe),
       cmocka_unit_test(test_blocked_recipient_is_denied_with_advice),
       cmocka_unit_test(test_directory_fault_is_never_read_as_unenrolled),
+      cmocka_unit_test(test_directory_outage_follows_failmode_and_takes_a_backup_code),
       cmocka_unit_test(test_unenrolled_policy),
       cmocka_unit_test(test_enroll_at_login_saves_the_number_only_after_the_code),
       cmocka_unit_test(test_enroll_at_login_wrong_codes_save_nothing),
