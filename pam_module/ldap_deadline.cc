@@ -42,23 +42,23 @@ int Remove(Sockbuf_IO_Desc*) { return 0; }
 int Ctrl(Sockbuf_IO_Desc* sbiod, int opt, void* arg) { return LBER_SBIOD_CTRL_NEXT(sbiod, opt, arg); }
 int Close(Sockbuf_IO_Desc*) { return 0; }  // the TCP layer below closes the socket
 
-// A read or write that would block waits for the socket, once, until the
-// deadline; libldap's loop calls again for the rest.
-ber_slen_t Read(Sockbuf_IO_Desc* sbiod, void* buf, ber_len_t len) {
-  ber_slen_t n = LBER_SBIOD_READ_NEXT(sbiod, buf, len);
+// Runs `io` (a read or write by the layer below); if it would block, waits
+// for the socket, once, until the deadline, and runs it again. libldap's
+// own loop calls again for the rest.
+template <typename Io>
+ber_slen_t WithDeadline(Sockbuf_IO_Desc* sbiod, short events, Io io) {
+  ber_slen_t n = io();
   if (n < 0 && WouldBlock()) {
-    if (!WaitReady(sbiod, POLLIN)) return -1;
-    n = LBER_SBIOD_READ_NEXT(sbiod, buf, len);
+    if (!WaitReady(sbiod, events)) return -1;
+    n = io();
   }
   return n;
 }
+ber_slen_t Read(Sockbuf_IO_Desc* sbiod, void* buf, ber_len_t len) {
+  return WithDeadline(sbiod, POLLIN, [&] { return LBER_SBIOD_READ_NEXT(sbiod, buf, len); });
+}
 ber_slen_t Write(Sockbuf_IO_Desc* sbiod, void* buf, ber_len_t len) {
-  ber_slen_t n = LBER_SBIOD_WRITE_NEXT(sbiod, buf, len);
-  if (n < 0 && WouldBlock()) {
-    if (!WaitReady(sbiod, POLLOUT)) return -1;
-    n = LBER_SBIOD_WRITE_NEXT(sbiod, buf, len);
-  }
-  return n;
+  return WithDeadline(sbiod, POLLOUT, [&] { return LBER_SBIOD_WRITE_NEXT(sbiod, buf, len); });
 }
 
 Sockbuf_IO kDeadlineLayer = {Setup, Remove, Ctrl, Read, Write, Close};
