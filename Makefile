@@ -5,7 +5,7 @@
 #   make demo-ssh   the same through a real sshd and ssh client on loopback (root)
 #   make install    DESTDIR-aware install into the multiarch PAM directory
 #   make deps       apt-get install every Debian package the build, tests and demo need
-#   make bench      timing and memory of one login (see tests/bench/)
+#   make bench      timing and memory of one login, LDAP lookup time (tests/bench/)
 
 CXX      ?= g++
 BUILD    ?= build
@@ -92,8 +92,14 @@ symbols: $(MODULE)
 demo: deps all
 	BUILD=$(BUILD) bash tests/demo/run_demo.sh
 
-bench: all
+# The LDAP lookup bench's program; built for `make bench` only, not `all`.
+BENCH_LDAP_BIN := $(BUILD)/tests/bench/ldap_lookup_bench
+$(BENCH_LDAP_BIN): $(BUILD)/tests/bench/ldap_lookup_bench.o $(CORE_LIB)
+	$(CXX) $(LDFLAGS) -o $@ $< $(CORE_LIB) $(LIBS)
+
+bench: all $(BENCH_LDAP_BIN)
 	BUILD=$(BUILD) bash tests/bench/run_bench.sh
+	BUILD=$(BUILD) bash tests/bench/ldap_lookup_bench.sh
 
 # A real ssh login with the code through a private sshd on loopback (root).
 demo-ssh: deps all
