@@ -293,6 +293,10 @@ void CheckLdapUris(ConfigReader& r, const LdapConfig& l) {
       r.FailElement(kKey, i, "starttls is for ldap:// URIs; ldaps:// is TLS already");
     } else if (!ldaps && !l.starttls && !l.bind_password_file.empty()) {
       r.FailElement(kKey, i, "would send the bind password in clear; use ldaps:// or starttls = true");
+    } else if (!ldaps && !l.starttls) {
+      // Anyone on the path could answer with their own phone number.
+      r.FailElement(kKey, i, "plain ldap:// lets anyone on the network change the numbers; "
+                             "use ldaps:// or starttls = true");
     }
   }
 }

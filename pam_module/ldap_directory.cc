@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include <array>
 #include <chrono>
@@ -111,6 +112,14 @@ int ScopeOf(const std::string& scope) {
   return LDAP_SCOPE_SUBTREE;  // "sub", the default; config_schema.cc allows nothing else
 }
 
+// The distribution's bundle of trusted CAs (Debian's, then Red Hat's); "" if none.
+std::string SystemCaBundle() {
+  for (const char* path : {"/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt"}) {
+    if (access(path, R_OK) == 0) return path;
+  }
+  return "";
+}
+
 // Sets the connection options on a fresh handle. Every option is set on the
 // handle (never globally) so that two directories in one process, or the
 // host's own ldap.conf, can't weaken each other's TLS settings.
@@ -126,16 +135,20 @@ Status SetOptions(LDAP* ld, const std::string& uri, const LdapConfig& c, bool tl
   }
   if (!tls) return Status::Ok();
   const int demand = LDAP_OPT_X_TLS_DEMAND;
+  // Never libldap's default CA, which comes from ldap.conf, which a user
+  // can switch off for sudo's process with LDAPNOINIT: a failed handshake
+  // is an outage, and under failmode=safe an outage lets the login through.
+  const std::string ca = c.ca_file.empty() ? SystemCaBundle() : c.ca_file;
+  if (ca.empty()) return Status::ConfigError(uri + ": no system CA bundle found; set directory.ldap.ca_file");
   if (ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand) != LDAP_OPT_SUCCESS ||
-      (!c.ca_file.empty() &&
-       ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, c.ca_file.c_str()) != LDAP_OPT_SUCCESS)) {
+      ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, ca.c_str()) != LDAP_OPT_SUCCESS) {
     return Status::Internal(uri + ": libldap refused a TLS option");
   }
   // The options above only take effect in a new TLS context; this is also
   // where an unreadable or malformed ca_file shows up.
   const int is_server = 0;
   if (ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &is_server) != LDAP_OPT_SUCCESS) {
-    return Status::ConfigError(uri + ": can't set up TLS with ca_file " + c.ca_file + ": " +
+    return Status::ConfigError(uri + ": can't set up TLS with CA file " + ca + ": " +
                                Describe(ld, LDAP_PARAM_ERROR));
   }
   return Status::Ok();

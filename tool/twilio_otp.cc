@@ -23,17 +23,20 @@ const std::vector<Command>& Commands() {
        "sent to the number first and the record is written only when it is typed\n"
        "back. The channel defaults to the first of policy.channels. Root only.",
        {{"channel", true}, {"no-verify", false}}, 2, 2, true, RunEnroll},
-      {"remove", "remove USER", "Deletes USER's record, keeping every other line. Root only.", {}, 1, 1, true,
-       RunRemove},
+      {"remove", "remove USER",
+       "Deletes USER's number: their line of the users file (keeping every other\n"
+       "line), or the number attribute on their LDAP entry. Root only.",
+       {}, 1, 1, true, RunRemove},
       {"list", "list [--json]",
-       "Lists every valid record in the users file, numbers in full. Malformed\n"
-       "lines are reported on stderr.",
+       "Lists every usable record in the directory (users file or LDAP), numbers\n"
+       "in full. Malformed lines or entries are reported on stderr.",
        {{"json", false}}, 0, 0, false, RunList},
       {"show", "show USER [--json]", "Shows USER's record, or exits 1 when there is none.", {{"json", false}}, 1, 1,
        false, RunShow},
       {"check-config", "check-config",
-       "Checks the config, the Twilio secret file and every line of the users file\n"
-       "as a login would, and prints \"OK: PATH\" or each problem.",
+       "Checks the config, the Twilio secret file, the state directory and every\n"
+       "record of the directory (users file, or LDAP bind and entries) as a login\n"
+       "would, and prints \"OK: PATH\" or each problem.",
        {}, 0, 0, false, RunCheckConfig},
       {"backup-codes", "backup-codes USER [--count N]",
        "Makes N (default 10, at most 20) single-use codes for an enrolled USER,\n"

@@ -552,7 +552,7 @@ t_ldap_check_config_names_unusable_entries() {
 }
 
 t_ldap_directory_down_is_an_error_not_an_empty_list() {
-  directory="directory = { backend = \"ldap\"; ldap = { uri = [\"ldap://127.0.0.1:1\"];
+  directory="directory = { backend = \"ldap\"; ldap = { uri = [\"ldaps://127.0.0.1:1\"];
     base = \"$SLAPD_BASE\"; timeout = 2; }; };" write_config "$t"
   run --config "$t/conf" list && expect_rc 1 && expect_err 'no server could answer'
 }

@@ -622,7 +622,9 @@ static void test_ldap_backend_checks_its_group(void**) {
               flagged.directory.ldap.verified_attribute == "phoneNumberVerified");
   ExpectLoads(LdapBackendConfig(uri + base + bind));
   ExpectLoads(LdapBackendConfig("    uri = [\"ldap://a\"];\n    starttls = true;\n" + base + bind));
-  ExpectLoads(LdapBackendConfig("    uri = [\"ldap://a\"];\n" + base));  // anonymous: no password to expose
+  // Even anonymous: anyone on the path could answer with their own number.
+  ExpectErrorContains(LdapBackendConfig("    uri = [\"ldap://a\"];\n" + base),
+                      "directory.ldap.uri[0]: plain ldap:// lets anyone on the network change the numbers");
 }
 
 static void test_ldap_group_is_only_schema_checked_for_file_backend(void**) {
