@@ -107,9 +107,33 @@ struct CurlTransport::Impl {
   std::string retry_after;
 };
 
+namespace {
+
+// Errors that say the configuration is wrong, not that Twilio is down: a
+// certificate that doesn't verify (wrong ca_file, a wrong host in the URL,
+// an intercepting proxy), a malformed or non-https URL. failmode = "safe"
+// must not turn these into a quiet pass for every login.
+bool ConfigurationError(CURLcode code) {
+  switch (code) {
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
 Status CurlTransport::Impl::Fail(const std::string& url, const char* what, CURLcode code) const {
   std::string message = "HTTPS request to " + HostOf(url) + " failed: " + what + ": " + curl_easy_strerror(code);
   if (errbuf[0] != '\0') message += std::string(" (") + errbuf + ")";
+  if (ConfigurationError(code)) return Status::ConfigError(std::move(message));
   return Status::Unavailable(std::move(message));
 }
 

@@ -6,6 +6,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <map>
@@ -261,6 +262,8 @@ Result<LdapEntry> LdapDirectory::FindEntry(Session& session, const std::string& 
   Result<std::string> filter = LdapFilterFor(config_.filter, user);
   if (!filter.ok()) return filter.status();
   std::vector<std::string> names = RecordAttributes(config_);
+  const std::string user_attr = UserAttributeOf(config_.filter);
+  if (!user_attr.empty()) names.push_back(user_attr);
   std::vector<char*> attrs = AttributeList(names);
   timeval tv{config_.timeout, 0};
   LDAPMessage* raw = nullptr;
@@ -280,7 +283,20 @@ Result<LdapEntry> LdapDirectory::FindEntry(Session& session, const std::string& 
     return Status::DirectoryError(where + ": " + std::to_string(count) +
                                   " entries match; refusing rather than guessing");
   }
-  return ReadEntry(session.ld(), ldap_first_entry(session.ld(), res.get()), config_);
+  LDAPMessage* e = ldap_first_entry(session.ld(), res.get());
+  LdapEntry entry = ReadEntry(session.ld(), e, config_);
+  // The directory matches "Alice" or "alice " to alice's entry; the module's
+  // lockouts and limits are kept per PAM user name, so a variant would get
+  // a fresh allowance of guesses on alice's phone. Only the exact name counts.
+  if (!user_attr.empty()) {
+    const std::vector<std::string> names_on_entry = ValuesOf(session.ld(), e, user_attr);
+    if (std::find(names_on_entry.begin(), names_on_entry.end(), user) == names_on_entry.end()) {
+      log_.Warning("ldap: " + entry.dn + " matched the user name only loosely (its " + user_attr +
+                   " differs from the PAM user by case or spaces); treated as no entry");
+      return Status::NotFound(where + ": no entry whose " + user_attr + " is exactly the user name (not enrolled)");
+    }
+  }
+  return entry;
 }
 
 Result<PhoneRecord> LdapDirectory::Lookup(const std::string& user) {

@@ -101,7 +101,8 @@ Verdict LoginFlow::AskUntilDone() {
         if (Status locked = state_.CheckNotLocked(); !locked.ok()) return OnFault(locked, "lockout");
         return Succeed("success");
       }
-      if (!checked.ok() && !checked.status().Is(Fault::kCodeDead)) return OnFault(checked.status(), "check");
+      if (!checked.ok() && !checked.status().Is(Fault::kCodeDead)) return CheckFailed(checked.status());
+      if (!checked.ok()) deps_.log.Notice(Who() + " code not accepted: " + checked.status().ToString());
     }
     if (std::optional<Verdict> locked = CountFailure()) return *locked;
     ++attempts;
@@ -114,6 +115,16 @@ Verdict LoginFlow::AskUntilDone() {
   (void)deps_.conversation.Error("Too many wrong codes.");
   return Finish(Verdict::kDeny, LogLevel::kNotice,
                 "denied after " + std::to_string(max_attempts) + " wrong code(s)");
+}
+
+Verdict LoginFlow::CheckFailed(const Status& why) {
+  // The code was sent, so Twilio was there; a check that can't be made now
+  // must never let a typed code through, whatever failmode says.
+  if (!why.Is(Fault::kUnavailable)) return OnFault(why, "check");
+  GiveUp();
+  deps_.log.Warning(Who() + " the code could not be checked (" + why.ToString() + "); refused whatever failmode says");
+  (void)deps_.conversation.Error("Your code could not be checked right now; try again later.");
+  return Finish(Verdict::kRefuse, LogLevel::kWarning, "refused (code check unavailable)");
 }
 
 void LoginFlow::GiveUp() {

@@ -62,6 +62,8 @@ class LoginFlow {
   std::optional<Verdict> CountFailure();
   Verdict Succeed(const char* how);
   Verdict AskUntilDone();
+  // A check that failed with a fault (not a wrong or dead code): refused.
+  Verdict CheckFailed(const Status& why);
   // Handles "resend" or a channel name; returns false if `word` is neither.
   bool MaybeResend(const std::string& word);
   void Resend(Channel channel);

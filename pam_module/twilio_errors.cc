@@ -141,6 +141,8 @@ Verdict Decide(TwilioCall call, long http_status, int code) {
   if (http_status == 401 || code == kAuthFailure) {
     return {Fault::kConfig, "Twilio rejected the credentials (auth failure)"};
   }
+  // Twilio never redirects: a 3xx means the URL in the config is wrong.
+  if (http_status >= 300 && http_status < 400) return {Fault::kConfig, "redirected (check api_url/verify_url)"};
   if (http_status < 400 || http_status > 499) return {Fault::kUnavailable, "unexpected HTTP status"};
   if (http_status == 404 || code == kNotFound) {
     if (names_verification) {

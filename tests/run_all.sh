@@ -30,6 +30,16 @@ tally() {
   failed=$((failed + f))
 }
 
+if [ -n "${SANITIZE:-}" ]; then
+  # pam_wrapper is LD_PRELOADed ahead of the sanitizer runtime the binaries
+  # link; any report fails the process that made it.
+  # pam_wrapper dlopens libpam with RTLD_DEEPBIND, which the sanitizer
+  # runtime refuses; its switch is (sic) UID_WRAPPER_DISABLE_DEEPBIND.
+  export UID_WRAPPER_DISABLE_DEEPBIND=1
+  export ASAN_OPTIONS="verify_asan_link_order=0:detect_leaks=1:halt_on_error=1:${ASAN_OPTIONS:-}"
+  export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:${UBSAN_OPTIONS:-}"
+fi
+
 for suite in "${suites[@]}"; do
   case "$suite" in
     unit)

@@ -60,6 +60,8 @@ fake_twilio_start() {
   rm -f "$dir/port" "$dir/control.json"
   "$FAKE_TWILIO_PYTHON" "$FAKE_TWILIO_HOME/fake_twilio.py" \
     --cert "$dir/tls/server.pem" --key "$dir/tls/server.key" --state-dir "$dir" \
+    --wrong-ca-cert "$dir/tls/wrong_ca.pem" --wrong-ca-key "$dir/tls/wrong_ca.key" \
+    --wrong-host-cert "$dir/tls/wrong_host.pem" --wrong-host-key "$dir/tls/wrong_host.key" \
     --account-sid "$FAKE_TWILIO_ACCOUNT_SID" --auth-token-file "$dir/auth_token" \
     --api-key-sid "$FAKE_TWILIO_API_KEY_SID" --api-key-secret-file "$dir/api_key_secret" \
     --verify-service-sid "$FAKE_TWILIO_VERIFY_SID" \
@@ -120,6 +122,7 @@ fake_twilio_stop() {
 # argument clears every fault. The JSON is checked first, so a typo fails here
 # rather than silently injecting nothing.
 #   fake_twilio_control '{"fault": "twilio_error", "error_http": 403, "error_code": 60410, "only": "verification"}'
+#   fake_twilio_control '{"fault": "wrong_ca"}'   # TLS faults: same port, another certificate
 fake_twilio_control() {
   local json=${1-}
   local dir=${FAKE_TWILIO_DIR:?fake_twilio_control: call fake_twilio_start first}

@@ -14,10 +14,12 @@ Both APIs answer on one port. Python 3 standard library only; run it with
 it writes STATE_DIR/port (atomically) and prints "ready https://HOST:PORT".
 
 Every request handled is appended as one JSON line to STATE_DIR/records.jsonl;
-STATE_DIR/control.json, read on every request, injects faults. Both formats,
-the magic recipient numbers and the error codes are documented in README.md
-next to this file. Twilio's reply shapes follow its OpenAPI specs
-(shared/twilio-contract); tests/contract/check_fake_shapes.py validates them.
+STATE_DIR/control.json, read on every request (and, for the TLS faults, on
+every connection, then served with another certificate on the same port),
+injects faults. Both formats, the magic recipient numbers and the error codes
+are documented in README.md next to this file. Twilio's reply shapes follow
+its OpenAPI specs (shared/twilio-contract); tests/contract/check_fake_shapes.py
+validates them.
 """
 
 import argparse
@@ -57,7 +59,10 @@ ATTEMPT_CHANNEL = {"sms": "SMS", "call": "CALL", "whatsapp": "whatsapp", "email"
 
 MAX_SENDS = 5           # sends of one pending verification; the 6th is 429 / 60203
 MAX_CHECKS = 5          # wrong checks of one verification; then 429 / 60202
-HANG_MAX_SECONDS = 120  # the "hang" fault gives up on a client after this long
+HANG_MAX_SECONDS = 120  # the "hang" and "drip" faults give up on a client after this long
+DRIP_MS = 200           # "drip": default milliseconds between two bytes of the body
+HUGE_BYTES = 10 * 1024 * 1024  # "huge": the size of the body
+REDIRECT_HOST = "another-host.invalid"  # "redirect": where the Location header points
 BODY_LIMIT = 1600       # characters in a message Body (21617)
 REQUEST_LIMIT = 1 << 20  # bytes of request body we accept at all
 IDLE_TIMEOUT = 60       # seconds a keep-alive connection may sit idle
@@ -242,8 +247,14 @@ def twiml_text(twiml):
 
 # --- faults --------------------------------------------------------------------
 
-FAULTS = ("none", "http500", "http503", "http429", "hang", "garbage", "twilio_error", "close")
-CONTROL_KEYS = ("fault", "delay_ms", "error_http", "error_code", "retry_after", "only", "times")
+# Faults answered after the request is read (see Handler._apply_fault).
+HTTP_FAULTS = ("none", "http500", "http503", "http429", "http401", "http404", "hang", "garbage", "twilio_error",
+               "close", "drip", "truncated", "huge", "redirect")
+# Faults of the TLS handshake: the connection is served with another
+# certificate, chosen when it is accepted (no request has been read yet).
+TLS_FAULTS = ("wrong_ca", "wrong_host")
+FAULTS = HTTP_FAULTS + TLS_FAULTS
+CONTROL_KEYS = ("fault", "delay_ms", "drip_ms", "error_http", "error_code", "retry_after", "only", "times")
 
 
 class Faults:
@@ -251,9 +262,10 @@ class Faults:
     requests a fault was applied to; the count restarts whenever the file
     changes (a new inode, mtime or size: fake_env.sh writes it by rename)."""
 
-    def __init__(self, path, log):
+    def __init__(self, path, log, tls_faults=()):
         self.path = path
         self.log = log
+        self.tls_faults = tuple(tls_faults)  # the TLS faults this server has certificates for
         self.lock = threading.Lock()
         self.signature = None
         self.control = {}
@@ -281,7 +293,10 @@ class Faults:
             fault = control.get("fault", "none")
             if fault not in FAULTS:
                 raise ValueError("unknown fault %r (one of %s)" % (fault, ", ".join(FAULTS)))
-            for key in ("delay_ms", "error_http", "error_code", "times"):
+            if fault in TLS_FAULTS and fault not in self.tls_faults:
+                raise ValueError("fault %r needs --%s-cert and --%s-key" % (fault, fault.replace("_", "-"),
+                                                                           fault.replace("_", "-")))
+            for key in ("delay_ms", "drip_ms", "error_http", "error_code", "times"):
                 if key in control and (not isinstance(control[key], int) or control[key] < 0):
                     raise ValueError("%s must be a non-negative integer" % key)
             unknown = sorted(set(control) - set(CONTROL_KEYS))
@@ -299,6 +314,8 @@ class Faults:
             control = self.control
             if not control:
                 return None
+            if control.get("fault", "none") in TLS_FAULTS:
+                return None  # applied to the handshake (take_tls), never to a request
             if control.get("fault", "none") == "none" and not control.get("delay_ms"):
                 return None
             only = control.get("only")
@@ -312,6 +329,21 @@ class Faults:
                     return None
             self.applied += 1
             return dict(control)
+
+    def take_tls(self):
+        """The TLS fault to apply to a connection being accepted, or None.
+        `only` cannot apply (no request has been read); `times` counts
+        handshakes."""
+        with self.lock:
+            self._reload()
+            fault = self.control.get("fault", "none") if self.control else "none"
+            if fault not in TLS_FAULTS:
+                return None
+            times = self.control.get("times")
+            if times is not None and self.applied >= times:
+                return None
+            self.applied += 1
+            return fault
 
 
 # --- state ---------------------------------------------------------------------
@@ -380,7 +412,8 @@ class Twilio:
         self.verifications = {}                  # VE sid -> Verification
         self.pending = {}                        # (service, to) -> VE sid
         self.records_lock = threading.Lock()
-        self.faults = Faults(os.path.join(state_dir, "control.json"), log)
+        self.faults = Faults(os.path.join(state_dir, "control.json"), log,
+                             [f for f in TLS_FAULTS if getattr(args, f + "_cert", None)])
 
     # authentication ---------------------------------------------------------
 
@@ -705,6 +738,33 @@ class Twilio:
                 f.flush()
 
 
+def plausible_reply(kind, params, base_url, path):
+    """(status, body): what a successful request of `kind` would get, in
+    outline (nothing is created). The drip, truncated and huge faults send
+    it; a check's is "approved", so a client that accepted such a reply
+    would let the login through."""
+    def param(name):
+        value = params.get(name)
+        return value[0] if isinstance(value, list) else value
+    now = time.time()
+    if kind == "verification":
+        return 201, {"sid": new_sid("VE"), "to": param("To"), "channel": param("Channel"), "status": "pending",
+                     "valid": False, "date_created": iso8601(now), "url": base_url + path}
+    if kind == "verification_check":
+        return 200, {"sid": param("VerificationSid") or new_sid("VE"), "to": param("To"), "status": "approved",
+                     "valid": True, "date_created": iso8601(now)}
+    if kind in ("verification_update", "verification_fetch"):
+        return 200, {"sid": path.rsplit("/", 1)[-1], "status": param("Status") or "pending", "valid": False,
+                     "date_updated": iso8601(now)}
+    if kind == "message":
+        return 201, {"sid": new_sid("SM"), "to": param("To"), "from": param("From"), "status": "queued",
+                     "num_segments": "1", "date_created": rfc2822(now)}
+    if kind == "call":
+        return 201, {"sid": new_sid("CA"), "to": param("To"), "from": param("From"), "status": "queued",
+                     "date_created": rfc2822(now)}
+    return 200, {"status": "ok"}
+
+
 # --- HTTP ----------------------------------------------------------------------
 
 class RequestTooLarge(Exception):
@@ -808,6 +868,46 @@ class Handler(http.server.BaseHTTPRequestHandler):
             except (OSError, ValueError):
                 break
 
+    def _write_slowly(self, data, every_s):
+        """Writes `data` one byte at a time, `every_s` apart, until done, the
+        client hangs up, HANG_MAX_SECONDS pass or the server stops."""
+        deadline = time.monotonic() + HANG_MAX_SECONDS
+        for i in range(len(data)):
+            if time.monotonic() >= deadline or self.server.stopping.wait(every_s if i else 0):
+                self._drop()
+                return
+            try:
+                self.wfile.write(data[i:i + 1])
+                self.wfile.flush()
+            except (OSError, ValueError):
+                self.close_connection = True
+                return
+
+    def _write_huge(self, prefix, size, suffix):
+        """Writes prefix + size bytes of padding + suffix, in 64 KiB pieces,
+        stopping quietly when the client hangs up."""
+        piece = b"x" * 65536
+        try:
+            self.wfile.write(prefix)
+            left = size
+            while left > 0 and not self.server.stopping.is_set():
+                chunk = piece if left >= len(piece) else piece[:left]
+                self.wfile.write(chunk)
+                left -= len(chunk)
+            self.wfile.write(suffix)
+            self.wfile.flush()
+        except (OSError, ValueError):
+            self.close_connection = True
+
+    def _send_head(self, status, content_type, length, headers=None):
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(length))
+        self.send_header("Twilio-Request-Id", new_sid("RQ"))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+
     def _drop(self):
         """Close the connection without a reply (TCP FIN, no TLS close_notify)."""
         self.close_connection = True
@@ -883,19 +983,58 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self._log(entry["method"], entry["path"], fault, entry["kind"], None)
             self._hang() if fault == "hang" else self._drop()
             return
+        if fault in ("drip", "truncated", "huge"):
+            # Status and headers of a plausible success, then a body that is
+            # too slow, cut short, or far too big.
+            status, body = plausible_reply(entry["kind"], params, self.server.base_url, entry["path"])
+            entry["status"] = status
+            app.record(entry)
+            self._log(entry["method"], entry["path"], status, entry["kind"], None, fault)
+            data = json.dumps(body).encode("utf-8")
+            self.close_connection = True
+            if fault == "drip":
+                self._send_head(status, "application/json", len(data), retry)
+                self._write_slowly(data, control.get("drip_ms", DRIP_MS) / 1000.0)
+            elif fault == "truncated":
+                self._send_head(status, "application/json", len(data) + 1000, retry)
+                try:
+                    self.wfile.write(data[:len(data) // 2])
+                    self.wfile.flush()
+                except (OSError, ValueError):
+                    pass
+                self._drop()
+            else:
+                body["padding"] = ""
+                prefix, suffix = json.dumps(body).encode("utf-8").rsplit(b'""', 1)
+                prefix, suffix = prefix + b'"', b'"' + suffix
+                self._send_head(status, "application/json", len(prefix) + HUGE_BYTES + len(suffix), retry)
+                self._write_huge(prefix, HUGE_BYTES, suffix)
+            return
+        headers = dict(retry)
         if fault == "garbage":
             status, body, ctype = 200, b"<html><body>upstream sent this, not JSON\n", "text/html"
+        elif fault == "redirect":
+            status, ctype = 302, "text/html"
+            location = "https://%s%s" % (REDIRECT_HOST, self.path)
+            body = ('<html><body>Moved to <a href="%s">%s</a></body></html>\n' % (location, location)).encode()
+            headers["Location"] = location
         else:
-            http_status, code = {"http500": (500, 20500), "http503": (503, 20503), "http429": (429, 20429),
-                                 "twilio_error": (control.get("error_http", 400),
-                                                  control.get("error_code", 60410))}[fault]
-            error = TwilioError(http_status, code, to=to, param="To", value=to, path=entry["path"])
-            status, body, ctype = http_status, error.body(), "application/json"
-            entry["error_code"] = code
+            if fault == "http401":
+                error = auth_error("Authenticate")
+            elif fault == "http404":
+                error = TwilioError(404, 20404, path=entry["path"])
+            else:
+                http_status, code = {"http500": (500, 20500), "http503": (503, 20503), "http429": (429, 20429),
+                                     "twilio_error": (control.get("error_http", 400),
+                                                      control.get("error_code", 60410))}[fault]
+                error = TwilioError(http_status, code, to=to, param="To", value=to, path=entry["path"])
+            status, body, ctype = error.http_status, error.body(), "application/json"
+            headers.update(error.headers)
+            entry["error_code"] = error.code
         entry["status"] = status
         app.record(entry)
         self._log(entry["method"], entry["path"], status, entry["kind"], entry.get("error_code"), fault)
-        self._send(status, body, ctype, retry)
+        self._send(status, body, ctype, headers)
 
     def _log(self, method, path, status, kind, code, fault=None):
         # Never the Authorization header, parameters or codes: paths and outcomes only.
@@ -907,12 +1046,13 @@ class Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 64
 
-    def __init__(self, address, app, ssl_context, base_url):
+    def __init__(self, address, app, ssl_context, base_url, fault_contexts=None):
         family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self.address_family = family
         super().__init__(address, Handler)
         self.app = app
         self.ssl_context = ssl_context
+        self.fault_contexts = fault_contexts or {}  # TLS fault -> the SSLContext that presents it
         self.base_url = base_url
         self.stopping = threading.Event()
 
@@ -920,8 +1060,16 @@ class Server(http.server.ThreadingHTTPServer):
         # The TLS handshake runs here, in the connection's own thread, so a
         # client that connects and stalls cannot block the accept loop.
         request.settimeout(10)
+        # A TLS fault is decided now, before the handshake: the same port then
+        # presents the other certificate (no request has been read yet).
+        tls_fault = self.app.faults.take_tls()
+        context = self.fault_contexts.get(tls_fault, self.ssl_context)
+        if tls_fault:
+            self.app.record({"time": time.time(), "kind": "tls", "method": None, "path": None, "status": None,
+                             "to": None, "fault": tls_fault})
+            self.app.log("TLS handshake with %s:%s: fault=%s" % (client_address[0], client_address[1], tls_fault))
         try:
-            conn = self.ssl_context.wrap_socket(request, server_side=True)
+            conn = context.wrap_socket(request, server_side=True)
         except (ssl.SSLError, OSError) as e:
             self.app.log("TLS handshake with %s:%s failed: %s" % (client_address[0], client_address[1], e))
             return
@@ -979,6 +1127,10 @@ def parse_args(argv):
     p.add_argument("--cert", required=True, help="server certificate (PEM)")
     p.add_argument("--key", required=True, help="its private key (PEM)")
     p.add_argument("--state-dir", required=True, help="port, records.jsonl, control.json live here")
+    p.add_argument("--wrong-ca-cert", help="for the wrong_ca fault: a certificate for the same names from another CA")
+    p.add_argument("--wrong-ca-key", help="its private key")
+    p.add_argument("--wrong-host-cert", help="for the wrong_host fault: one from the same CA for another name")
+    p.add_argument("--wrong-host-key", help="its private key")
     p.add_argument("--host", type=loopback, default="127.0.0.1", help="loopback address (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=0, help="0 (default) picks a free port")
     p.add_argument("--account-sid", required=True, type=sid_arg("AC"))
@@ -995,6 +1147,10 @@ def parse_args(argv):
     args = p.parse_args(argv)
     if bool(args.api_key_sid) != bool(args.api_key_secret_file):
         p.error("--api-key-sid and --api-key-secret-file go together")
+    for fault in TLS_FAULTS:
+        flag = fault.replace("_", "-")
+        if bool(getattr(args, fault + "_cert")) != bool(getattr(args, fault + "_key")):
+            p.error("--%s-cert and --%s-key go together" % (flag, flag))
     for number in args.from_number or ():
         if not E164.match(number):
             p.error("--from %r is not an E.164 number" % number)
@@ -1017,15 +1173,21 @@ def main(argv=None):
         users[args.api_key_sid] = read_secret(args.api_key_secret_file, "API key secret")
     app = Twilio(args, users, state_dir, log)
 
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.set_alpn_protocols(["http/1.1"])
-    try:
-        context.load_cert_chain(args.cert, args.key)
-    except (OSError, ssl.SSLError) as e:
-        sys.exit("fake_twilio: cannot load %s / %s: %s" % (args.cert, args.key, e))
+    def tls_context(cert, key):
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        context.set_alpn_protocols(["http/1.1"])
+        try:
+            context.load_cert_chain(cert, key)
+        except (OSError, ssl.SSLError) as e:
+            sys.exit("fake_twilio: cannot load %s / %s: %s" % (cert, key, e))
+        return context
 
-    server = Server((args.host, args.port), app, context, "")
+    context = tls_context(args.cert, args.key)
+    fault_contexts = {fault: tls_context(getattr(args, fault + "_cert"), getattr(args, fault + "_key"))
+                      for fault in TLS_FAULTS if getattr(args, fault + "_cert")}
+
+    server = Server((args.host, args.port), app, context, "", fault_contexts)
     port = server.server_address[1]
     host = "[%s]" % args.host if ":" in args.host else args.host
     server.base_url = "https://%s:%d" % (host, port)

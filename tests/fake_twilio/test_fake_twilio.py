@@ -50,7 +50,7 @@ def fresh_number():
 class FakeTwilio:
     """One fake_twilio.py process in a temp dir, and an HTTPS client for it."""
 
-    def __init__(self, *extra):
+    def __init__(self, *extra, tls_faults=True):
         self.dir = tempfile.mkdtemp(prefix="fake_twilio_test.")
         subprocess.run(["bash", os.path.join(HERE, "make_test_ca.sh"), os.path.join(self.dir, "tls")], check=True)
         self.token = "tok" + os.urandom(8).hex()
@@ -67,7 +67,10 @@ class FakeTwilio:
              "--state-dir", self.state, "--account-sid", AC,
              "--auth-token-file", os.path.join(self.dir, "token"),
              "--api-key-sid", SK, "--api-key-secret-file", os.path.join(self.dir, "key_secret"),
-             "--verify-service-sid", VA, "--messaging-service-sid", MG, "--from", FROM] + list(extra),
+             "--verify-service-sid", VA, "--messaging-service-sid", MG, "--from", FROM]
+            + (["--wrong-ca-cert", self.tls("wrong_ca.pem"), "--wrong-ca-key", self.tls("wrong_ca.key"),
+                "--wrong-host-cert", self.tls("wrong_host.pem"), "--wrong-host-key", self.tls("wrong_host.key")]
+               if tls_faults else []) + list(extra),
             stdout=subprocess.PIPE, stderr=self.log, text=True)
         self.ready_line = self.proc.stdout.readline().strip()
         m = re.match(r"^ready https://127\.0\.0\.1:(\d+)$", self.ready_line)
@@ -76,6 +79,9 @@ class FakeTwilio:
             raise RuntimeError("fake_twilio did not start: %r" % self.ready_line)
         self.port = int(m.group(1))
         self.context = ssl.create_default_context(cafile=os.path.join(self.dir, "tls", "ca.pem"))
+
+    def tls(self, name):
+        return os.path.join(self.dir, "tls", name)
 
     def stop(self):
         if self.proc.poll() is None:
@@ -188,11 +194,27 @@ class StartupTest(Case):
 
     def test_ca_script_is_idempotent(self):
         tls = os.path.join(self.tw.dir, "tls")
-        before = {n: os.stat(os.path.join(tls, n)).st_mtime_ns for n in ("ca.pem", "server.pem")}
+        certs = ("ca.pem", "server.pem", "other_ca.pem", "wrong_ca.pem", "wrong_host.pem")
+        before = {n: os.stat(os.path.join(tls, n)).st_mtime_ns for n in certs}
         subprocess.run(["bash", os.path.join(HERE, "make_test_ca.sh"), tls], check=True)
-        after = {n: os.stat(os.path.join(tls, n)).st_mtime_ns for n in ("ca.pem", "server.pem")}
+        after = {n: os.stat(os.path.join(tls, n)).st_mtime_ns for n in certs}
         self.assertEqual(before, after)
-        self.assertEqual(os.stat(os.path.join(tls, "server.key")).st_mode & 0o077, 0)
+        for key in ("ca.key", "server.key", "other_ca.key", "wrong_ca.key", "wrong_host.key"):
+            self.assertEqual(os.stat(os.path.join(tls, key)).st_mode & 0o077, 0, key)
+
+    def test_ca_script_makes_the_tls_fault_certificates(self):
+        def verify(ca, cert):
+            return subprocess.run(["openssl", "verify", "-CAfile", self.tw.tls(ca), self.tw.tls(cert)],
+                                  capture_output=True).returncode == 0
+        self.assertTrue(verify("ca.pem", "server.pem"))
+        self.assertTrue(verify("ca.pem", "wrong_host.pem"))
+        self.assertFalse(verify("ca.pem", "wrong_ca.pem"))
+        self.assertTrue(verify("other_ca.pem", "wrong_ca.pem"))
+        names = subprocess.run(["openssl", "x509", "-in", self.tw.tls("wrong_host.pem"), "-noout", "-ext",
+                                "subjectAltName"], capture_output=True, text=True).stdout
+        self.assertIn("DNS:another-host.invalid", names)
+        self.assertNotIn("127.0.0.1", names)
+        self.assertNotIn("localhost", names)
 
     def test_tls_only_and_certificate_checked(self):
         wrong = ssl.create_default_context()  # the system CAs do not know the test CA
@@ -486,6 +508,20 @@ class ExpiryTest(unittest.TestCase):
         self.assertNotEqual(fresh["sid"], v["sid"])
 
 
+class NoTlsFaultCertificatesTest(unittest.TestCase):
+    """A server started without --wrong-*-cert: the TLS faults are refused."""
+
+    def test_tls_fault_without_its_certificate_is_ignored(self):
+        tw = FakeTwilio(tls_faults=False)
+        try:
+            tw.control({"fault": "wrong_ca"})
+            self.assertEqual(tw.verify(fresh_number())[0], 201)
+            with open(os.path.join(tw.dir, "server.log")) as f:
+                self.assertIn("needs --wrong-ca-cert", f.read())
+        finally:
+            tw.stop()
+
+
 class MessagingTest(Case):
     def test_message_is_created_and_its_code_recorded(self):
         to = fresh_number()
@@ -657,6 +693,133 @@ class FaultTest(Case):
         self.tw.control(control)  # rewritten (same content): the count restarts
         statuses = [self.tw.verify(fresh_number())[0] for _ in range(2)]
         self.assertEqual(statuses, [503, 503])
+
+    def test_http401_is_twilios_auth_error(self):
+        self.tw.control({"fault": "http401", "only": "message"})
+        status, headers, raw = self.tw.request("POST", "/2010-04-01/Accounts/%s/Messages.json" % AC,
+                                               {"To": fresh_number(), "From": FROM, "Body": "1234"})
+        body = json.loads(raw)
+        self.assertTwilioError((status, body), 401, 20003)
+        self.assertEqual(headers.get("WWW-Authenticate"), 'Basic realm="Twilio API"')
+        self.assertIn("detail", body)
+        self.assertEqual(self.tw.last("message")["fault"], "http401")
+        self.assertEqual(self.tw.verify(fresh_number())[0], 201)  # `only` spared it
+
+    def test_http404_is_not_found(self):
+        self.tw.control({"fault": "http404", "only": "verification_check"})
+        to = fresh_number()
+        self.assertEqual(self.tw.verify(to)[0], 201)
+        reply = self.tw.check({"To": to, "Code": self.tw.code(to)})  # the right code, yet 404
+        self.assertTwilioError(reply, 404, 20404)
+        self.assertIn("/VerificationCheck", reply[1]["message"])
+        self.assertEqual(self.tw.last("verification_check")["error_code"], 20404)
+
+    def test_drip_sends_headers_then_one_byte_at_a_time(self):
+        self.tw.control({"fault": "drip", "drip_ms": 150})
+        conn = self.tw.connect(timeout=5)
+        try:
+            started = time.monotonic()
+            conn.request("POST", "/v2/Services/%s/Verifications" % VA,
+                         body=urllib.parse.urlencode({"To": fresh_number(), "Channel": "sms"}),
+                         headers={"Content-Type": FORM})
+            response = conn.getresponse()  # the status line and headers come at once
+            self.assertEqual(response.status, 201)
+            self.assertLess(time.monotonic() - started, 1.0)
+            length = int(response.getheader("Content-Length"))
+            self.assertGreater(length, 100)
+            self.assertEqual(len(response.read(4)), 4)
+            self.assertGreaterEqual(time.monotonic() - started, 0.4)  # 3 gaps of 150 ms at least
+        finally:
+            conn.close()  # hanging up ends the drip
+        self.assertEqual(self.tw.last("verification")["fault"], "drip")
+        # Dripped to the end, the body is the outline of a success.
+        self.tw.control({"fault": "drip", "drip_ms": 0})
+        status, body = self.tw.verify(fresh_number())
+        self.assertEqual((status, body["status"]), (201, "pending"))
+        self.assertEqual(self.tw.verify(fresh_number())[0], 201)  # the server is fine meanwhile
+
+    def test_truncated_body_is_shorter_than_its_length(self):
+        self.tw.control({"fault": "truncated"})
+        conn = self.tw.connect(timeout=5)
+        try:
+            conn.request("POST", "/2010-04-01/Accounts/%s/Messages.json" % AC,
+                         body=urllib.parse.urlencode({"To": fresh_number(), "From": FROM, "Body": "1234"}),
+                         headers={"Content-Type": FORM})
+            response = conn.getresponse()
+            self.assertEqual(response.status, 201)
+            with self.assertRaises(http.client.IncompleteRead) as cut:
+                response.read()
+            self.assertGreater(len(cut.exception.partial), 0)
+            self.assertGreater(cut.exception.expected, 0)
+            with self.assertRaises(ValueError):
+                json.loads(cut.exception.partial)
+        finally:
+            conn.close()
+        self.assertEqual(self.tw.last("message")["fault"], "truncated")
+
+    def test_huge_is_ten_megabytes_of_valid_json(self):
+        self.tw.control({"fault": "huge", "only": "verification_check"})
+        status, headers, raw = self.tw.request("POST", "/v2/Services/%s/VerificationCheck" % VA,
+                                               {"VerificationSid": "VE" + "ab" * 16, "Code": "123456"},
+                                               timeout=30)
+        self.assertEqual(status, 200)
+        self.assertGreaterEqual(len(raw), 10 * 1024 * 1024)
+        self.assertEqual(int(headers["Content-Length"]), len(raw))
+        body = json.loads(raw)
+        # A client without a size cap would read an approval of its own verification.
+        self.assertEqual((body["sid"], body["status"], body["valid"]), ("VE" + "ab" * 16, "approved", True))
+        # A client that hangs up early does not upset the server.
+        conn = self.tw.connect(timeout=5)
+        try:
+            conn.request("POST", "/v2/Services/%s/VerificationCheck" % VA,
+                         body=urllib.parse.urlencode({"To": fresh_number(), "Code": "123456"}),
+                         headers={"Content-Type": FORM})
+            conn.getresponse().read(65536)
+        finally:
+            conn.close()
+        self.tw.control(None)
+        self.assertEqual(self.tw.verify(fresh_number())[0], 201)
+
+    def test_redirect_points_at_another_host(self):
+        self.tw.control({"fault": "redirect"})
+        status, headers, raw = self.tw.request("POST", "/v2/Services/%s/Verifications" % VA,
+                                               {"To": fresh_number(), "Channel": "sms"})
+        self.assertEqual(status, 302)
+        self.assertEqual(headers["Location"], "https://another-host.invalid/v2/Services/%s/Verifications" % VA)
+        self.assertEqual(self.tw.last("verification")["status"], 302)
+
+    def test_wrong_ca_presents_a_certificate_from_another_ca(self):
+        self.tw.control({"fault": "wrong_ca", "times": 1})
+        with self.assertRaises(ssl.SSLCertVerificationError) as refused:
+            self.tw.verify(fresh_number())
+        self.assertIn("issuer", str(refused.exception))
+        last = self.tw.last("tls")
+        self.assertEqual((last["fault"], last["status"]), ("wrong_ca", None))
+        self.assertEqual(self.tw.verify(fresh_number())[0], 201)  # times: 1 was the handshake above
+        # The other CA's certificate is for the right names: trusting that CA,
+        # the handshake and the request go through.
+        self.tw.control({"fault": "wrong_ca"})
+        other = ssl.create_default_context(cafile=self.tw.tls("other_ca.pem"))
+        status, _, _ = https_client.request(other, "127.0.0.1", self.tw.port, "POST",
+                                            "/v2/Services/%s/Verifications" % VA,
+                                            body=urllib.parse.urlencode({"To": fresh_number(), "Channel": "sms"}),
+                                            content_type=FORM, auth=(AC, self.tw.token))
+        self.assertEqual(status, 201)
+
+    def test_wrong_host_presents_a_certificate_for_another_name(self):
+        self.tw.control({"fault": "wrong_host"})
+        with self.assertRaises(ssl.SSLCertVerificationError) as refused:
+            self.tw.verify(fresh_number())
+        self.assertIn("127.0.0.1", str(refused.exception))
+        self.assertEqual(self.tw.last("tls")["fault"], "wrong_host")
+        # Signed by the test CA: without the name check, the chain is good.
+        chain_only = ssl.create_default_context(cafile=self.tw.tls("ca.pem"))
+        chain_only.check_hostname = False
+        status, _, _ = https_client.request(chain_only, "127.0.0.1", self.tw.port, "POST",
+                                            "/v2/Services/%s/Verifications" % VA,
+                                            body=urllib.parse.urlencode({"To": fresh_number(), "Channel": "sms"}),
+                                            content_type=FORM, auth=(AC, self.tw.token))
+        self.assertEqual(status, 201)
 
     def test_unusable_control_file_means_no_fault(self):
         with open(os.path.join(self.tw.state, "control.json"), "w") as f:

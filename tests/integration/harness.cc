@@ -5,10 +5,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
@@ -64,7 +66,8 @@ std::string ConfigText(const ConfigOptions& o) {
   } else {
     c << "  from = " << Quote(env.from) << ";\n";
   }
-  c << "  api_url = " << Quote(env.url) << ";\n  verify_url = " << Quote(env.url) << ";\n"
+  const std::string& url = o.twilio_url.empty() ? env.url : o.twilio_url;
+  c << "  api_url = " << Quote(url) << ";\n  verify_url = " << Quote(url) << ";\n"
     << "  ca_file = " << Quote(env.ca) << ";\n  timeout = " << o.timeout << ";\n"
     << "  total_timeout = " << o.total_timeout << ";\n};\n"
     << DirectoryText(o)
@@ -96,6 +99,12 @@ int Converse(int num_msg, const struct pam_message** msg, struct pam_response** 
           return PAM_CONV_ERR;
         }
         const Step& step = d->steps[d->next++];
+        if (step.kind == Step::kNoReplies) {
+          free(replies);
+          *resp = nullptr;
+          return PAM_SUCCESS;
+        }
+        if (step.kind == Step::kNullReply) break;  // calloc left resp NULL
         std::string answer = step.text;
         if (step.kind == Step::kRightCode || step.kind == Step::kWrongCode) answer = LastCode(d->number);
         if (step.kind == Step::kWrongCode) {
@@ -228,6 +237,96 @@ int RunLogin(const std::string& service, const std::string& user, Dialogue& dial
   return tests[0].op_rv;
 }
 
+bool LoginLog::Has(const std::string& needle) const {
+  return std::any_of(syslog.begin(), syslog.end(),
+                     [&](const std::string& line) { return line.find(needle) != std::string::npos; });
+}
+
+std::string LoginLog::Joined() const {
+  std::string text;
+  for (const auto* list : {&syslog, &other}) {
+    for (const std::string& line : *list) text += line + "\n";
+  }
+  return text;
+}
+
+namespace {
+// While alive: stderr goes to an unlinked temp file and pam_wrapper prints
+// pam_syslog lines of every priority (it reads PAM_WRAPPER_DEBUGLEVEL on each).
+class StderrCapture {
+ public:
+  StderrCapture() {
+    std::string path = TestEnv().dir + "/login-log.XXXXXX";
+    fd_ = mkstemp(path.data());
+    if (fd_ < 0) throw std::runtime_error("mkstemp failed");
+    unlink(path.c_str());
+    if (const char* level = std::getenv("PAM_WRAPPER_DEBUGLEVEL"); level != nullptr) saved_level_ = level;
+    fflush(stderr);
+    saved_stderr_ = dup(STDERR_FILENO);
+    if (saved_stderr_ < 0 || dup2(fd_, STDERR_FILENO) < 0) throw std::runtime_error("cannot redirect stderr");
+    setenv("PAM_WRAPPER_DEBUGLEVEL", "2", 1);  // errors, warnings and debug: every pam_syslog priority
+  }
+  ~StderrCapture() {
+    Restore();
+    close(fd_);
+  }
+  StderrCapture(const StderrCapture&) = delete;
+  StderrCapture& operator=(const StderrCapture&) = delete;
+
+  // Puts stderr back and returns what was written meanwhile.
+  std::string Take() {
+    Restore();
+    std::string text;
+    char buffer[4096];
+    ssize_t n;
+    lseek(fd_, 0, SEEK_SET);
+    while ((n = read(fd_, buffer, sizeof(buffer))) > 0) text.append(buffer, static_cast<size_t>(n));
+    return text;
+  }
+
+ private:
+  void Restore() {
+    if (saved_stderr_ < 0) return;
+    fflush(stderr);
+    dup2(saved_stderr_, STDERR_FILENO);
+    close(saved_stderr_);
+    saved_stderr_ = -1;
+    if (saved_level_) {
+      setenv("PAM_WRAPPER_DEBUGLEVEL", saved_level_->c_str(), 1);
+    } else {
+      unsetenv("PAM_WRAPPER_DEBUGLEVEL");
+    }
+  }
+  int fd_ = -1;
+  int saved_stderr_ = -1;
+  std::optional<std::string> saved_level_;
+};
+}  // namespace
+
+int RunLoginLogged(const std::string& service, const std::string& user, Dialogue& dialogue, LoginLog* log) {
+  std::string text;
+  int rc;
+  {
+    StderrCapture capture;
+    rc = RunLogin(service, user, dialogue);
+    text = capture.Take();
+  }
+  *log = LoginLog{};
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (!line.starts_with("PWRAP_")) {
+      if (!line.empty()) log->other.push_back(line);
+      continue;
+    }
+    if (const size_t tag = line.find(" - SYSLOG("); tag != std::string::npos) {
+      const size_t text_at = line.find("): ", tag);
+      log->syslog.push_back(text_at == std::string::npos ? line : line.substr(text_at + 3));
+    }
+  }
+  return rc;
+}
+
 std::string Field(const nlohmann::json& record, const char* key) {
   const auto it = record.find(key);
   return it != record.end() && it->is_string() ? it->get<std::string>() : "";
@@ -255,10 +354,15 @@ std::vector<nlohmann::json> Records() {
   return records;
 }
 
+bool Answered(const nlohmann::json& record) {
+  const auto status = record.find("status");
+  return status != record.end() && status->is_number_integer() && status->get<int>() < 300;
+}
+
 int CountRecords(const std::string& kind, const std::string& to) {
   int n = 0;
   for (const auto& r : Records()) {
-    if (Field(r, "kind") == kind && Field(r, "to") == to && r.value("status", 0) < 300) ++n;
+    if (Field(r, "kind") == kind && Field(r, "to") == to && Answered(r)) ++n;
   }
   return n;
 }
@@ -272,7 +376,7 @@ std::string LastCode(const std::string& to) {
   for (const auto& r : Records()) {
     const std::string kind = Field(r, "kind");
     if ((kind == "verification" || kind == "message" || kind == "call") && Field(r, "to") == to &&
-        r.value("status", 0) < 300 && !Field(r, "code").empty()) {
+        Answered(r) && !Field(r, "code").empty()) {
       code = Field(r, "code");
     }
   }

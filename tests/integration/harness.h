@@ -43,6 +43,7 @@ struct ConfigOptions {
   int max_attempts = 3;
   int timeout = 3;
   int total_timeout = 6;
+  std::string twilio_url;  // api_url and verify_url; "" = the stand-in
 };
 // Writes a config (root, 0600) and a PAM service using it; returns the service
 // name. With `set_items`, pam_set_items runs first and copies PAM_RHOST and
@@ -68,13 +69,17 @@ void SetFault(const std::string& json);
 // One scripted conversation: what to answer at each hidden prompt, and what
 // the module showed.
 struct Step {
-  enum Kind { kRightCode, kWrongCode, kText, kFail } kind;
+  // kNullReply answers PAM_SUCCESS with a NULL reply text; kNoReplies with
+  // no reply array at all (conversation functions that misbehave so).
+  enum Kind { kRightCode, kWrongCode, kText, kFail, kNullReply, kNoReplies } kind;
   std::string text;
 };
 // The answers a test scripts most: the latest code, a wrong one, any text.
 inline Step Right() { return {Step::kRightCode, ""}; }
 inline Step Wrong() { return {Step::kWrongCode, ""}; }
 inline Step Say(const std::string& text) { return {Step::kText, text}; }
+inline Step NullReply() { return {Step::kNullReply, ""}; }
+inline Step NoReplies() { return {Step::kNoReplies, ""}; }
 
 // What pam_authenticate reports when every module of the stack returned
 // PAM_IGNORE (libpam's "no module had an opinion"): seeing it proves the
@@ -95,6 +100,18 @@ struct Dialogue {
 // what pam_authenticate returned.
 int RunLogin(const std::string& service, const std::string& user, Dialogue& dialogue);
 
+// What the module logged during one login. Under pam_wrapper, pam_syslog
+// lines go to stderr as "PWRAP_<LEVEL>(<pid>) - SYSLOG(<priority>): <text>".
+struct LoginLog {
+  std::vector<std::string> syslog;  // the <text> of each of the module's pam_syslog lines
+  std::vector<std::string> other;   // stderr lines that are not pam_wrapper's (none expected)
+  bool Has(const std::string& needle) const;  // in any syslog line
+  std::string Joined() const;                 // syslog and other lines, one per line
+};
+// RunLogin with stderr sent to a file and PAM_WRAPPER_DEBUGLEVEL raised for
+// the call (so warnings and notices are printed, not only errors); fills *log.
+int RunLoginLogged(const std::string& service, const std::string& user, Dialogue& dialogue, LoginLog* log);
+
 // A string field of a record; "" when absent or not a string (e.g. null).
 std::string Field(const nlohmann::json& record, const char* key);
 
@@ -104,6 +121,9 @@ std::vector<nlohmann::json> Records();
 void ForgetRecords();
 // Successful requests of `kind` to `to` ("verification", "message", "call", ...).
 int CountSends(const std::string& to);
+// A record the stand-in answered with success (hung or dropped requests have
+// no status at all).
+bool Answered(const nlohmann::json& record);
 int CountRecords(const std::string& kind, const std::string& to);
 std::string LastCode(const std::string& to);
 

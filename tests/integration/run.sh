@@ -33,15 +33,27 @@ ldap_start "$work/slapd" IT >"$work/slapd-start.log" 2>&1 || {
 # The host's ldap.conf must not steer the module or the harness.
 export LDAPNOINIT=1 TWOTP_LDAPS_URI=$SLAPD_LDAPS_URI_IT TWOTP_LDAP_CA=$SLAPD_CA TWOTP_LDAP_BASE=$SLAPD_BASE \
   TWOTP_LDAP_ROOT_DN=$SLAPD_ROOT_DN TWOTP_LDAP_PW_FILE=$SLAPD_PW_FILE
+# TWOTP_VALGRIND=1: one run (file backend, verify mode) under valgrind
+# memcheck; any error or definitely-lost byte fails it.
+runs="file:verify file:messaging ldap:verify ldap:messaging"
+runner=()
+# TWOTP_SOAK=N: only the memory soak, N logins in one process (messaging
+# mode: the quickest full login).
+[ -n "${TWOTP_SOAK:-}" ] && runs="file:messaging"
+if [ -n "${TWOTP_VALGRIND:-}" ]; then
+  runs="file:verify"
+  runner=(valgrind --quiet --error-exitcode=99 --leak-check=full --show-leak-kinds=definite
+    --errors-for-leak-kinds=definite --track-origins=yes --log-file="$work/valgrind.%p.log")
+fi
 rc=0
-for run in file:verify file:messaging ldap:verify ldap:messaging; do
+for run in $runs; do
   backend=${run%%:*} mode=${run#*:}
   dir="$work/$backend-$mode"
   mkdir -p "$dir/services"  # state/ is made by the module itself (0700)
   chmod 700 "$dir"
   # pam_wrapper reads the service directory once, at start: one service per
   # config slot, each test writing its slot's config (see harness.cc).
-  slots=32
+  slots=64
   for n in $(seq 0 $((slots - 1))); do
     echo "auth required $BUILD/pam_twilio_otp.so config=$dir/slot$n.conf" >"$dir/services/twotp_slot$n"
     # The same behind pam_wrapper's pam_set_items, which copies PAM_RHOST/PAM_TTY
@@ -52,6 +64,14 @@ for run in file:verify file:messaging ldap:verify ldap:messaging; do
   echo "auth required pam_deny.so" >"$dir/services/other"
   LD_PRELOAD="$wrapper" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$dir/services" \
     TWOTP_SERVICE_SLOTS=$slots TWOTP_TEST_DIR="$dir" TWOTP_MODE="$mode" TWOTP_BACKEND="$backend" TWOTP_CLI="$BUILD/twilio-otp" \
-    "$BUILD/tests/integration/pam_login_test" || rc=1
+    "${runner[@]}" "$BUILD/tests/integration/pam_login_test" || rc=1
 done
+if [ -n "${TWOTP_VALGRIND:-}" ]; then
+  for log in "$work"/valgrind.*.log; do
+    [ -s "$log" ] || continue
+    echo "valgrind: $log"
+    cat "$log"
+    rc=1
+  done
+fi
 exit $rc

@@ -405,6 +405,19 @@ void test_enroll_writes_the_flags_and_remove_clears_them(void**) {
   assert_true(plain.Remove("frank").ok());
 }
 
+// LDAP matches uid case- and space-insensitively; the module's lockouts are
+// per PAM name, so only the exact name may use the entry.
+void test_only_the_exact_user_name_matches(void**) {
+  NEED_SERVER();
+  World w;
+  const LdapConfig c = Config({Env("TWOTP_LDAP_URI")});
+  for (const char* variant : {"ALICE", "Alice", "alice ", " alice"}) {
+    auto r = w.Lookup(c, variant);
+    if (!r.status().Is(Fault::kNotFound)) fail_msg("'%s': %s", variant, r.status().ToString().c_str());
+  }
+  assert_true(w.Lookup(c, "alice").ok());
+}
+
 void test_list_needs_a_plain_user_comparison(void**) {
   NEED_SERVER();
   World w;
@@ -436,6 +449,7 @@ int main() {
       cmocka_unit_test(test_list_pages_past_the_server_size_limit),
       cmocka_unit_test(test_list_needs_a_plain_user_comparison),
       cmocka_unit_test(test_verified_and_channel_attributes),
+      cmocka_unit_test(test_only_the_exact_user_name_matches),
       cmocka_unit_test(test_enroll_writes_the_flags_and_remove_clears_them),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);

@@ -54,7 +54,7 @@ constexpr Row kTable[] = {
     {kVoice, 400, 13224, nullptr, Fault::kRejected, "request refused", nullptr},
     {kStart, 418, 0, "not json at all", Fault::kRejected, "request refused", nullptr},
     {kStart, 400, 0, R"({"code":"20003"})", Fault::kRejected, "request refused", nullptr},
-    {kMessage, 302, 0, "", Fault::kUnavailable, "unexpected HTTP status", nullptr},
+    {kMessage, 302, 0, "", Fault::kConfig, "redirected", nullptr},
 };
 
 std::string Body(int code, const char* message) {
