@@ -7,6 +7,9 @@
 #   make deps       apt-get install every Debian package the build, tests and demo need
 #   make bench      timing and memory of one login, LDAP lookup time (tests/bench/)
 #   make check SANITIZE=address,undefined   the same suites under ASan+UBSan (build-sanitize/)
+#   make valgrind   an integration run under valgrind memcheck
+#   make soak       1,000 logins in one process; memory must stay flat
+#   make fuzz       each libFuzzer target for FUZZ_SECONDS (default 60); tests/fuzz/README.md
 
 CXX      ?= g++
 # make check SANITIZE=address,undefined: everything built with those
@@ -57,7 +60,7 @@ TOOL     := $(BUILD)/twilio-otp
 # Keep objects make would otherwise delete as intermediates.
 .SECONDARY:
 
-.PHONY: all check unit integration contract symbols demo demo-ssh install deps clean bench
+.PHONY: all check unit integration contract symbols demo demo-ssh install deps clean bench valgrind soak
 all: $(MODULE) $(TOOL) $(UNIT_BINS) $(if $(INTEG_SRCS),$(INTEG_BIN)) $(if $(CONTRACT_SRCS),$(CONTRACT_BIN))
 
 $(BUILD)/%.o: %.cc
@@ -85,8 +88,18 @@ $(CONTRACT_BIN): $(CONTRACT_SRCS:%.cc=$(BUILD)/%.o) $(CORE_LIB)
 	$(CXX) $(LDFLAGS) -o $@ $(CONTRACT_SRCS:%.cc=$(BUILD)/%.o) $(CORE_LIB) $(LIBS)
 
 # The whole suite; tests/run_all.sh prints one "N passed, N failed" line.
-check: all
+check: all $(if $(SANITIZE),,fuzz-build)
 	BUILD=$(BUILD) SANITIZE=$(SANITIZE) bash tests/run_all.sh $(CHECK_SUITES)
+
+# One integration run (file backend, verify mode) under valgrind memcheck:
+# any error or definitely-lost byte fails it.
+valgrind: all
+	BUILD=$(BUILD) TWOTP_VALGRIND=1 bash tests/run_all.sh integration
+
+# SOAK logins (default 1000) in one process; fails if memory grows.
+SOAK ?= 1000
+soak: all
+	BUILD=$(BUILD) TWOTP_SOAK=$(SOAK) bash tests/run_all.sh integration
 
 unit: $(UNIT_BINS)
 	BUILD=$(BUILD) bash tests/run_all.sh unit
@@ -133,3 +146,6 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# The libFuzzer targets (clang), last so that `all` stays the default goal.
+include tests/fuzz/fuzz.mk

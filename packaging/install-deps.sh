@@ -17,6 +17,9 @@ packages=(
   slapd
   # end-to-end tests and make demo-ssh: the real front-ends, driven by pexpect
   openssh-server openssh-client sudo login util-linux passwd python3-pexpect
+  # fuzzing: clang with libFuzzer and the sanitizer runtimes (a Recommends of
+  # clang, so named here), llvm-symbolizer for readable reports
+  clang libclang-rt-14-dev llvm
 )
 # Installing openssh-server or slapd must not start the system's own daemons
 # (the tests start private ones on loopback): deny service starts meanwhile,

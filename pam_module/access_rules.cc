@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "message_template.h"
+
 namespace twotp {
 
 namespace {
@@ -103,7 +105,7 @@ Result<std::string> GroupName(gid_t gid) {
 // rather than silently widened or narrowed: it is usually a typo for another
 // network, and the message names the network it would have been.
 Result<Cidr> Cidr::Parse(std::string_view text) {
-  const std::string quoted = "\"" + std::string(text) + "\"";
+  const std::string quoted = "\"" + SanitizeForMessage(text, 60) + "\"";  // one log line, bounded
   const size_t slash = text.find('/');
   const std::string_view address_text = text.substr(0, slash);
   if (text.find('%') != std::string_view::npos) {

@@ -11,6 +11,8 @@
 #include <string_view>
 #include <system_error>
 
+#include "message_template.h"
+
 namespace twotp {
 
 namespace {
@@ -48,8 +50,9 @@ std::string ModeText(mode_t mode) {
   return text;
 }
 
+// A path comes from the config and may hold anything: one syslog line, bounded.
 Status Problem(const std::string& path, const std::string& what) {
-  return Status::ConfigError(path + ": " + what);
+  return Status::ConfigError(SanitizeForMessage(path, 256) + ": " + what);
 }
 
 Status OpenError(const std::string& path, int err) {
