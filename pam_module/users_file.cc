@@ -211,7 +211,12 @@ Status UsersFile::Rewrite(const std::string& user, const PhoneRecord* replacemen
     if (UsersLineUser(line) != user) {
       out.append(line).push_back('\n');
     } else if (matched++ == 0 && replacement != nullptr) {
-      out.append(FormatUsersLine(*replacement)).append(TrailingComment(line)).push_back('\n');
+      // The old comment stays, unless it would make the line too long to
+      // read back (the user would then have a malformed record).
+      std::string replaced = FormatUsersLine(*replacement);
+      const std::string_view comment = TrailingComment(line);
+      if (replaced.size() + comment.size() <= kMaxUsersLineBytes) replaced.append(comment);
+      out.append(replaced).push_back('\n');
     }
   }
   if (matched == 0) {
