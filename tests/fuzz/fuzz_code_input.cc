@@ -77,6 +77,16 @@ bool RefLooksLikeBackupCode(std::string_view typed) {
   return symbols == 8 && letter;
 }
 
+// The challenge takes over `pending` and approves `secret` exactly when it
+// is the right code.
+void AdoptThenCheck(Challenge& challenge, const PendingCode& pending, const Secret& secret, bool right,
+                    std::string_view typed) {
+  FUZZ_CHECK(challenge.Adopt(pending).ok(), "adopt");
+  Result<CheckOutcome> checked = challenge.Check(secret);
+  FUZZ_CHECK(checked.ok(), checked.status().ToString());
+  FUZZ_CHECK((checked.value() == CheckOutcome::kApproved) == right, fuzz::Show(typed));
+}
+
 void CheckTrim(std::string_view raw, std::string_view t) {
   const auto space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
   FUZZ_CHECK(raw.find(t) != std::string_view::npos, fuzz::Show(t));
@@ -150,10 +160,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     pending.mac_hex = digest->MacHex();
     pending.channel = "sms";
     pending.sent_at = clock.WallNow();
-    FUZZ_CHECK(challenge.Adopt(pending).ok(), "adopt");
-    Result<CheckOutcome> checked = challenge.Check(secret);
-    FUZZ_CHECK(checked.ok(), checked.status().ToString());
-    FUZZ_CHECK((checked.value() == CheckOutcome::kApproved) == right, fuzz::Show(typed));
+    AdoptThenCheck(challenge, pending, secret, right, typed);
     FUZZ_CHECK(transport.codes.empty(), "messaging mode asked Twilio");
   }
   {
@@ -163,10 +170,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     pending.verification_sid = kVerification;
     pending.channel = "sms";
     pending.sent_at = clock.WallNow();
-    FUZZ_CHECK(challenge.Adopt(pending).ok(), "adopt");
-    Result<CheckOutcome> checked = challenge.Check(secret);
-    FUZZ_CHECK(checked.ok(), checked.status().ToString());
-    FUZZ_CHECK((checked.value() == CheckOutcome::kApproved) == right, fuzz::Show(typed));
+    AdoptThenCheck(challenge, pending, secret, right, typed);
     if (IsDigits(typed, 4, 10)) {
       FUZZ_CHECK(transport.codes.size() == 1 && transport.codes[0] == typed, fuzz::Show(typed));
     } else {

@@ -34,16 +34,17 @@
 #include "scripted_transport.h"
 #include "twilio_client.h"
 #include "twilio_errors.h"
+#include "twilio_test_ids.h"
 
 using namespace twotp;
 using std::chrono::milliseconds;
+using twotp_test::kAccount;
+using twotp_test::kService;
+using twotp_test::kTo;
+using twotp_test::kVerification;
 
 namespace {
 
-constexpr char kAccount[] = "AC0123456789abcdef0123456789abcdef";
-constexpr char kService[] = "VA0123456789abcdef0123456789abcdef";
-constexpr char kVerification[] = "VE0123456789abcdef0123456789abcdef";
-constexpr char kTo[] = "+15005550006";
 constexpr TwilioCall kCalls[] = {TwilioCall::kStartVerification, TwilioCall::kCheckVerification,
                                  TwilioCall::kCancelVerification, TwilioCall::kSendMessage, TwilioCall::kPlaceCall};
 constexpr std::string_view kCallWords[] = {"start", "check", "cancel", "message", "call"};

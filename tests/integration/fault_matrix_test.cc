@@ -360,6 +360,28 @@ void test_fault(void** state) {
   std::tie(Table().back().safe, Table().back().safe_s) = OneLogin(row, "safe", row.safe);
 }
 
+// One failmode=safe login of `user` with the fault already set; clears the
+// fault, records the row `label` in the table, says what was expected when
+// the result differs. Returns the PAM result; `seconds` the wall time.
+int SafeLogin(const std::string& label, const std::string& where, const char* user, Dialogue& d, int expected,
+              LoginLog* log, double* seconds) {
+  const std::string service = MakeService("fault_matrix_safe", Options("safe"));
+  const auto started = std::chrono::steady_clock::now();
+  const int rc = itest::RunLoginLogged(service, user, d, log);
+  *seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  itest::SetFault("");
+  Outcome outcome;
+  outcome.label = label;
+  outcome.safe = rc;
+  outcome.safe_s = *seconds;
+  Table().push_back(outcome);
+  if (rc != expected) {
+    print_error("%s: %s, expected %s; the module logged:\n%s", where.c_str(), PamName(rc).c_str(),
+                PamName(expected).c_str(), log->Joined().c_str());
+  }
+  return rc;
+}
+
 void test_never_through_under_failsafe(void** state) {
   const NeverThrough& c = *static_cast<const NeverThrough*>(*state);
   if (c.verify_only && !VerifyMode()) {
@@ -372,23 +394,11 @@ void test_never_through_under_failsafe(void** state) {
   char control[256];
   std::snprintf(control, sizeof(control), c.control, SendKind().c_str());
   itest::SetFault(control);
-  const std::string service = MakeService("fault_matrix_safe", Options("safe"));
   // The right code every time: a refusing check must deny even that.
   Dialogue d{c.number, {Right(), Right(), Right()}};
   LoginLog log;
-  const auto started = std::chrono::steady_clock::now();
-  const int rc = itest::RunLoginLogged(service, c.user, d, &log);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  itest::SetFault("");
-  Outcome outcome;
-  outcome.label = std::string("never through: ") + c.label;
-  outcome.safe = rc;
-  outcome.safe_s = seconds;
-  Table().push_back(outcome);
-  if (rc != c.expected) {
-    print_error("%s: %s, expected %s; the module logged:\n%s", where.c_str(), PamName(rc).c_str(),
-                PamName(c.expected).c_str(), log.Joined().c_str());
-  }
+  double seconds = 0;
+  const int rc = SafeLogin(std::string("never through: ") + c.label, where, c.user, d, c.expected, &log, &seconds);
   assert_true(rc == PAM_AUTH_ERR || rc == PAM_AUTHINFO_UNAVAIL);  // never SUCCESS, never IGNORE
   assert_int_equal(rc, c.expected);
   AssertNamesCause(log, c.causes, where);
@@ -400,25 +410,12 @@ void test_check_outage_after_a_wrong_code(void** state) {
   if (!VerifyMode()) skip();  // messaging mode checks the code itself, offline
   const std::string where = std::string("check ") + c.fault + " after a wrong code, failmode=safe";
   itest::SetFault(std::string(R"({"fault": ")") + c.fault + R"(", "only": "verification_check"})");
-  const std::string service = MakeService("fault_matrix_safe", Options("safe"));
   Dialogue d{c.number, {itest::Wrong(), itest::Wrong(), itest::Wrong()}};
   LoginLog log;
-  const auto started = std::chrono::steady_clock::now();
-  const int rc = itest::RunLoginLogged(service, c.user, d, &log);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  itest::SetFault("");
-  Outcome outcome;
-  outcome.label = std::string("wrong code, check ") + c.fault;
-  outcome.safe = rc;
-  outcome.safe_s = seconds;
-  Table().push_back(outcome);
-  const int expected = kUnavail;
-  if (rc != expected) {
-    print_error("%s: %s, expected %s; the module logged:\n%s", where.c_str(), PamName(rc).c_str(),
-                PamName(expected).c_str(), log.Joined().c_str());
-  }
+  double seconds = 0;
+  const int rc = SafeLogin(std::string("wrong code, check ") + c.fault, where, c.user, d, kUnavail, &log, &seconds);
   assert_true(rc != PAM_SUCCESS);
-  assert_int_equal(rc, expected);
+  assert_int_equal(rc, kUnavail);
   assert_int_equal(d.prompts.size(), 1);  // the code was asked for, once
   if (seconds > Bound()) print_error("%s: took %.2f s (bound %.1f s)\n", where.c_str(), seconds, Bound());
   assert_true(seconds <= Bound());

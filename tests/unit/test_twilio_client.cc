@@ -9,17 +9,18 @@
 #include "http_client.h"
 #include "scripted_transport.h"
 #include "twilio_client.h"
+#include "twilio_test_ids.h"
 #include "cmocka_cxx.h"  // last: its macros clash with the standard headers
 
 using namespace twotp;
 using std::chrono::milliseconds;
+using twotp_test::kAccount;
+using twotp_test::kService;
+using twotp_test::kTo;
+using twotp_test::kVerification;
 
 namespace {
 
-constexpr char kAccount[] = "AC0123456789abcdef0123456789abcdef";
-constexpr char kService[] = "VA0123456789abcdef0123456789abcdef";
-constexpr char kVerification[] = "VE0123456789abcdef0123456789abcdef";
-constexpr char kTo[] = "+15005550006";
 
 const std::string kStarted =
     std::string(R"({"sid":")") + kVerification + R"(","status":"pending","channel":"sms","to":"+15005550006"})";
