@@ -10,6 +10,7 @@
 #   make valgrind   an integration run under valgrind memcheck
 #   make soak       1,000 logins in one process; memory must stay flat
 #   make fuzz       each libFuzzer target for FUZZ_SECONDS (default 60); tests/fuzz/README.md
+#   make deb / rpm / selinux   packages into build/packages (packaging/)
 
 CXX      ?= g++
 # make check SANITIZE=address,undefined: everything built with those
@@ -60,7 +61,8 @@ TOOL     := $(BUILD)/twilio-otp
 # Keep objects make would otherwise delete as intermediates.
 .SECONDARY:
 
-.PHONY: all check unit integration contract symbols demo demo-ssh install deps clean bench valgrind soak
+.PHONY: all check unit integration contract symbols demo demo-ssh install deps clean bench valgrind soak \
+  deb rpm selinux
 all: $(MODULE) $(TOOL) $(UNIT_BINS) $(if $(INTEG_SRCS),$(INTEG_BIN)) $(if $(CONTRACT_SRCS),$(CONTRACT_BIN))
 
 $(BUILD)/%.o: %.cc
@@ -131,6 +133,15 @@ demo-ssh: deps all
 
 deps:
 	bash packaging/install-deps.sh
+
+# Packages into $(BUILD)/packages (packaging/; make check's "package" suite
+# builds the .deb, installs it, logs in through it and purges it).
+deb:
+	bash packaging/build-deb.sh $(BUILD)/packages
+rpm:
+	bash packaging/build-rpm.sh $(BUILD)/packages
+selinux:
+	bash packaging/selinux/build.sh $(BUILD)/packages
 
 install: $(MODULE) $(TOOL)
 	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/security

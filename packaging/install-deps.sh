@@ -20,6 +20,8 @@ packages=(
   # fuzzing: clang with libFuzzer and the sanitizer runtimes (a Recommends of
   # clang, so named here), llvm-symbolizer for readable reports
   clang libclang-rt-14-dev llvm
+  # packaging: the .deb and lintian, the RPM, the SELinux module and its checks
+  dpkg-dev debhelper fakeroot lintian rpm selinux-policy-dev checkpolicy semodule-utils setools
 )
 # Installing openssh-server or slapd must not start the system's own daemons
 # (the tests start private ones on loopback): deny service starts meanwhile,

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the test suites and prints one closing line "check: N passed, N failed".
-#   tests/run_all.sh [unit|symbols|integration|cli|ldap|contract|e2e|fuzz ...]   (default: all)
+#   tests/run_all.sh [unit|symbols|integration|cli|ldap|contract|e2e|fuzz|package ...]   (default: all)
 # Each suite reports cmocka-style "[  PASSED  ] N test(s)." / "[  FAILED  ] N test(s)"
 # lines; this script adds them up and exits non-zero if anything failed.
 set -uo pipefail
@@ -10,7 +10,7 @@ BUILD=${BUILD:-build}
 case "$BUILD" in /*) ;; *) BUILD="$root/$BUILD" ;; esac
 export BUILD
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(unit symbols integration cli ldap contract e2e fuzz)
+[ ${#suites[@]} -gt 0 ] || suites=(unit symbols integration cli ldap contract e2e fuzz package)
 
 passed=0
 failed=0
@@ -53,6 +53,7 @@ for suite in "${suites[@]}"; do
     contract) [ -f "$here/contract/run.sh" ] && tally bash "$here/contract/run.sh" ;;
     e2e) tally bash "$here/e2e/run.sh" ;;  # real sshd, ssh, sudo, su, login (root)
     fuzz) tally bash "$here/fuzz/run_fuzz.sh" --regress ;;  # every seed and past crash, once
+    package) tally bash "$here/../packaging/ci_package_test.sh" ;;  # .deb build, dpkg -i, a login, purge; RPM, SELinux
     *) echo "unknown suite: $suite" >&2; exit 2 ;;
   esac
 done

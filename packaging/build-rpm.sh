@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Builds the RPM of pam_twilio_otp (packaging/rpm/pam_twilio_otp.spec) into OUTDIR.
+#   packaging/build-rpm.sh [OUTDIR]        (default: build/packages)
+# Source0 is made from the checkout (the working tree as git sees it, or the
+# commit BUILD_RPM_REF=REV), and rpmbuild -bb runs in a temporary _topdir.
+# On a Debian build host (Debian's `rpm` package) the BuildRequires are
+# Fedora names that rpm's empty database cannot satisfy: the Debian -dev
+# packages of packaging/debian/control stand in for them, and rpmbuild gets
+# --nodeps. RPM_NODEPS=0 or 1 forces either way.
+set -euo pipefail
+# The copy is built plainly, whatever the caller's make variables say
+# (tests/run_all.sh exports BUILD and SANITIZE).
+unset BUILD SANITIZE
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+out=${1:-$root/build/packages}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+spec=$here/rpm/pam_twilio_otp.spec
+command -v rpmbuild >/dev/null || { echo "build-rpm: rpmbuild not found (Debian: apt-get install rpm)" >&2; exit 1; }
+
+name=$(rpmspec -q --srpm --qf '%{name}' "$spec" 2>/dev/null || awk '/^Name:/ {print $2; exit}' "$spec")
+version=$(rpmspec -q --srpm --qf '%{version}' "$spec" 2>/dev/null || awk '/^Version:/ {print $2; exit}' "$spec")
+
+work=$(mktemp -d /tmp/twotp-rpm.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work"/{SOURCES,SPECS,BUILD,RPMS,SRPMS} "$work/src/$name-$version"
+if [ -n "${BUILD_RPM_REF:-}" ]; then
+  git -C "$root" archive --format=tar "$BUILD_RPM_REF" | tar -x -C "$work/src/$name-$version"
+else
+  (cd "$root" && git ls-files -z --cached --others --exclude-standard |
+    while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
+    tar --null -T - -cf -) | tar -x -C "$work/src/$name-$version"
+fi
+tar -C "$work/src" -czf "$work/SOURCES/$name-$version.tar.gz" "$name-$version"
+cp "$spec" "$work/SPECS/"
+
+nodeps=()
+case "${RPM_NODEPS:-auto}" in
+  1) nodeps=(--nodeps) ;;
+  auto) [ -e /etc/debian_version ] && nodeps=(--nodeps) ;;
+esac
+
+start=$(date +%s)
+if ! rpmbuild -bb "${nodeps[@]}" --define "_topdir $work" "$work/SPECS/$(basename "$spec")" >"$work/build.log" 2>&1; then
+  tail -n 40 "$work/build.log" >&2
+  echo "build-rpm: rpmbuild failed (log above)" >&2
+  exit 1
+fi
+mapfile -t rpms < <(find "$work/RPMS" -name '*.rpm')
+[ ${#rpms[@]} -gt 0 ] || { echo "build-rpm: no .rpm produced" >&2; exit 1; }
+cp -f "${rpms[@]}" "$out"/
+echo "build-rpm: built in $(($(date +%s) - start)) s${nodeps:+ (rpmbuild --nodeps: BuildRequires not checked on this Debian host)}:"
+for r in "${rpms[@]}"; do echo "  $out/$(basename "$r")"; done
