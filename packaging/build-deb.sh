@@ -16,14 +16,8 @@
 # Needs (Debian 12): dpkg-dev debhelper fakeroot, the Build-Depends of
 # packaging/debian/control, and lintian for the check.
 set -euo pipefail
-# The copy is built plainly, whatever the caller's make variables say
-# (tests/run_all.sh exports BUILD and SANITIZE).
-unset BUILD SANITIZE
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/.." && pwd)
-out=${1:-$root/build/packages}
-mkdir -p "$out"
-out=$(cd "$out" && pwd)
+# shellcheck source=packaging/build_env.sh
+. "$(dirname "$0")/build_env.sh" "${1:-}"
 
 for tool in dpkg-buildpackage dh fakeroot; do
   command -v "$tool" >/dev/null || { echo "build-deb: $tool not found (apt-get install dpkg-dev debhelper fakeroot)" >&2; exit 1; }

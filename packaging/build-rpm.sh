@@ -8,14 +8,8 @@
 # packages of packaging/debian/control stand in for them, and rpmbuild gets
 # --nodeps. RPM_NODEPS=0 or 1 forces either way.
 set -euo pipefail
-# The copy is built plainly, whatever the caller's make variables say
-# (tests/run_all.sh exports BUILD and SANITIZE).
-unset BUILD SANITIZE
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/.." && pwd)
-out=${1:-$root/build/packages}
-mkdir -p "$out"
-out=$(cd "$out" && pwd)
+# shellcheck source=packaging/build_env.sh
+. "$(dirname "$0")/build_env.sh" "${1:-}"
 spec=$here/rpm/pam_twilio_otp.spec
 command -v rpmbuild >/dev/null || { echo "build-rpm: rpmbuild not found (Debian: apt-get install rpm)" >&2; exit 1; }
 

@@ -38,10 +38,7 @@
 
 using namespace twotp;
 using std::chrono::milliseconds;
-using twotp_test::kAccount;
-using twotp_test::kService;
-using twotp_test::kTo;
-using twotp_test::kVerification;
+using namespace twotp_test;  // the test SIDs and number
 
 namespace {
 
