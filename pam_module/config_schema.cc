@@ -3,9 +3,9 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <initializer_list>
 
+#include "ascii_text.h"
 #include "config_access.h"
 #include "phone.h"
 
@@ -173,11 +173,7 @@ bool IsAttributeName(std::string_view value) {
 }
 
 // Attribute names are case-insensitive (RFC 4512).
-bool SameAttribute(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
+bool SameAttribute(std::string_view a, std::string_view b) { return Lower(a) == Lower(b); }
 
 bool Contains(const std::vector<Channel>& channels, Channel channel) {
   return std::find(channels.begin(), channels.end(), channel) != channels.end();

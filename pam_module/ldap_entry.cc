@@ -3,6 +3,7 @@
 #include <cctype>
 #include <memory>
 
+#include "ascii_text.h"
 #include "phone.h"
 
 namespace twotp {
@@ -12,12 +13,6 @@ struct ValuesFree {
   void operator()(berval** v) const { ldap_value_free_len(v); }
 };
 using ValuesPtr = std::unique_ptr<berval*, ValuesFree>;
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 Status Unusable(const LdapEntry& entry, const std::string& attr, const std::string& why) {
   return Status::DirectoryError(attr + " of " + entry.dn + " " + why);

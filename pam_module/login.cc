@@ -39,7 +39,7 @@ Verdict LoginFlow::Run() {
   // A locked-out user is told so before anything is sent.
   if (Status locked = state_.CheckNotLocked(); !locked.ok()) return OnFault(locked, "lockout");
 
-  if (!ConversationWorks("Two-step verification for " + SanitizeForMessage(request_.user, 32) + ".")) {
+  if (!ConversationWorks(Greeting())) {
     return Finish(Verdict::kConvError, LogLevel::kNotice, "no conversation (non-interactive); no code sent");
   }
   Result<Challenge*> opened = deps_.open_challenge();
@@ -62,6 +62,10 @@ std::optional<Verdict> LoginFlow::Skipped() {
   if (!decision->skip) return std::nullopt;
   if (decision->break_glass) deps_.log.Warning(Who() + " break-glass: " + decision->reason + "; no code asked");
   return Finish(Verdict::kIgnore, LogLevel::kNotice, "skipped (" + decision->reason + ")");
+}
+
+std::string LoginFlow::Greeting() const {
+  return "Two-step verification for " + SanitizeForMessage(request_.user, 32) + ".";
 }
 
 bool LoginFlow::ConversationWorks(const std::string& greeting) {

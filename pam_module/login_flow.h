@@ -4,13 +4,13 @@
 #ifndef PAM_TWILIO_OTP_LOGIN_FLOW_H_
 #define PAM_TWILIO_OTP_LOGIN_FLOW_H_
 
-#include <algorithm>
 #include <cctype>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "access_rules.h"
+#include "ascii_text.h"
 #include "login.h"
 #include "login_state.h"
 
@@ -28,10 +28,7 @@ inline std::string_view Trim(std::string_view s) {
   return s;
 }
 
-inline std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
+using ::twotp::Lower;  // ascii_text.h
 
 class LoginFlow {
  public:
@@ -55,6 +52,8 @@ class LoginFlow {
   Verdict EnrollAtLogin();
   // The conversation works (scripts and `sudo -n` stop here, nothing sent).
   bool ConversationWorks(const std::string& greeting);
+  // "Two-step verification for USER.": the first thing a login shows.
+  std::string Greeting() const;
   // Ends the pending code for good: cancelled at Twilio and forgotten in the
   // state, so the next login sends a fresh code instead of sharing a dead one.
   void GiveUp();

@@ -72,7 +72,7 @@ std::optional<Verdict> LoginFlow::BackupCodeInstead(const Status& why) {
 
 Verdict LoginFlow::DirectoryDown(const Status& why) {
   if (VerdictForFault(why, deps_.config.policy.failmode) == Verdict::kRefuse &&
-      ConversationWorks("Two-step verification for " + SanitizeForMessage(request_.user, 32) + ".")) {
+      ConversationWorks(Greeting())) {
     if (std::optional<Verdict> rescued = BackupCodeInstead(why)) return *rescued;
   }
   return OnFault(why, "directory lookup", "the directory");

@@ -43,21 +43,11 @@ std::string Slurp(const std::string& path) {
   return s.str();
 }
 
-// Successful sends to anyone, since the suite began.
-int TotalSends() {
-  int n = 0;
-  for (const auto& r : itest::Records()) {
-    const std::string kind = itest::Field(r, "kind");
-    if ((kind == "verification" || kind == "message" || kind == "call") && itest::Answered(r)) ++n;
-  }
-  return n;
-}
-
 void test_odd_user_names_are_unenrolled_and_get_nothing(void**) {
   ConfigOptions o = Users("names", "plain +15550400001 sms -\n");
   const std::string service = MakeService("bad_names", o);
   const std::string before = TestEnv().backend == "file" ? Slurp(o.users_file) : "";
-  const int sent = TotalSends();
+  const int sent = itest::TotalSends();
   const std::vector<std::string> names = {"a:b", "a\nb", std::string(300, 'x'), "\xff\xfe\xfd", "*)(uid=*", "../plain",
                                           "plain ", "-plain"};
   for (const std::string& name : names) {
@@ -65,7 +55,7 @@ void test_odd_user_names_are_unenrolled_and_get_nothing(void**) {
     const int rc = RunLogin(service, name, d);
     if (rc != PAM_AUTH_ERR && rc != PAM_USER_UNKNOWN) fail_msg("user of %zu bytes: PAM result %d", name.size(), rc);
   }
-  assert_int_equal(TotalSends(), sent);
+  assert_int_equal(itest::TotalSends(), sent);
   if (TestEnv().backend == "file") assert_true(Slurp(o.users_file) == before);
 }
 
@@ -78,14 +68,14 @@ void test_wrong_shaped_numbers_refuse_their_user_only(void**) {
                           "shape5 +15550400005x sms -\n"
                           "fine +15550400006 sms -\n");
   const std::string service = MakeService("bad_shapes", o);
-  const int sent = TotalSends();
+  const int sent = itest::TotalSends();
   for (const char* user : {"shape1", "shape2", "shape3", "shape4", "shape5"}) {
     Dialogue d{"", {Say("123456")}};
     const int rc = RunLogin(service, user, d);
     if (rc != PAM_AUTHINFO_UNAVAIL) fail_msg("%s: PAM result %d", user, rc);
     assert_true(d.prompts.empty());
   }
-  assert_int_equal(TotalSends(), sent);
+  assert_int_equal(itest::TotalSends(), sent);
   Dialogue fine{"+15550400006", {Right()}};  // the others' bad lines cost "fine" nothing
   assert_int_equal(RunLogin(service, "fine", fine), PAM_SUCCESS);
 }
@@ -94,7 +84,7 @@ void test_enrolment_refuses_numbers_of_every_wrong_shape(void**) {
   ConfigOptions o = Users("enroll", "");
   o.unenrolled = "enroll";
   const std::string service = MakeService("bad_enroll", o);
-  const int sent = TotalSends();
+  const int sent = itest::TotalSends();
   const std::vector<std::string> typed = {"", "abc", "+", "+1", std::string(40, '1'), "+1 555 040 0007 ext 9",
                                           std::string(64 * 1024, '5'), "+15550400007\n+15550400008"};
   for (const std::string& number : typed) {
@@ -102,7 +92,7 @@ void test_enrolment_refuses_numbers_of_every_wrong_shape(void**) {
     const int rc = RunLogin(service, "newbie", d);
     if (rc != PAM_AUTH_ERR) fail_msg("number of %zu bytes: PAM result %d", number.size(), rc);
   }
-  assert_int_equal(TotalSends(), sent);
+  assert_int_equal(itest::TotalSends(), sent);
   Dialogue again{"", {}};  // still not enrolled: asked for a number again
   again.fail_everything = true;
   assert_int_equal(RunLogin(service, "newbie", again), PAM_CONV_ERR);

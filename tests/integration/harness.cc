@@ -367,16 +367,30 @@ int CountRecords(const std::string& kind, const std::string& to) {
   return n;
 }
 
+namespace {
+// A request that sends a code: a verification, a message or a call.
+bool IsSend(const nlohmann::json& record) {
+  const std::string kind = Field(record, "kind");
+  return (kind == "verification" || kind == "message" || kind == "call") && Answered(record);
+}
+}  // namespace
+
 int CountSends(const std::string& to) {
-  return CountRecords("verification", to) + CountRecords("message", to) + CountRecords("call", to);
+  int n = 0;
+  for (const auto& r : Records()) n += IsSend(r) && Field(r, "to") == to;
+  return n;
+}
+
+int TotalSends() {
+  int n = 0;
+  for (const auto& r : Records()) n += IsSend(r);
+  return n;
 }
 
 std::string LastCode(const std::string& to) {
   std::string code;
   for (const auto& r : Records()) {
-    const std::string kind = Field(r, "kind");
-    if ((kind == "verification" || kind == "message" || kind == "call") && Field(r, "to") == to &&
-        Answered(r) && !Field(r, "code").empty()) {
+    if (IsSend(r) && Field(r, "to") == to && !Field(r, "code").empty()) {
       code = Field(r, "code");
     }
   }

@@ -121,6 +121,8 @@ std::vector<nlohmann::json> Records();
 void ForgetRecords();
 // Successful requests of `kind` to `to` ("verification", "message", "call", ...).
 int CountSends(const std::string& to);
+// Successful sends to anyone.
+int TotalSends();
 // A record the stand-in answered with success (hung or dropped requests have
 // no status at all).
 bool Answered(const nlohmann::json& record);
