@@ -38,10 +38,10 @@ ldap_start "$work/a" A || { echo "[  FAILED  ] 1 test(s): slapd A did not start"
 SLAPD_EXTRA_USERS=600 ldap_start "$work/b" B || { echo "[  FAILED  ] 1 test(s): slapd B did not start"; exit 1; }
 bash "$root/tests/fake_twilio/make_test_ca.sh" "$work/other-ca" || exit 1
 
-# Two servers that stall: one accepts and never answers, one never
-# completes a connect (tests/ldap/stall_server.py).
-silent_port=$(ldap_free_port) && full_port=$(ldap_free_port) || exit 1
-for mode in silent full; do
+# Servers that misbehave (tests/ldap/stall_server.py): one accepts and never
+# answers, one never completes a connect, one resets after the bind.
+silent_port=$(ldap_free_port) && full_port=$(ldap_free_port) && reset_port=$(ldap_free_port) || exit 1
+for mode in silent full reset; do
   port_var=${mode}_port
   /usr/bin/python3 "$here/stall_server.py" "$mode" "${!port_var}" "$work/$mode.ready" &
   stall_pids+=($!)
@@ -54,7 +54,7 @@ closed=$(ldap_free_port) && closed2=$(ldap_free_port) || exit 1
 export TWOTP_LDAP_CLOSED_URI="ldap://127.0.0.1:$closed" TWOTP_LDAP_CLOSED_URI2="ldap://127.0.0.1:$closed2"
 export TWOTP_LDAP_SILENT_URI="ldap://127.0.0.1:$silent_port" \
   TWOTP_LDAP_SILENT_LDAPS_URI="ldaps://127.0.0.1:$silent_port" \
-  TWOTP_LDAP_NO_CONNECT_URI="ldap://127.0.0.1:$full_port"
+  TWOTP_LDAP_NO_CONNECT_URI="ldap://127.0.0.1:$full_port" TWOTP_LDAP_RESET_URI="ldap://127.0.0.1:$reset_port"
 export TWOTP_LDAP_CA=$SLAPD_CA TWOTP_LDAP_WRONG_CA=$work/other-ca/ca.pem
 export TWOTP_LDAP_BASE=$SLAPD_BASE TWOTP_LDAP_ROOT_DN=$SLAPD_ROOT_DN TWOTP_LDAP_PW_FILE=$SLAPD_PW_FILE
 # The host's ldap.conf and ~/.ldaprc must not steer the tests.

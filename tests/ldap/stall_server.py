@@ -8,10 +8,14 @@
                                  so the kernel drops new SYNs and connect()
                                  hangs, as for a host behind a dropping
                                  firewall
+  stall_server.py reset PORT     answers the first request (the bind) with
+                                 success, then resets the connection: the
+                                 client's next write fails with EPIPE
 With a third argument READY_FILE, creates that file once listening.
 Runs until killed.
 """
 import socket
+import struct
 import sys
 import time
 
@@ -47,8 +51,20 @@ def main():
         ready()
         while True:
             time.sleep(3600)
+    elif mode == "reset":
+        server.listen(64)
+        ready()
+        # BindResponse: messageID 1, resultCode success, empty DN and message.
+        bind_ok = bytes([0x30, 0x0C, 0x02, 0x01, 0x01, 0x61, 0x07, 0x0A, 0x01, 0x00, 0x04, 0x00, 0x04, 0x00])
+        while True:
+            conn, _ = server.accept()
+            conn.recv(4096)
+            conn.sendall(bind_ok)
+            # Linger 0: close() sends RST rather than FIN.
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            conn.close()
     else:
-        sys.exit("usage: stall_server.py silent|full PORT")
+        sys.exit("usage: stall_server.py silent|full|reset PORT")
 
 
 if __name__ == "__main__":

@@ -8,8 +8,11 @@
 //   TWOTP_LDAP_SILENT_URI               accepts connections, never answers
 //   TWOTP_LDAP_SILENT_LDAPS_URI         the same listener as ldaps://
 //   TWOTP_LDAP_NO_CONNECT_URI           a listener whose connects never complete
+//   TWOTP_LDAP_RESET_URI                accepts the bind, then resets the connection
 //   TWOTP_LDAP_CA, TWOTP_LDAP_WRONG_CA  the servers' CA, and an unrelated one
 //   TWOTP_LDAP_BASE, TWOTP_LDAP_ROOT_DN, TWOTP_LDAP_PW_FILE
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -213,6 +216,32 @@ void test_silent_server_times_out_as_unavailable(void**) {
   auto r = w.Lookup(c, "alice");
   assert_true(r.ok());
   assert_true(Seconds(start) < 2.5);
+}
+
+// libldap writes with write(2): a write to a reset connection raises
+// SIGPIPE, whose default action would kill sshd's or sudo's process.
+void test_a_reset_connection_is_unavailable_not_fatal(void**) {
+  NEED_SERVER();
+  World w;
+  // Whether the reset reaches the client before its next write is a race:
+  // twenty tries make the write that raises SIGPIPE all but certain.
+  for (int i = 0; i < 20; ++i) {
+    auto r = w.Lookup(Config({Env("TWOTP_LDAP_RESET_URI")}), "alice");
+    if (!r.status().Is(Fault::kUnavailable)) fail_msg("%s", r.status().ToString().c_str());
+  }
+  // And a SIGPIPE of the caller's own, pending before, is left to it.
+  sigset_t pipe_only, saved, pending;
+  sigemptyset(&pipe_only);
+  sigaddset(&pipe_only, SIGPIPE);
+  assert_int_equal(pthread_sigmask(SIG_BLOCK, &pipe_only, &saved), 0);
+  assert_int_equal(raise(SIGPIPE), 0);
+  auto r = w.Lookup(Config({Env("TWOTP_LDAP_RESET_URI")}), "alice");
+  assert_true(r.status().Is(Fault::kUnavailable));
+  assert_int_equal(sigpending(&pending), 0);
+  assert_int_equal(sigismember(&pending, SIGPIPE), 1);
+  const timespec now{0, 0};
+  assert_int_equal(sigtimedwait(&pipe_only, nullptr, &now), SIGPIPE);
+  assert_int_equal(pthread_sigmask(SIG_SETMASK, &saved, nullptr), 0);
 }
 
 void test_ldaps_and_starttls_verify_the_certificate(void**) {
@@ -440,6 +469,7 @@ int main() {
       cmocka_unit_test(test_first_uri_down_second_answers),
       cmocka_unit_test(test_all_down_is_unavailable_and_failmode_decides),
       cmocka_unit_test(test_silent_server_times_out_as_unavailable),
+      cmocka_unit_test(test_a_reset_connection_is_unavailable_not_fatal),
       cmocka_unit_test(test_ldaps_and_starttls_verify_the_certificate),
       cmocka_unit_test(test_wrong_bind_password_is_a_config_fault),
       cmocka_unit_test(test_password_never_sent_without_tls),
