@@ -538,6 +538,22 @@ t_ldap_enroll_show_list_remove() {
   run --config "$t/conf" enroll nosuchuser +15550109002 --no-verify && expect_rc 1 && expect_err 'does not create users'
 }
 
+# The documented rule: trust is ca_file or the system bundle, never
+# ldap.conf's TLS_CACERT (which a user could switch off for sudo with
+# LDAPNOINIT). An ldap.conf naming the test CA must not make the test server
+# trusted; the same server with ca_file is.
+t_ldap_trust_never_comes_from_ldap_conf() {
+  printf 'TLS_CACERT %s\nTLS_REQCERT demand\n' "$SLAPD_CA" >"$t/ldap.conf"
+  directory="directory = { backend = \"ldap\"; ldap = { uri = [\"$SLAPD_LDAPS_URI_CLI\"];
+    base = \"$SLAPD_BASE\"; timeout = 2; }; };" write_config "$t"
+  env -u LDAPNOINIT LDAPCONF="$t/ldap.conf" timeout 60 "$cli" --config "$t/conf" show alice \
+    >"$work/out" 2>"$work/err" </dev/null
+  rc=$? out=$(cat "$work/out") err=$(cat "$work/err")
+  expect_rc 1 && expect_err "Can't contact LDAP server" || return 1
+  write_ldap_config "$t" anonymous  # the same server with ca_file: trusted
+  run --config "$t/conf" show alice && expect_rc 0 && expect_out '\+15550104567'
+}
+
 t_ldap_read_only_bind_is_told_clearly() {
   write_ldap_config "$t" anonymous
   run --config "$t/conf" enroll alice +15550109003 --no-verify && expect_rc 1 || return 1
@@ -561,7 +577,7 @@ slapd_env="$here/../ldap/slapd_env.sh"
 # shellcheck source=../ldap/slapd_env.sh
 if . "$slapd_env" && ldap_start "$work/slapd" CLI >"$work/slapd.log" 2>&1; then
   export LDAPNOINIT=1
-  for t_fn in t_ldap_enroll_show_list_remove t_ldap_read_only_bind_is_told_clearly \
+  for t_fn in t_ldap_enroll_show_list_remove t_ldap_trust_never_comes_from_ldap_conf t_ldap_read_only_bind_is_told_clearly \
     t_ldap_check_config_names_unusable_entries t_ldap_directory_down_is_an_error_not_an_empty_list; do
     check "${t_fn#t_}" "$t_fn"
   done
