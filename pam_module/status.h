@@ -68,6 +68,17 @@ class Status {
     twilio_code_ = twilio_code;
     return *this;
   }
+  // For kUnavailable: the outage is shown by something the caller of the
+  // login cannot fake (the network refused before any byte of the request
+  // was written, or Twilio itself answered 5xx/429). A timeout is never a
+  // witness: the caller can stop its own process (SIGSTOP, a cgroup freeze)
+  // until any deadline passes. Only a witnessed outage lets failmode=safe
+  // through (VerdictForFault).
+  Status& Witnessed() {
+    witnessed_ = true;
+    return *this;
+  }
+  bool witnessed() const { return witnessed_; }
   // "config: /etc/x.conf:3: policy.code_length: must be 4..10"
   std::string ToString() const;
 
@@ -77,6 +88,7 @@ class Status {
   std::optional<std::string> user_message_;
   int http_status_ = 0;
   int twilio_code_ = 0;
+  bool witnessed_ = false;
 };
 
 // A value or the Status that explains why there is none.
