@@ -36,7 +36,7 @@ endif
 # The suites `make check` runs: all, or under SANITIZE those whose processes
 # we start ourselves (sshd, sudo and contract's client are not instrumented).
 CHECK_SUITES := $(if $(SANITIZE),unit integration cli ldap)
-LIBS     := -lcurl -lconfig -lldap -llber -lssl -lcrypto
+LIBS     := -lconfig -lldap -llber -lssl -lcrypto -lhttp_parser
 
 # pam_module/pam_*.cc is the PAM glue (only in the .so); the rest is the core
 # library that the module, the CLI and the tests all link.

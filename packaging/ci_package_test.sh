@@ -236,9 +236,15 @@ else
   check "the users file: $users, 0600 root" mode_is "$users" 600 root:root "regular file"
 
   printf 'auth required pam_twilio_otp.so\n' >"/etc/pam.d/$service"
+  # The module refuses users NSS doesn't know, and $user is in no passwd
+  # file of this machine: logins outside the namespace below get their own
+  # passwd through nss_wrapper (tests/common/pam_wrapper.sh).
+  source "$root/tests/common/pam_wrapper.sh"
+  mkdir -p "$work/nss" && nss_wrapper_files "$work/nss" "$user"
+  nss_preload=$(nss_wrapper_lib) || bad "libnss_wrapper.so for $user's logins"
   since=$(records_now)
   if "$root/tests/demo/feed_code.py" "$FAKE_TWILIO_DIR" "$number" "$since" |
-      pamtester -v "$service" "$user" authenticate >"$work/login.log" 2>&1; then
+      LD_PRELOAD=$nss_preload pamtester -v "$service" "$user" authenticate >"$work/login.log" 2>&1; then
     sed 's/^/    /' "$work/login.log"
     ok "a login with the code through the installed module (pamtester $service)"
   else
@@ -299,7 +305,8 @@ NS
   check "this machine's /etc/pam.d and accounts are untouched" untouched
 
   # A code is sent and asked for, and a wrong one (three times: max_attempts) refused.
-  if printf '000000\n000000\n000000\n' | pamtester "$service" "$user" authenticate >"$work/wrong.log" 2>&1 ||
+  if printf '000000\n000000\n000000\n' | LD_PRELOAD=$nss_preload pamtester "$service" "$user" authenticate \
+      >"$work/wrong.log" 2>&1 ||
       ! grep -q "Verification code:" "$work/wrong.log"; then
     cat "$work/wrong.log"
     bad "a wrong code is refused"

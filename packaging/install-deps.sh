@@ -6,9 +6,11 @@ export DEBIAN_FRONTEND=noninteractive
 packages=(
   # build
   g++ make pkg-config binutils
-  libpam0g-dev libcurl4-openssl-dev libssl-dev libconfig-dev nlohmann-json3-dev libldap-dev
-  # tests: cmocka, real PAM through pam_wrapper/libpamtest, the TLS stand-in
-  libcmocka-dev libpam-wrapper libpamtest0-dev python3 openssl ca-certificates
+  libpam0g-dev libssl-dev libhttp-parser-dev libconfig-dev nlohmann-json3-dev libldap-dev
+  # tests: cmocka, real PAM through pam_wrapper/libpamtest, the tests' own
+  # accounts through nss_wrapper (the module refuses users NSS doesn't know),
+  # the TLS stand-in
+  libcmocka-dev libpam-wrapper libpamtest0-dev libnss-wrapper python3 openssl ca-certificates
   # contract tests: Twilio's OpenAPI mocks behind a TLS front
   stunnel4 curl python3-jsonschema
   # tools the scripts use (pamtester: the demo's PAM client)

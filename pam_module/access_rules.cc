@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "message_template.h"
+#include "nss_account.h"
 
 namespace twotp {
 
@@ -70,21 +71,6 @@ std::optional<int> ParsePrefix(std::string_view text) {
   return value;
 }
 
-// Calls `fill(buffer, size)` (a *_r NSS lookup returning 0 or an errno
-// value) with a buffer that grows while the answer is ERANGE, up to 1 MiB:
-// group entries with thousands of members do not fit the sysconf hint.
-template <typename Fill>
-int WithGrowingBuffer(long hint, std::vector<char>& buffer, Fill fill) {
-  size_t size = hint > 0 ? static_cast<size_t>(hint) : 1024;
-  constexpr size_t kMax = 1024 * 1024;
-  for (;;) {
-    buffer.resize(size);
-    const int rc = fill(buffer.data(), buffer.size());
-    if (rc != ERANGE || size >= kMax) return rc;
-    size *= 2;
-  }
-}
-
 // The name of group `gid`; "" when NSS has none (then nothing can name it
 // in the config either); a kDirectory fault when NSS fails, so an LDAP
 // outage can't quietly drop a user out of skip_groups or into groups.
@@ -105,7 +91,8 @@ Result<std::string> GroupName(gid_t gid) {
 // rather than silently widened or narrowed: it is usually a typo for another
 // network, and the message names the network it would have been.
 Result<Cidr> Cidr::Parse(std::string_view text) {
-  const std::string quoted = "\"" + SanitizeForMessage(text, 60) + "\"";  // one log line, bounded
+  // Bounded and printable: check-config prints it on a terminal (the logger escapes its own lines).
+  const std::string quoted = "\"" + SanitizeForMessage(text, 60) + "\"";
   const size_t slash = text.find('/');
   const std::string_view address_text = text.substr(0, slash);
   if (text.find('%') != std::string_view::npos) {
@@ -165,19 +152,14 @@ bool InAnyNetwork(std::string_view address, const std::vector<Cidr>& networks) {
 }
 
 Result<std::vector<std::string>> GroupsOf(const std::string& user) {
-  struct passwd entry {};
-  struct passwd* found = nullptr;
-  std::vector<char> buffer;
-  const int rc = WithGrowingBuffer(sysconf(_SC_GETPW_R_SIZE_MAX), buffer, [&](char* data, size_t size) {
-    return getpwnam_r(user.c_str(), &entry, data, size, &found);
-  });
-  if (rc != 0) return Status::DirectoryError("user " + user + ": " + std::strerror(rc));
-  if (found == nullptr) return Status::DirectoryError("user " + user + " is unknown to the system");
+  Result<Account> account = FindAccount(user);
+  // Not even an unknown user reads as "in no group": that could skip the code.
+  if (!account.ok()) return Status::DirectoryError(account.status().message());
   // getgrouplist returns -1 and the number it needs when `count` is short.
   std::vector<gid_t> gids(32);
   for (;;) {
     int count = static_cast<int>(gids.size());
-    if (getgrouplist(found->pw_name, found->pw_gid, gids.data(), &count) >= 0) {
+    if (getgrouplist(account->name.c_str(), account->gid, gids.data(), &count) >= 0) {
       gids.resize(static_cast<size_t>(count));
       break;
     }
@@ -202,11 +184,13 @@ bool AnyGroupIn(const std::vector<std::string>& groups, const std::vector<std::s
   });
 }
 
-std::string GraceKey(std::string_view service, std::string_view rhost, std::string_view tty) {
+std::optional<std::string> GraceKey(std::string_view service, std::string_view rhost,
+                                    const std::optional<SessionIdentity>& session) {
   std::string key(service);
-  key += rhost.empty() ? "|tty:" : "|rhost:";
-  key += rhost.empty() ? tty : rhost;
-  return key;
+  if (!rhost.empty()) return key.append("|rhost:").append(rhost);
+  if (!session) return std::nullopt;
+  return key + "|session:tty=" + std::to_string(session->tty_nr) + ",sid=" + std::to_string(session->session) +
+         ",leader=" + std::to_string(session->leader_start);
 }
 
 // A success stamped in the future (the clock was set back) earns no grace:

@@ -53,6 +53,12 @@ class Challenge {
   // one code instead of sending two. kCodeDead when it is malformed, of the
   // other mode, or older than policy.code_ttl.
   virtual Status Adopt(const PendingCode& pending) = 0;
+  // Ends a code a login that is gone left behind, without taking it over
+  // (verify mode: cancels its verification, best effort, so the next Send
+  // starts a new one with a new code; messaging mode: nothing to do, the
+  // code ends with its HMAC in the state). This challenge's own code is
+  // untouched.
+  virtual void Cancel(const PendingCode& pending) = 0;
 };
 
 // The challenge for config.twilio.mode. `client` and `clock` must outlive it.

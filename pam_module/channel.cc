@@ -27,4 +27,11 @@ const char* ChannelDescription(Channel channel) {
   return "SMS";
 }
 
+std::optional<Channel> FirstTextChannel(const std::vector<Channel>& allowed) {
+  for (Channel channel : allowed) {
+    if (channel != Channel::kCall) return channel;
+  }
+  return std::nullopt;
+}
+
 }  // namespace twotp

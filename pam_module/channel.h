@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string_view>
+#include <vector>
 
 namespace twotp {
 
@@ -15,6 +16,12 @@ const char* ChannelName(Channel channel);
 std::optional<Channel> ParseChannel(std::string_view name);
 // "SMS", "voice call", "WhatsApp": for prompts.
 const char* ChannelDescription(Channel channel);
+
+// The channel for codes to a number nobody has proven yet (enrolment at
+// login): the first text channel ("sms" or "whatsapp") in `allowed`, never
+// a voice call, which the caller's chosen premium or satellite number bills
+// by the minute. nullopt when `allowed` has no text channel.
+std::optional<Channel> FirstTextChannel(const std::vector<Channel>& allowed);
 
 }  // namespace twotp
 

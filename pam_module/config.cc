@@ -27,6 +27,21 @@ Result<Config> LoadConfig(const std::string& path, const FileTrust& trust) {
   return config;
 }
 
+std::string EnrolAtLoginProblem(const Config& config) {
+  if (config.policy.unenrolled != Unenrolled::kEnroll) return "";
+  if (config.limits.allowed_countries.empty()) {
+    return "\"enroll\" needs limits.allowed_countries: it lets anyone with an unenrolled user's password bind a "
+           "number of their choosing, in any country; list your users' calling codes "
+           "(limits = { allowed_countries = [\"1\", \"44\"]; };) or set unenrolled = \"deny\" and enroll users "
+           "with twilio-otp enroll";
+  }
+  // A voice call to the caller's premium or satellite number bills by the minute.
+  if (!FirstTextChannel(config.policy.channels)) {
+    return "\"enroll\" needs \"sms\" or \"whatsapp\" in policy.channels: a number being enrolled is never called";
+  }
+  return "";
+}
+
 Result<TwilioCredentials> LoadTwilioCredentials(const TwilioConfig& twilio, const FileTrust& trust) {
   bool api_key = !twilio.api_key_sid.empty();
   const std::string& file = api_key ? twilio.api_key_secret_file : twilio.auth_token_file;

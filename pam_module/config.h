@@ -36,6 +36,7 @@ struct TwilioConfig {
   std::string verify_url = "https://verify.twilio.com";
   std::string ca_path = "/etc/ssl/certs";  // hashed CA directory, used when ca_file is empty
   std::string ca_file;                     // a private CA bundle instead
+  std::string proxy;                       // "http://HOST:PORT" to tunnel through; "" = direct (never the environment)
   int timeout = 10;        // seconds for one request, connect included (1..60)
   int total_timeout = 20;  // seconds of network time for all requests of one login (1..120)
 };
@@ -75,6 +76,9 @@ struct PolicyConfig {
   int code_ttl = 300;     // 30..3600 seconds
   int max_attempts = 3;   // 1..10 codes typed per login
   FailMode failmode = FailMode::kSecure;
+  // failmode=safe: how old (seconds) root's `twilio-otp probe` record may be
+  // and still witness an outage a login's own timeout can't (probe_record.h).
+  int probe_max_age = 180;
   Unenrolled unenrolled = Unenrolled::kDeny;
   std::vector<Channel> channels = {Channel::kSms, Channel::kCall};  // first = default
   std::string message =
@@ -118,6 +122,13 @@ struct Config {
 // message names the place: "PATH:LINE: KEY: problem" (unknown key, wrong
 // type, out of range, missing for the chosen mode).
 Result<Config> LoadConfig(const std::string& path, const FileTrust& trust);
+
+// Why policy.unenrolled = "enroll" is unsafe in `config`, or "" when it is
+// not (or unenrolled is something else). Enrolment at login lets whoever has
+// an unenrolled user's password bind a number of their choosing, so it
+// needs limits.allowed_countries and a text channel. LoadConfig refuses such
+// a config; the login checks again before it asks for a number.
+std::string EnrolAtLoginProblem(const Config& config);
 
 // HTTP Basic credentials for Twilio: the Account SID with the auth token, or
 // the API key SID with its secret, read from the file the config names. The

@@ -7,6 +7,7 @@
 
 #include "ascii_text.h"
 #include "config_access.h"
+#include "http_url.h"
 #include "phone.h"
 
 namespace twotp {
@@ -31,6 +32,7 @@ constexpr KeySpec kSchema[] = {
     {"twilio.verify_url", Kind::kHttpsUrl},
     {"twilio.ca_path", Kind::kPath},
     {"twilio.ca_file", Kind::kPath},
+    {"twilio.proxy", Kind::kString},
     {"twilio.timeout", Kind::kInt, 1, 60},
     {"twilio.total_timeout", Kind::kInt, 1, 120},
     {"directory", Kind::kGroup},
@@ -54,6 +56,7 @@ constexpr KeySpec kSchema[] = {
     {"policy.code_ttl", Kind::kInt, 30, 3600},
     {"policy.max_attempts", Kind::kInt, 1, 10},
     {"policy.failmode", Kind::kString},
+    {"policy.probe_max_age", Kind::kInt, 0, 3600},
     {"policy.unenrolled", Kind::kString},
     {"policy.channels", Kind::kStringList},
     {"policy.message", Kind::kString},
@@ -112,6 +115,7 @@ constexpr StringKey<TwilioConfig> kTwilioStrings[] = {
     {"twilio.verify_url", &TwilioConfig::verify_url},
     {"twilio.ca_path", &TwilioConfig::ca_path},
     {"twilio.ca_file", &TwilioConfig::ca_file},
+    {"twilio.proxy", &TwilioConfig::proxy},
 };
 
 constexpr StringKey<LdapConfig> kLdapStrings[] = {
@@ -200,7 +204,7 @@ void RefuseKeys(ConfigReader& r, std::initializer_list<const char*> keys, std::s
   }
 }
 
-// Files that libraries open later (curl, libldap) by path: check them now,
+// Files that libraries open later (OpenSSL, libldap) by path: check them now,
 // so a CA bundle anyone can write is refused before it is trusted.
 void CheckTrustedFile(ConfigReader& r, const FileTrust& trust, std::string_view key,
                       const std::string& path) {
@@ -274,6 +278,9 @@ void ReadTwilio(ConfigReader& r, const FileTrust& trust, TwilioConfig* t) {
   RequireSid(r, "twilio.account_sid", "AC", t->account_sid);
   CheckCredentials(r, *t);
   CheckTrustedFile(r, trust, "twilio.ca_file", t->ca_file);
+  if (Result<HttpUrl> proxy = ParseProxyUrl(t->proxy); !t->proxy.empty() && !proxy.ok()) {
+    r.Fail("twilio.proxy", proxy.status().message() + " (got " + Quoted(t->proxy) + ")");
+  }
   if (t->mode == Mode::kVerify) CheckVerifyMode(r, *t);
 }
 
@@ -385,6 +392,7 @@ void ReadPolicy(ConfigReader& r, PolicyConfig* p) {
   r.Int("policy.code_ttl", &p->code_ttl);
   r.Int("policy.max_attempts", &p->max_attempts);
   r.Enum("policy.failmode", kFailModes, &p->failmode);
+  r.Int("policy.probe_max_age", &p->probe_max_age);
   r.Enum("policy.unenrolled", kUnenrolled, &p->unenrolled);
   ReadChannels(r, &p->channels);
   r.String("policy.message", &p->message);
@@ -425,6 +433,7 @@ void ReadConfigKeys(ConfigReader& reader, const FileTrust& trust, Config* config
   ReadDirectory(reader, trust, &config->directory);
   ReadPolicy(reader, &config->policy);
   ReadLimits(reader, &config->limits);
+  if (std::string problem = EnrolAtLoginProblem(*config); !problem.empty()) reader.Fail("policy.unenrolled", problem);
   reader.String("state_dir", &config->state_dir);
   if (config->twilio.mode == Mode::kMessaging) {
     CheckMessagingMode(reader, config->twilio, config->policy.channels);

@@ -12,6 +12,7 @@
 #include <system_error>
 
 #include "message_template.h"
+#include "unique_fd.h"
 
 namespace twotp {
 
@@ -20,26 +21,6 @@ namespace {
 // A secret file holds one token (Twilio's are 32 characters); anything much
 // larger is the wrong file.
 constexpr size_t kMaxSecretBytes = 4096;
-
-// Owns one file descriptor; closes it unless released.
-class UniqueFd {
- public:
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  ~UniqueFd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  int get() const { return fd_; }
-  int release() {
-    int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-
- private:
-  int fd_;
-};
 
 std::string ErrnoText(int err) { return std::error_code(err, std::generic_category()).message(); }
 
@@ -50,7 +31,9 @@ std::string ModeText(mode_t mode) {
   return text;
 }
 
-// A path comes from the config and may hold anything: one syslog line, bounded.
+// A path comes from the config (or names a user's state file) and may hold
+// anything. The logger escapes log lines itself; this is for the CLI, which
+// prints the message on an administrator's terminal.
 Status Problem(const std::string& path, const std::string& what) {
   return Status::ConfigError(SanitizeForMessage(path, 256) + ": " + what);
 }
@@ -96,7 +79,7 @@ Result<int> OpenChecked(const std::string& path, uid_t owner, bool secret) {
   if (fstat(fd.get(), &st) != 0) return Problem(path, "cannot stat: " + ErrnoText(errno));
   Status checked = CheckOpenFile(path, st, owner, secret);
   if (!checked.ok()) return checked;
-  return fd.release();
+  return fd.Release();
 }
 
 // Reads `fd` to the end into `sink`, refusing more than max_bytes. The

@@ -1,6 +1,7 @@
 // HttpTransport: the one seam between the Twilio client and the network.
-// Production uses CurlTransport (http_client.h); unit tests of reply
-// handling pass a scripted transport.
+// Production uses HttpsTransport (https_transport.h: OpenSSL and
+// http-parser, no libcurl); unit tests of reply handling pass a scripted
+// transport.
 #ifndef PAM_TWILIO_OTP_HTTP_TRANSPORT_H_
 #define PAM_TWILIO_OTP_HTTP_TRANSPORT_H_
 
@@ -31,8 +32,12 @@ class HttpTransport {
   virtual ~HttpTransport() = default;
   // POSTs `form` as application/x-www-form-urlencoded to `url` with the
   // transport's credentials. Any reply with a status line is a response
-  // (4xx and 5xx included); no reply at all (DNS, connect, TLS, timeout,
-  // deadline spent, reply too large) is a kUnavailable Status naming why.
+  // (3xx, 4xx and 5xx included). No reply at all (DNS, connect, TLS,
+  // timeout, deadline spent, reply too large or garbled) is a kUnavailable
+  // Status naming why, Witnessed() only when the network itself refused
+  // before any byte of the request was written (status.h); a wrong URL or a
+  // certificate that does not verify is kConfig, a local resource failure
+  // kInternal.
   virtual Result<HttpResponse> PostForm(const std::string& url, const Form& form) = 0;
 
   // Network time left for this login, so a caller can tell whether a backoff

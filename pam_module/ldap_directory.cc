@@ -70,10 +70,15 @@ std::string Describe(LDAP* ld, int rc) {
   return text;
 }
 
-// kUnavailable for a transient rc, else `otherwise`.
+// kUnavailable for a transient rc, else `otherwise`. Busy and unavailable
+// are the server's own answer, so they witness an outage (status.h); a
+// connect that fails or times out does not: the caller of the login can
+// starve its own process of descriptors or stop it past any deadline.
 Status Classify(LDAP* ld, int rc, const std::string& what, Fault otherwise) {
   const std::string message = what + ": " + Describe(ld, rc);
-  return Status::Error(Transient(rc) ? Fault::kUnavailable : otherwise, message);
+  Status status = Status::Error(Transient(rc) ? Fault::kUnavailable : otherwise, message);
+  if (rc == LDAP_BUSY || rc == LDAP_UNAVAILABLE) status.Witnessed();
+  return status;
 }
 
 // libldap writes with write(2), so a server that closed its end (or a
@@ -225,6 +230,7 @@ Result<T> LdapDirectory::OnSomeServer(const char* what, Op op) {
   const SigpipeBlocked no_sigpipe;  // outlives every Session below (unbind writes too)
   Status unavailable = Status::Unavailable("no directory.ldap.uri configured");
   Status refused;  // the first definite refusal; it outranks "unavailable"
+  bool all_witnessed = !config_.uri.empty();  // every server's own word that it is down
   for (size_t i = 0; i < config_.uri.size(); ++i) {
     Session session;
     Status st = session.Open(config_.uri[i], config_, password ? &*password : nullptr);
@@ -239,6 +245,7 @@ Result<T> LdapDirectory::OnSomeServer(const char* what, Op op) {
     log_.Warning(std::string("ldap ") + what + ": " + st.message() + (more ? "; trying the next URI" : ""));
     if (st.Is(Fault::kUnavailable)) {
       unavailable = st;
+      all_witnessed = all_witnessed && st.witnessed();
     } else if (refused.ok()) {
       refused = st;
     }
@@ -246,7 +253,9 @@ Result<T> LdapDirectory::OnSomeServer(const char* what, Op op) {
   // A server that refused our bind or our CA is an administrator's problem
   // that failmode=safe must not paper over.
   if (!refused.ok()) return refused;
-  return Status::Unavailable("ldap: no server could answer; last: " + unavailable.message());
+  Status down = Status::Unavailable("ldap: no server could answer; last: " + unavailable.message());
+  if (all_witnessed) down.Witnessed();
+  return down;
 }
 
 // A NULL-terminated char* array over `names` (which must outlive it), for

@@ -5,6 +5,8 @@
 #include "message_template.h"
 #include "otp_code.h"
 #include "phone.h"
+#include "probe_record.h"
+#include "send_limits.h"
 
 namespace twotp {
 namespace login_internal {
@@ -55,7 +57,7 @@ Verdict LoginFlow::Run() {
 }
 
 std::optional<Verdict> LoginFlow::Skipped() {
-  const SkipRequest request{request_.user, request_.service, request_.rhost, request_.tty};
+  const SkipRequest request{request_.user, request_.service, request_.rhost, request_.session};
   Result<SkipDecision> decision = DecideSkip(request, deps_.config.policy, deps_.groups_of,
                                              [this] { return state_.Read(); }, deps_.clock.WallNow());
   if (!decision.ok()) return OnFault(decision.status(), "skip rules");
@@ -88,6 +90,7 @@ Verdict LoginFlow::AskUntilDone() {
     const bool is_word = !typed.empty() && !IsDigits(typed.view(), 1, typed.size());
     if (is_word && typed.size() <= 10 && MaybeResend(Lower(typed.str()))) continue;
 
+    if (std::optional<Verdict> stopped = CountAttempt()) return *stopped;
     Result<CheckOutcome> checked = CheckOutcome::kWrongCode;
     // Not while enrolling: a backup code proves the user, not the typed number.
     if (!enrolling_ && LooksLikeBackupCode(typed.view())) {
@@ -101,14 +104,17 @@ Verdict LoginFlow::AskUntilDone() {
       checked = challenge_->Check(typed);
       if (checked.ok() && checked.value() == CheckOutcome::kApproved) {
         // Parallel logins share failures: once they locked the user out, a
-        // right code in a login that was already at the prompt doesn't count.
-        if (Status locked = state_.CheckNotLocked(); !locked.ok()) return OnFault(locked, "lockout");
+        // right code in a login that was already at the prompt doesn't count
+        // (unless the lockout is this very attempt's, which it takes back).
+        if (!attempt_locks_) {
+          if (Status locked = state_.CheckNotLocked(); !locked.ok()) return OnFault(locked, "lockout");
+        }
         return Succeed("success");
       }
       if (!checked.ok() && !checked.status().Is(Fault::kCodeDead)) return CheckFailed(checked.status());
       if (!checked.ok()) deps_.log.Notice(Who() + " code not accepted: " + checked.status().ToString());
     }
-    if (std::optional<Verdict> locked = CountFailure()) return *locked;
+    if (attempt_locks_) return LockedOut();
     ++attempts;
     if (attempts >= max_attempts) break;
     (void)deps_.conversation.Error(checked.ok()
@@ -138,11 +144,15 @@ void LoginFlow::GiveUp() {
   }
 }
 
-std::optional<Verdict> LoginFlow::CountFailure() {
-  bool locked_now = false;
-  Status counted = state_.RecordFailure(&locked_now);
+std::optional<Verdict> LoginFlow::CountAttempt() {
+  bool already_locked = false;
+  Status counted = state_.ReserveAttempt(&already_locked, &attempt_locks_);
   if (!counted.ok()) return OnFault(counted, "failure count");
-  if (!locked_now) return std::nullopt;
+  if (already_locked) return LockedOut();
+  return std::nullopt;
+}
+
+Verdict LoginFlow::LockedOut() {
   GiveUp();
   const Status locked = state_.CheckNotLocked();
   (void)deps_.conversation.Error(locked.user_message().value_or("Too many failed codes; try again later."));
@@ -178,6 +188,15 @@ bool LoginFlow::MaybeResend(const std::string& word) {
     (void)deps_.conversation.Error(std::string("Codes can't be sent by ") + ChannelDescription(*asked) + " here.");
     return true;
   }
+  if (enrolling_ && *asked != channel_) {
+    // The number is only the caller's word until its code comes back: no
+    // call to it (premium numbers bill by the minute), no second channel.
+    deps_.log.Notice(Who() + " asked for a code by " + ChannelName(*asked) +
+                     " while enrolling; refused until the number is proven");
+    (void)deps_.conversation.Error(std::string("While a new number is being enrolled, codes are sent only by ") +
+                                   ChannelDescription(channel_) + "; type 'resend' for a new one.");
+    return true;
+  }
   Resend(*asked);
   return true;
 }
@@ -200,25 +219,35 @@ void LoginFlow::Resend(Channel channel) {
 
 Status LoginFlow::SendCode(Channel channel, bool fresh) {
   ChallengeContext context{request_.user, request_.service, request_.host, request_.rhost, request_.command};
-  bool shared = false;
+  SendReport report;
   Status sent = state_.SendOrShare(
       *challenge_, record_.number, fresh,
       [&] {
         ++sends_;
         return challenge_->Send(record_.number, channel, context);
       },
-      &shared);
+      &report);
   if (!sent.ok()) return sent;
-  if (shared) {
+  const std::string ago = std::to_string(report.age) + " s ago";
+  if (report.shared && report.sender_ended) {
+    // The prompt says a code was sent, and it was, but not for this login:
+    // the person must not take it for one they just asked for.
+    deps_.log.Notice(Who() + " sharing the code a login that ended sent " + ago + " to " + MaskNumber(record_.number));
+    (void)deps_.conversation.Info("A code was sent " + WaitText(report.age) +
+                                  " ago for an earlier login that ended; it still works, or type 'resend' for a new "
+                                  "one.");
+  } else if (report.shared) {
     deps_.log.Debug(Who() + " sharing the code another login sent to " + MaskNumber(record_.number));
   } else {
+    if (report.sender_ended) deps_.log.Notice(Who() + " cancelled the code a login that ended sent " + ago);
     deps_.log.Debug(Who() + " code sent by " + ChannelName(channel) + " to " + MaskNumber(record_.number));
   }
   return sent;
 }
 
-Verdict LoginFlow::OnFault(const Status& status, const char* stage, const char* service) {
+Verdict LoginFlow::OnFault(const Status& given, const char* stage, const char* service) {
   if (challenge_ != nullptr) GiveUp();
+  const Status status = WithProbeWitness(given, service);
   const Verdict verdict = VerdictForFault(status, deps_.config.policy.failmode);
   const std::string what = std::string(stage) + ": " + status.ToString();
   switch (verdict) {
@@ -229,6 +258,13 @@ Verdict LoginFlow::OnFault(const Status& status, const char* stage, const char* 
     case Verdict::kRefuse:
       (void)deps_.conversation.Error("Two-step verification is unavailable right now; try again later.");
       if (status.Is(Fault::kUnavailable)) {
+        if (deps_.config.policy.failmode == FailMode::kSafe) {
+          // A timeout, or a failure after the request left, is not evidence:
+          // the caller may have stopped its own process to make it.
+          deps_.log.Warning(Who() + " " + service + " unavailable (" + what +
+                            "); not a witnessed outage, so failmode=safe refuses the login too");
+          return Finish(verdict, LogLevel::kWarning, std::string("refused (") + service + " unavailable, not witnessed)");
+        }
         deps_.log.Warning(Who() + " " + service + " unavailable (" + what + "); failmode=secure refuses the login");
         return Finish(verdict, LogLevel::kWarning, std::string("failsecure: refused (") + service + " unavailable)");
       }
@@ -238,6 +274,20 @@ Verdict LoginFlow::OnFault(const Status& status, const char* stage, const char* 
       (void)deps_.conversation.Error(status.user_message().value_or("The code could not be sent."));
       return Finish(verdict, LogLevel::kNotice, std::string("denied (") + what + ")");
   }
+}
+
+Status LoginFlow::WithProbeWitness(const Status& status, const char* service) const {
+  const PolicyConfig& policy = deps_.config.policy;
+  if (!status.Is(Fault::kUnavailable) || status.witnessed() || policy.failmode != FailMode::kSafe ||
+      std::string_view(service) != "Twilio") {
+    return status;
+  }
+  if (!ProbeWitnessesOutage(deps_.state.dir(), deps_.state.trust(), deps_.clock.WallNow(), policy.probe_max_age)) {
+    return status;
+  }
+  Status witnessed = status;
+  deps_.log.Warning(Who() + " root's twilio-otp probe also found Twilio unreachable; the outage is witnessed");
+  return witnessed.Witnessed();
 }
 
 Verdict LoginFlow::Finish(Verdict verdict, LogLevel level, const std::string& result) {
@@ -252,7 +302,7 @@ Verdict LoginFlow::Finish(Verdict verdict, LogLevel level, const std::string& re
 std::string LoginFlow::Prompt() const {
   std::string hints;
   for (Channel other : deps_.config.policy.channels) {
-    if (other == channel_) continue;
+    if (other == channel_ || enrolling_) continue;  // enrolling: no switch offered (MaybeResend)
     hints += std::string(ChannelRequestHint(other)) + ", ";
   }
   hints += "'resend' for a new code";
@@ -266,14 +316,22 @@ bool LoginFlow::ChannelAllowed(Channel channel) const {
 }
 
 std::string LoginFlow::Who() const {
-  std::string who = "user=" + SanitizeForMessage(request_.user, kMaxLoggedField) +
-                    " service=" + SanitizeForMessage(request_.service, kMaxLoggedField);
-  if (!request_.rhost.empty()) who += " rhost=" + SanitizeForMessage(request_.rhost, kMaxLoggedField);
-  if (!request_.tty.empty()) who += " tty=" + SanitizeForMessage(request_.tty, kMaxLoggedField);
+  // Only bounded: the logger escapes what the caller put in these.
+  std::string who = "user=" + UserForLog(request_) + " service=" + LogField(request_.service, kMaxLoggedField);
+  if (!request_.rhost.empty()) who += " rhost=" + LogField(request_.rhost, kMaxLoggedField);
+  if (!request_.tty.empty()) who += " tty=" + LogField(request_.tty, kMaxLoggedField);
   return who;
 }
 
 }  // namespace login_internal
+
+std::string UserForLog(const LoginRequest& request) {
+  std::string name = LogField(request.user, login_internal::kMaxLoggedField);
+  if (!request.login_name.empty() && request.login_name != request.user) {
+    name += " (as " + LogField(request.login_name, login_internal::kMaxLoggedField) + ")";
+  }
+  return name;
+}
 
 const char* VerdictName(Verdict verdict) {
   switch (verdict) {
@@ -289,7 +347,9 @@ const char* VerdictName(Verdict verdict) {
 Verdict VerdictForFault(const Status& status, FailMode failmode) {
   switch (status.fault()) {
     case Fault::kUnavailable:
-      return failmode == FailMode::kSafe ? Verdict::kIgnore : Verdict::kRefuse;
+      // Only an outage the caller cannot have made (status.h, Witnessed)
+      // may let a login through: a timeout may be a stopped process.
+      return failmode == FailMode::kSafe && status.witnessed() ? Verdict::kIgnore : Verdict::kRefuse;
     case Fault::kConfig:
     case Fault::kDirectory:
     case Fault::kState:

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "challenge.h"
@@ -13,19 +14,33 @@
 #include "conversation.h"
 #include "directory.h"
 #include "logger.h"
+#include "proc_stat.h"
+#include "session_identity.h"
 #include "skip_rules.h"
 #include "state_store.h"
 
 namespace twotp {
 
 struct LoginRequest {
+  // The account's canonical name from NSS (pam_entry: getpwnam, then
+  // getpwuid's pw_name), so that another case or an alias of the same uid
+  // finds the same number, state and skip rules.
   std::string user;
   std::string service;
   std::string host;
   std::string rhost;
   std::string tty;
   std::string command;  // sudo: the command being approved
+  std::string login_name = {};  // the name PAM gave, when it is not `user`; else ""
+  // The terminal session the grace period of a local login is bound to, read
+  // from /proc (CurrentSession), never from `tty`, which is only a name for
+  // logs; nullopt without a controlling terminal: no grace.
+  std::optional<SessionIdentity> session = std::nullopt;
 };
+
+// How log lines name the user: "rtuser", or "rtuser (as RTUSER)" when PAM
+// gave another name for the account; each name bounded (LogField).
+std::string UserForLog(const LoginRequest& request);
 
 // What the login decided; pam_entry maps each to a PAM code.
 enum class Verdict {
@@ -51,6 +66,8 @@ struct LoginDeps {
   Clock& clock;
   const StateStore& state;  // lockout, limits, backup codes, grace, shared codes
   GroupLookup groups_of;    // the user's groups, for the skip rules
+  // Whether the login that sent a pending code still runs (tests: a table).
+  Processes& processes = SystemProcesses();
 };
 
 // Runs one login: skip rules → directory → lockout → conversation probe →
@@ -61,7 +78,8 @@ struct LoginDeps {
 Verdict Authenticate(const LoginRequest& request, const LoginDeps& deps);
 
 // Maps a fault during send or check to a verdict: the one place failmode is
-// applied. kUnavailable follows failmode; kConfig, kDirectory, kState,
+// applied. A witnessed kUnavailable (Status::witnessed) follows failmode, an
+// unwitnessed one refuses like failmode=secure; kConfig, kDirectory, kState,
 // kInternal and kBadInput refuse whatever failmode says; the rest deny.
 Verdict VerdictForFault(const Status& status, FailMode failmode);
 

@@ -35,8 +35,8 @@ class LoginFlow {
   LoginFlow(const LoginRequest& request, const LoginDeps& deps)
       : request_(request),
         deps_(deps),
-        state_(deps.config, deps.state, deps.clock, request.user,
-               GraceKey(request.service, request.rhost, request.tty)) {}
+        state_(deps.config, deps.state, deps.clock, deps.processes, request.user,
+               GraceKey(request.service, request.rhost, request.session)) {}
   Verdict Run();
 
  private:
@@ -49,7 +49,10 @@ class LoginFlow {
   // is down, and under failmode=secure a backup code still works.
   Verdict DirectoryDown(const Status& why);
   // unenrolled = "enroll": asks for a number, proves it with a code, saves it.
+  // Only numbers in limits.allowed_countries, only by text, never a call.
   Verdict EnrollAtLogin();
+  // What a user who typed a number outside limits.allowed_countries is told.
+  std::string EnrolmentCountryRefusal() const;
   // The conversation works (scripts and `sudo -n` stop here, nothing sent).
   bool ConversationWorks(const std::string& greeting);
   // "Two-step verification for USER.": the first thing a login shows.
@@ -57,8 +60,12 @@ class LoginFlow {
   // Ends the pending code for good: cancelled at Twilio and forgotten in the
   // state, so the next login sends a fresh code instead of sharing a dead one.
   void GiveUp();
-  // Handles a wrong code (or a dead one): counts it, maybe locks the user out.
-  std::optional<Verdict> CountFailure();
+  // Counts what the user typed as a failed code before it is checked
+  // (LoginState::ReserveAttempt); sets attempt_locks_. A verdict when the
+  // count can't be written or the user is locked out already.
+  std::optional<Verdict> CountAttempt();
+  // Ends a login whose user is locked out, telling them until when.
+  Verdict LockedOut();
   Verdict Succeed(const char* how);
   Verdict AskUntilDone();
   // A check that failed with a fault (not a wrong or dead code): refused.
@@ -69,6 +76,9 @@ class LoginFlow {
   Status SendCode(Channel channel, bool fresh);
   // `service` names what was unavailable, for the log ("Twilio", "the directory").
   Verdict OnFault(const Status& status, const char* stage, const char* service = "Twilio");
+  // `status`, marked witnessed when it is an unwitnessed Twilio outage under
+  // failmode=safe and a fresh probe record by root saw Twilio down too.
+  Status WithProbeWitness(const Status& status, const char* service) const;
   Verdict Finish(Verdict verdict, LogLevel level, const std::string& result);
   std::string Prompt() const;
   bool ChannelAllowed(Channel channel) const;
@@ -82,6 +92,7 @@ class LoginFlow {
   Challenge* challenge_ = nullptr;
   int sends_ = 0;
   bool enrolling_ = false;
+  bool attempt_locks_ = false;  // the attempt being checked started a lockout
 };
 
 }  // namespace twotp::login_internal

@@ -5,6 +5,7 @@
 #include "login_flow.h"
 #include "message_template.h"
 #include "phone.h"
+#include "send_limits.h"
 
 namespace twotp::login_internal {
 
@@ -22,6 +23,11 @@ Verdict LoginFlow::Unenrolled() {
 }
 
 Verdict LoginFlow::EnrollAtLogin() {
+  // LoadConfig refuses these configs; a Config made some other way gets
+  // the same answer here, before a number is asked for.
+  if (std::string problem = EnrolAtLoginProblem(deps_.config); !problem.empty()) {
+    return OnFault(Status::ConfigError("policy.unenrolled: " + problem), "enrolment");
+  }
   if (Status locked = state_.CheckNotLocked(); !locked.ok()) return OnFault(locked, "lockout");
   if (!ConversationWorks("No phone number is enrolled for " + SanitizeForMessage(request_.user, 32) +
                          " yet: enrol one now with a code sent to it.")) {
@@ -34,14 +40,29 @@ Verdict LoginFlow::EnrollAtLogin() {
     (void)deps_.conversation.Error(number.status().message());
     return Finish(Verdict::kDeny, LogLevel::kNotice, "enrolment refused: not an E.164 number");
   }
+  // The caller picked this number: refused before anything is opened or sent.
+  if (Status country = CheckCountry(number.value(), deps_.config.limits); !country.ok()) {
+    (void)deps_.conversation.Error(EnrolmentCountryRefusal());
+    return Finish(Verdict::kDeny, LogLevel::kNotice, "enrolment refused: " + country.message());
+  }
   enrolling_ = true;
-  record_ = PhoneRecord{request_.user, number.value(), deps_.config.policy.channels.front(), ""};
+  // Until its code comes back the number is only the caller's word: text
+  // only, never a call (MaybeResend refuses switching channels too).
+  record_ = PhoneRecord{request_.user, number.value(), *FirstTextChannel(deps_.config.policy.channels), ""};
   channel_ = record_.channel;
   Result<Challenge*> opened = deps_.open_challenge();
   if (!opened.ok()) return OnFault(opened.status(), "setup");
   challenge_ = opened.value();
   if (Status sent = SendCode(channel_, /*fresh=*/true); !sent.ok()) return OnFault(sent, "send");
   return AskUntilDone();
+}
+
+std::string LoginFlow::EnrolmentCountryRefusal() const {
+  std::string allowed;
+  for (const std::string& code : deps_.config.limits.allowed_countries) {
+    allowed += (allowed.empty() ? "+" : ", +") + code;
+  }
+  return "Numbers in that country can't be enrolled here (allowed country calling codes: " + allowed + ").";
 }
 
 std::optional<Verdict> LoginFlow::BackupCodeInstead(const Status& why) {
@@ -61,10 +82,11 @@ std::optional<Verdict> LoginFlow::BackupCodeInstead(const Status& why) {
     Result<Secret> reply = deps_.conversation.AskHidden("Backup code (xxxx-xxxx): ");
     if (!reply.ok()) return Finish(Verdict::kConvError, LogLevel::kNotice, "conversation ended at the backup-code prompt");
     Secret typed(Trim(reply->view()));
+    if (std::optional<Verdict> stopped = CountAttempt()) return *stopped;
     Result<bool> used = state_.UseBackupCode(typed);
     if (!used.ok()) return OnFault(used.status(), "backup code");
     if (used.value()) return Succeed("success (backup code; no code could be sent)");
-    if (std::optional<Verdict> locked = CountFailure()) return *locked;
+    if (attempt_locks_) return LockedOut();
     (void)deps_.conversation.Error("That is not one of your backup codes.");
   }
   return Finish(Verdict::kDeny, LogLevel::kNotice, "denied: no code could be sent and no backup code matched");

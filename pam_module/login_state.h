@@ -6,24 +6,39 @@
 #ifndef PAM_TWILIO_OTP_LOGIN_STATE_H_
 #define PAM_TWILIO_OTP_LOGIN_STATE_H_
 
+#include <ctime>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "challenge.h"
 #include "clock.h"
 #include "config.h"
+#include "proc_stat.h"
 #include "secret.h"
 #include "state_store.h"
 #include "status.h"
 
 namespace twotp {
 
+// What SendOrShare found pending for the user and did with it.
+struct SendReport {
+  bool shared = false;  // took over a code another login sent; sent nothing
+  // That code's login has ended (its process is gone: su killed at the
+  // prompt). Shared: the user must be told it was not sent for this login;
+  // not shared: it was cancelled and replaced by a fresh one.
+  bool sender_ended = false;
+  std::time_t age = 0;  // seconds since that code was sent
+};
+
 class LoginState {
  public:
-  // `config`, `store` and `clock` must outlive this object. `grace_key` is
-  // GraceKey(service, rhost, tty) for this login.
-  LoginState(const Config& config, const StateStore& store, Clock& clock, std::string user,
-             std::string grace_key);
+  // `config`, `store`, `clock` and `processes` must outlive this object.
+  // `grace_key` is GraceKey(service, rhost, session) for this login; nullopt:
+  // no grace entry is written. `processes` tells whether the login that sent
+  // a pending code is still running.
+  LoginState(const Config& config, const StateStore& store, Clock& clock, Processes& processes, std::string user,
+             std::optional<std::string> grace_key);
 
   // The user's state as it is now (for the skip rules), kState when corrupt.
   Result<UserState> Read() const;
@@ -33,35 +48,51 @@ class LoginState {
 
   // Under the user's lock: refuses while locked out or outside
   // allowed_countries; unless `fresh`, takes over a code another login of the
-  // same user sent within its TTL (sets *shared and sends nothing); otherwise
-  // checks and counts the send against the user's window, the cooldown and
-  // the host-wide cap, calls `send`, and on success records the pending code
-  // for parallel logins. A send that fails still counts (it may have cost).
+  // same user sent within its TTL (sets report->shared and sends nothing);
+  // otherwise checks and counts the send against the user's window, the
+  // cooldown and the host-wide cap, calls `send`, and on success records the
+  // pending code, owned by this process, for parallel logins. A send that
+  // fails still counts (it may have cost).
+  // A pending code whose sending process is gone (`processes`) is taken over
+  // (report->sender_ended), and owned by this process from then on, only
+  // within limits.resend_cooldown of its send or when the limits refuse a
+  // new code; otherwise it is cancelled (Challenge::Cancel) and a fresh code
+  // sent instead.
   Status SendOrShare(Challenge& challenge, const std::string& number, bool fresh,
-                     const std::function<Status()>& send, bool* shared);
+                     const std::function<Status()>& send, SendReport* report);
 
   // Under the lock: consumes `typed` if it is one of the user's backup codes.
   Result<bool> UseBackupCode(const Secret& typed);
 
-  // Counts a wrong code; *locked_now tells whether the user is now locked out
-  // (this failure started a lockout, or another login already had).
-  Status RecordFailure(bool* locked_now);
+  // Counts a code (or backup code) as failed BEFORE it is checked, so a
+  // caller who can make a later write fail (its own rlimits, a full disk)
+  // never learns whether a guess was right without it having been counted;
+  // a right code takes it back (RecordSuccess). *already_locked: the user
+  // was locked out already (nothing counted; don't check). *locks_now: this
+  // attempt started a lockout, which stands unless the code is right.
+  Status ReserveAttempt(bool* already_locked, bool* locks_now);
 
   // Forgets the pending code (the login gave up on it).
   Status ForgetPending();
 
-  // A success: clears failures and the pending code, and (grace on) stamps the grace entry.
+  // A success: clears failures and the pending code, lifts a lockout this
+  // login's own ReserveAttempt started, and (grace on) stamps the grace entry.
   Status RecordSuccess();
 
  private:
   std::time_t Now() const { return clock_.WallNow(); }
-  void Succeed(UserState& state) const;  // RecordSuccess and the grace stamp
+  void Succeed(UserState& state);  // RecordSuccess and the grace stamp
+  // Adopts state.pending into `challenge` and fills *report; false when it
+  // can't be (dead, malformed). One whose sender ended becomes this process's.
+  bool Share(Challenge& challenge, UserState& state, bool sender_ended, SendReport* report) const;
 
   const Config& config_;
   const StateStore& store_;
   Clock& clock_;
+  Processes& processes_;
   std::string user_;
-  std::string grace_key_;
+  std::optional<std::string> grace_key_;
+  std::time_t reserved_lock_until_ = 0;  // the lockout this login's last reservation started
 };
 
 }  // namespace twotp

@@ -46,6 +46,9 @@ Result<CheckOutcome> MessagingChallenge::Check(const Secret& typed) {
 
 void MessagingChallenge::Abandon() { pending_.reset(); }
 
+// An SMS can't be unsent; the code ends when the state forgets its HMAC.
+void MessagingChallenge::Cancel(const PendingCode&) {}
+
 PendingCode MessagingChallenge::Export(std::time_t sent_at) const {
   PendingCode pending;
   if (!pending_) return pending;

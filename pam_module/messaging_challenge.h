@@ -21,6 +21,7 @@ class MessagingChallenge : public Challenge {
   void Abandon() override;
   PendingCode Export(std::time_t sent_at) const override;
   Status Adopt(const PendingCode& pending) override;
+  void Cancel(const PendingCode& pending) override;
 
  private:
   const PolicyConfig& policy_;

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "access_rules.h"
 #include "login.h"
+#include "nss_account.h"
 #include "open_directory.h"
 #include "pam_glue.h"
 #include "sudo_command.h"
@@ -80,10 +81,24 @@ int AuthenticateWithPam(pam_handle_t* pamh, int argc, const char** argv) {
     log.Error("could not get the user name");
     return PAM_USER_UNKNOWN;
   }
-  request.user = user;
+  // Everything is keyed on the account, not on the spelling PAM was given:
+  // sssd may fold case and passwd lines may share a uid, and no other
+  // spelling may read as another, unenrolled user.
+  Result<std::string> account = CanonicalAccountName(user);
+  if (!account.ok()) {
+    if (account.status().Is(Fault::kNotFound)) {
+      log.Notice("user=" + LogField(user) + " result=refused (unknown to NSS)");
+      return PAM_USER_UNKNOWN;
+    }
+    log.Error("user=" + LogField(user) + " result=refused (account lookup failed): " + account.status().ToString());
+    return PAM_AUTHINFO_UNAVAIL;
+  }
+  request.user = std::move(account.value());
+  if (request.user != user) request.login_name = user;
   request.service = PamItem(pamh, PAM_SERVICE);
   request.rhost = PamItem(pamh, PAM_RHOST);
-  request.tty = PamItem(pamh, PAM_TTY);
+  request.tty = PamItem(pamh, PAM_TTY);  // for logs only: the caller picks a terminal's name
+  request.session = CurrentSession();      // what grace binds to, from /proc
   request.host = HostName();
   // Under sudo: the command, for {command}; and `sudo -S` fed by a pipe reads
   // the code from a script that cannot know it, so nothing is sent then.
@@ -98,7 +113,7 @@ int AuthenticateWithPam(pam_handle_t* pamh, int argc, const char** argv) {
   const FileTrust trust(0);  // every file the module believes is root's
   Result<Config> config = LoadConfig(args->config_path, trust);
   if (!config.ok()) {
-    log.Error("user=" + request.user + " result=refused (bad configuration): " + config.status().ToString());
+    log.Error("user=" + UserForLog(request) + " result=refused (bad configuration): " + config.status().ToString());
     return PAM_AUTHINFO_UNAVAIL;
   }
   StateStore state(config->state_dir, trust);  // prepared by the login, after the skip rules

@@ -61,7 +61,7 @@ Result<Secret> PamConversation::Ask(int style, const std::string& prompt) {
   return answer;
 }
 
-void PamLogger::Log(LogLevel level, const std::string& line) {
+void PamLogger::Write(LogLevel level, const std::string& escaped_line) {
   int priority = LOG_INFO;
   switch (level) {
     case LogLevel::kDebug:
@@ -74,7 +74,7 @@ void PamLogger::Log(LogLevel level, const std::string& line) {
     case LogLevel::kError: priority = LOG_ERR; break;
     case LogLevel::kCritical: priority = LOG_CRIT; break;
   }
-  pam_syslog(pamh_, priority, "%s", line.c_str());
+  pam_syslog(pamh_, priority, "%s", escaped_line.c_str());
 }
 
 }  // namespace twotp

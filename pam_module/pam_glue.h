@@ -36,8 +36,10 @@ class PamConversation : public Conversation {
 class PamLogger : public Logger {
  public:
   PamLogger(pam_handle_t* pamh, bool debug) : pamh_(pamh), debug_(debug) {}
-  void Log(LogLevel level, const std::string& line) override;
   bool debug_enabled() const override { return debug_; }
+
+ protected:
+  void Write(LogLevel level, const std::string& escaped_line) override;
 
  private:
   pam_handle_t* pamh_;

@@ -22,15 +22,6 @@ Status Refusal(std::string log, std::string user) {
   return s;
 }
 
-// "45 seconds", "1 minute", "14 minutes": rounded up, so the user who waits
-// as long as told is never refused again for the same reason.
-std::string WaitText(std::time_t seconds) {
-  if (seconds < 1) seconds = 1;
-  if (seconds < 60) return std::to_string(seconds) + (seconds == 1 ? " second" : " seconds");
-  const std::time_t minutes = (seconds + 59) / 60;
-  return std::to_string(minutes) + (minutes == 1 ? " minute" : " minutes");
-}
-
 // Drops entries at or before now - window, and sorts what is left. A time
 // after `now` (the clock was stepped back, by NTP or by hand) counts as now:
 // kept, so a step back erases no sends, but not blocking the user until the
@@ -50,6 +41,15 @@ std::time_t WaitForRoom(const std::vector<std::time_t>& times, int cap, std::tim
 }
 
 }  // namespace
+
+// Rounded up, so the user who waits as long as told is never refused again
+// for the same reason.
+std::string WaitText(std::time_t seconds) {
+  if (seconds < 1) seconds = 1;
+  if (seconds < 60) return std::to_string(seconds) + (seconds == 1 ? " second" : " seconds");
+  const std::time_t minutes = (seconds + 59) / 60;
+  return std::to_string(minutes) + (minutes == 1 ? " minute" : " minutes");
+}
 
 Status CheckLockout(const UserState& state, std::time_t now) {
   if (state.locked_until <= now) return Status::Ok();

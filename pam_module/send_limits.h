@@ -16,6 +16,10 @@
 
 namespace twotp {
 
+// A span of time for a person: "45 seconds", "1 minute", "14 minutes"
+// (minutes rounded up; at least "1 second").
+std::string WaitText(std::time_t seconds);
+
 // kRejected with a user_message ("Too many failed codes; try again in 14
 // minutes.") while the user is locked out.
 Status CheckLockout(const UserState& state, std::time_t now);

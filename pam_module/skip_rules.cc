@@ -48,9 +48,11 @@ Result<SkipDecision> DecideSkip(const SkipRequest& request, const PolicyConfig& 
 
   const int grace = policy.GraceFor(request.service);
   if (grace <= 0) return SkipDecision{};
+  const std::optional<std::string> key = GraceKey(request.service, request.rhost, request.session);
+  if (!key) return SkipDecision{};  // no terminal and no remote host: nothing to bind a grace to
   Result<UserState> state = load_state();
   if (!state.ok()) return state.status();
-  if (InGrace(state.value(), GraceKey(request.service, request.rhost, request.tty), grace, now)) {
+  if (InGrace(state.value(), *key, grace, now)) {
     return Skip("within the grace period");
   }
   return SkipDecision{};

@@ -7,10 +7,12 @@
 
 #include <ctime>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "config.h"
+#include "session_identity.h"
 #include "status.h"
 #include "user_state.h"
 
@@ -20,7 +22,7 @@ struct SkipRequest {
   std::string user;
   std::string service;
   std::string rhost;
-  std::string tty;
+  std::optional<SessionIdentity> session;  // local logins' grace: read from /proc, not PAM_TTY
 };
 
 struct SkipDecision {
@@ -36,11 +38,12 @@ using StateLoader = std::function<Result<UserState>()>;
 
 // Applies the rules in order: exempt_users, exempt_groups, groups (only
 // members are asked), skip_groups, trusted_networks (PAM_RHOST, per-service
-// override), grace_period (per-service override). Group rules look the user
-// up once; a failed lookup while any group rule is set is a fault (refused),
-// never a skip. The state is loaded only for the grace period, last, so a
-// corrupt state file never refuses an exempt account; a failed load is the
-// result.
+// override), grace_period (per-service override; keyed by GraceKey, so a
+// login with neither a remote host nor a terminal session has none). Group
+// rules look the user up once; a failed lookup while any group rule is set
+// is a fault (refused), never a skip. The state is loaded only for the grace
+// period, last, so a corrupt state file never refuses an exempt account; a
+// failed load is the result.
 Result<SkipDecision> DecideSkip(const SkipRequest& request, const PolicyConfig& policy,
                                 const GroupLookup& groups_of, const StateLoader& load_state, std::time_t now);
 

@@ -52,6 +52,11 @@ class StateStore {
   // The file a user's state lives in (for messages and tests).
   std::string UserPath(const std::string& user) const;
 
+  // Where the store is and what its files must pass (for other records
+  // kept beside it, such as the probe's: probe_record.h).
+  const std::string& dir() const { return dir_; }
+  const FileTrust& trust() const { return trust_; }
+
  private:
   std::string dir_;
   const FileTrust& trust_;

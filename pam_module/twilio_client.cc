@@ -139,7 +139,9 @@ Result<HttpResponse> TwilioClient::Call(TwilioCall call, const std::string& url,
     Result<HttpResponse> reply = transport_.PostForm(url, form);
     if (!reply.ok()) {
       const Status& failed = reply.status();
-      return Status::Error(failed.fault(), std::string("Twilio ") + TwilioCallName(call) + ": " + failed.message());
+      Status named = Status::Error(failed.fault(), std::string("Twilio ") + TwilioCallName(call) + ": " + failed.message());
+      if (failed.witnessed()) named.Witnessed();  // the transport's evidence travels with it
+      return named;
     }
     HttpResponse& response = reply.value();
     if (response.status >= 200 && response.status <= 299) return reply;
@@ -243,6 +245,18 @@ Result<std::string> TwilioClient::PlaceCall(const std::string& to, const Secret&
   form.push_back({"Twiml", std::move(twiml)});
   constexpr TwilioCall kCall = TwilioCall::kPlaceCall;
   return CreatedSid(kCall, Call(kCall, AccountUrl() + "/Calls.json", form), {"CA"});
+}
+
+Status TwilioClient::Reach() {
+  const std::string url =
+      twilio_.mode == Mode::kVerify ? VerifyServiceUrl() + "/Verifications" : AccountUrl() + "/Messages.json";
+  Result<HttpResponse> reply = transport_.PostForm(url, Form{});
+  if (!reply.ok()) return reply.status();
+  const long http_status = reply->status;
+  Wipe(reply->body);
+  if (http_status >= 500) return Status::Unavailable("Twilio answered HTTP " + std::to_string(http_status));
+  if (http_status == 401) return Status::ConfigError("Twilio rejected the credentials (HTTP 401)");
+  return Status::Ok();
 }
 
 }  // namespace twotp

@@ -56,6 +56,13 @@ class TwilioClient {
   // when no `from` number is configured.
   Result<std::string> PlaceCall(const std::string& to, const Secret& spoken);
 
+  // For root's `twilio-otp probe`: POSTs an empty form to the endpoint a
+  // login of this mode uses first (Twilio answers 400, a missing To, and
+  // nothing is sent). Ok when Twilio answered below 500; kConfig for 401;
+  // kUnavailable (any cause, timeouts included) when it can't be reached or
+  // answered 5xx.
+  Status Reach();
+
  private:
   // POSTs and classifies any non-2xx reply as `call`; retries a 429 once
   // after a backoff that fits the deadline. A 2xx reply is returned as is.

@@ -184,6 +184,11 @@ Status ClassifyTwilioError(TwilioCall call, long http_status, const std::string&
   Status status = Status::Error(verdict.fault, std::move(message));
   status.WithHttp(static_cast<int>(http_status), error.code);
   if (verdict.advice != nullptr) status.WithUserMessage(verdict.advice);
+  // A whole reply from Twilio saying it is down (5xx) or busy (429, still
+  // after the client's retry) is Twilio's own word: the caller of the login
+  // can't make Twilio say it.
+  const bool twilio_says_down = (http_status >= 500 && http_status <= 599) || http_status == 429;
+  if (verdict.fault == Fault::kUnavailable && twilio_says_down) status.Witnessed();
   return status;
 }
 

@@ -28,6 +28,8 @@ const char* TwilioCallName(TwilioCall call);
 // classifies by HTTP status. The Status message is a plain syslog line
 // ("Twilio rejected the credentials (20003)"); user_message is set where
 // the user can act (reply START, try a voice call, ask the administrator).
+// A kUnavailable for a 5xx or a 429 is Witnessed() (status.h): a complete
+// reply in which Twilio itself says it is down or busy.
 Status ClassifyTwilioError(TwilioCall call, long http_status, const std::string& body);
 
 // Whether one backed-off retry can help: a 429 (Twilio did not process the

@@ -9,6 +9,7 @@ TransportOptions OptionsFor(const TwilioConfig& twilio) {
   options.ca_path = twilio.ca_path;
   options.request_timeout = std::chrono::seconds(twilio.timeout);
   options.total_budget = std::chrono::seconds(twilio.total_timeout);
+  options.proxy = twilio.proxy;
   return options;
 }
 }  // namespace

@@ -1,5 +1,5 @@
 // TwilioSession: everything one login (or one CLI command) needs to talk to
-// Twilio, built from the config: credentials, one CurlTransport (one TLS
+// Twilio, built from the config: credentials, one HttpsTransport (one TLS
 // connection for the whole login), the client, and a Challenge.
 #ifndef PAM_TWILIO_OTP_TWILIO_SESSION_H_
 #define PAM_TWILIO_OTP_TWILIO_SESSION_H_
@@ -10,7 +10,7 @@
 #include "clock.h"
 #include "config.h"
 #include "file_trust.h"
-#include "http_client.h"
+#include "https_transport.h"
 #include "twilio_client.h"
 
 namespace twotp {
@@ -26,7 +26,7 @@ class TwilioSession {
 
  private:
   TwilioSession(const Config& config, TwilioCredentials credentials, Clock& clock);
-  CurlTransport transport_;
+  HttpsTransport transport_;
   TwilioClient client_;
   std::unique_ptr<Challenge> challenge_;
 };

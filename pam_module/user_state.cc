@@ -1,7 +1,8 @@
 // The JSON form of UserState and GlobalState. Writing is plain; reading is
 // strict, because a state file that parses "mostly" could silently drop a
-// lockout or a send count: every field must be present with its type, no
-// unknown field is accepted, and the version must be one this build knows.
+// lockout or a send count: every field must be present with its type (but
+// pending.owner, which files written before it lack), no unknown field is
+// accepted, and the version must be one this build knows.
 #include "user_state.h"
 
 #include <cstdint>
@@ -34,18 +35,20 @@ Status Problem(const std::string& field, const std::string& what) {
   return Status::StateError(field + ": " + what);
 }
 
-// Epoch seconds: a JSON integer that is not negative and fits time_t.
-bool ToTime(const json& value, std::time_t* out) {
+// A JSON integer that is not negative and fits T (epoch seconds, a pid).
+template <typename T>
+bool ToWhole(const json& value, T* out) {
+  constexpr std::uint64_t kMax = static_cast<std::uint64_t>(std::numeric_limits<T>::max());
   if (value.is_number_unsigned()) {
     const std::uint64_t v = value.get<std::uint64_t>();
-    if (v > static_cast<std::uint64_t>(std::numeric_limits<std::time_t>::max())) return false;
-    *out = static_cast<std::time_t>(v);
+    if (v > kMax) return false;
+    *out = static_cast<T>(v);
     return true;
   }
   if (value.is_number_integer()) {
     const std::int64_t v = value.get<std::int64_t>();
-    if (v < 0) return false;
-    *out = static_cast<std::time_t>(v);
+    if (v < 0 || static_cast<std::uint64_t>(v) > kMax) return false;
+    *out = static_cast<T>(v);
     return true;
   }
   return false;
@@ -63,10 +66,17 @@ class StrictObject {
     if (status_->ok() && !object_.is_object()) Fail(where_.empty() ? "(top level)" : where_, "must be an object");
   }
 
-  void Time(const char* key, std::time_t* out) {
+  void Time(const char* key, std::time_t* out) { Whole(key, out, kTimeProblem); }
+
+  template <typename T>
+  void Whole(const char* key, T* out, const char* problem = "must be a non-negative integer") {
     const json* v = Take(key);
-    if (v != nullptr && !ToTime(*v, out)) Fail(Name(key), kTimeProblem);
+    if (v != nullptr && !ToWhole(*v, out)) Fail(Name(key), problem);
   }
+
+  // For a field that files written before it existed lack: such a file
+  // reads as it did, with the field's default.
+  bool Has(const char* key) const { return status_->ok() && object_.is_object() && object_.contains(key); }
 
   void Text(const char* key, std::string* out) {
     const json* v = Take(key);
@@ -78,7 +88,7 @@ class StrictObject {
   void Times(const char* key, std::vector<std::time_t>* out) {
     ForEachElement(key, [&](const json& element, const std::string& name) {
       std::time_t t = 0;
-      if (!ToTime(element, &t)) return Fail(name, kTimeProblem);
+      if (!ToWhole(element, &t)) return Fail(name, kTimeProblem);
       out->push_back(t);
     });
   }
@@ -110,7 +120,7 @@ class StrictObject {
     if (!v->is_object()) return Fail(Name(key), "must be an object");
     for (const auto& [name, value] : v->items()) {
       std::time_t t = 0;
-      if (!ToTime(value, &t)) return Fail(Name(key) + "[\"" + name + "\"]", kTimeProblem);
+      if (!ToWhole(value, &t)) return Fail(Name(key) + "[\"" + name + "\"]", kTimeProblem);
       (*out)[name] = t;
     }
   }
@@ -199,7 +209,8 @@ std::string SerializeUserState(const UserState& state) {
         {"mac_key_hex", p.mac_key_hex},
         {"mac_hex", p.mac_hex},
         {"channel", p.channel},
-        {"sent_at", p.sent_at}}},
+        {"sent_at", p.sent_at},
+        {"owner", {{"pid", p.owner.pid}, {"start_time", p.owner.start_time}}}}},
   };
   return Dump(doc);
 }
@@ -224,6 +235,12 @@ Result<UserState> ParseUserState(const std::string& json_text) {
     pending.Text("mac_hex", &state.pending.mac_hex);
     pending.Text("channel", &state.pending.channel);
     pending.Time("sent_at", &state.pending.sent_at);
+    if (pending.Has("owner")) {  // unknown in files written before owners were kept
+      StrictObject owner = pending.Object("owner");
+      owner.Whole("pid", &state.pending.owner.pid);
+      owner.Whole("start_time", &state.pending.owner.start_time);
+      owner.Finish();
+    }
     pending.Finish();
   });
 }

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "proc_stat.h"
 #include "status.h"
 
 namespace twotp {
@@ -28,6 +29,11 @@ struct PendingCode {
   std::string mac_hex;           // ... and HMAC-SHA256 (never the code)
   std::string channel;           // "sms" | "call" | "whatsapp"
   std::time_t sent_at = 0;
+  // The login (process) that sent it, or took it over from one that ended:
+  // while it runs the code is offered to parallel logins as today; once it
+  // is gone the next login is told so, or gets a fresh code
+  // (LoginState::SendOrShare). Unknown (pid 0) in files written before.
+  ProcessId owner = {};
   bool empty() const { return sent_at == 0; }
 };
 
@@ -45,7 +51,8 @@ struct GlobalState {
 };
 
 // JSON round trip. Parsing is strict: a missing field, a wrong type or an
-// unknown version is a kState fault naming the problem.
+// unknown version is a kState fault naming the problem. Only pending.owner
+// may be missing (files written before it): the owner is then unknown.
 std::string SerializeUserState(const UserState& state);
 Result<UserState> ParseUserState(const std::string& json);
 std::string SerializeGlobalState(const GlobalState& state);

@@ -67,6 +67,12 @@ Status VerifyChallenge::Adopt(const PendingCode& pending) {
   return Status::Ok();
 }
 
+void VerifyChallenge::Cancel(const PendingCode& pending) {
+  if (pending.verification_sid.empty() || pending.verification_sid == sid_) return;
+  // Best effort, as Abandon: Twilio expires it anyway after 10 minutes.
+  (void)client_.CancelVerification(pending.verification_sid);
+}
+
 void VerifyChallenge::Abandon() {
   if (sid_.empty()) return;
   // Best effort: a verification left pending could still be approved by

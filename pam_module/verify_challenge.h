@@ -20,6 +20,7 @@ class VerifyChallenge : public Challenge {
   void Abandon() override;
   PendingCode Export(std::time_t sent_at) const override;
   Status Adopt(const PendingCode& pending) override;
+  void Cancel(const PendingCode& pending) override;
 
  private:
   TwilioClient& client_;

@@ -81,13 +81,21 @@ StateStore OpenStateStore(const Config& config);
 std::string NowIso8601();
 // Where warnings go (stderr, "twilio-otp: warning: ...").
 Logger& CliLogger();
+// The USER argument of enroll, backup-codes, status and unlock as the module
+// keys it: the account's canonical name from NSS (nss_account.h), with a note
+// on stderr when that is not what was typed. A name NSS doesn't know (an
+// account gone or not made yet) is kept as typed. remove and show take the
+// name exactly, so a record filed under another spelling can still go.
+std::string AccountArgument(const std::string& typed);
 
 // Forwards to another Logger and counts warnings and worse (check-config).
 class CountingLogger : public Logger {
  public:
   explicit CountingLogger(Logger& next) : next_(next) {}
-  void Log(LogLevel level, const std::string& line) override;
   int problems() const { return problems_; }
+
+ protected:
+  void Write(LogLevel level, const std::string& escaped_line) override;
 
  private:
   Logger& next_;
@@ -106,6 +114,7 @@ int WarnAboutLockouts(const Config& config, const std::vector<PhoneRecord>& reco
 int RunBackupCodes(const Args& args);  // cmd_backup_codes.cc
 int RunStatus(const Args& args);       // cmd_status.cc
 int RunUnlock(const Args& args);       // cmd_status.cc
+int RunProbe(const Args& args);        // cmd_probe.cc
 
 }  // namespace twotp::cli
 

@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "clock.h"
+#include "nss_account.h"
 #include "open_directory.h"
 
 namespace twotp::cli {
@@ -50,9 +51,24 @@ Logger& CliLogger() {
   return logger;
 }
 
-void CountingLogger::Log(LogLevel level, const std::string& line) {
+std::string AccountArgument(const std::string& typed) {
+  Result<std::string> account = CanonicalAccountName(typed);
+  if (!account.ok()) {
+    if (!account.status().Is(Fault::kNotFound)) {
+      std::fprintf(stderr, "twilio-otp: warning: %s; using the name as typed\n", account.status().ToString().c_str());
+    }
+    return typed;
+  }
+  if (account.value() != typed) {
+    std::fprintf(stderr, "twilio-otp: %s is the account %s (NSS); using %s\n", typed.c_str(), account->c_str(),
+                 account->c_str());
+  }
+  return std::move(account.value());
+}
+
+void CountingLogger::Write(LogLevel level, const std::string& escaped_line) {
   if (level >= LogLevel::kWarning) ++problems_;
-  next_.Log(level, line);
+  Forward(next_, level, escaped_line);
 }
 
 }  // namespace twotp::cli

@@ -47,7 +47,7 @@ bool WriteAll(std::string_view bytes) {
 }  // namespace
 
 int RunBackupCodes(const Args& args) {
-  const std::string& user = args.positional[0];
+  const std::string user = AccountArgument(args.positional[0]);
   const std::optional<int> count = ParseCount(args.Value("count"));
   if (!count) return UsageError("twilio-otp backup-codes", "--count must be a number from 1 to 20");
   std::optional<Config> config = LoadConfigOrReport(args.config_path);

@@ -123,7 +123,7 @@ int RunEnroll(const Args& args) {
   Result<Channel> channel = ChooseChannel(*config, args);
   if (!channel.ok()) return Refuse(channel.status());
 
-  PhoneRecord record{args.positional[0], number.value(), channel.value(), ""};
+  PhoneRecord record{AccountArgument(args.positional[0]), number.value(), channel.value(), ""};
   // Validate before a code is sent: a bad user name, or a directory that
   // can't be reached, must not cost an SMS.
   Status valid = ReadyToEnroll(*config, *directory, record);

@@ -117,7 +117,7 @@ bool Exists(const std::string& path) {
 }  // namespace
 
 int RunStatus(const Args& args) {
-  const std::string& user = args.positional[0];
+  const std::string user = AccountArgument(args.positional[0]);
   std::optional<Config> config = LoadConfigOrReport(args.config_path);
   if (!config) return kExitRefused;
   const StateStore store = OpenStateStore(*config);
@@ -137,7 +137,7 @@ int RunStatus(const Args& args) {
 }
 
 int RunUnlock(const Args& args) {
-  const std::string& user = args.positional[0];
+  const std::string user = AccountArgument(args.positional[0]);
   std::optional<Config> config = LoadConfigOrReport(args.config_path);
   if (!config) return kExitRefused;
   const StateStore store = OpenStateStore(*config);

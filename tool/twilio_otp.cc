@@ -55,6 +55,13 @@ const std::vector<Command>& Commands() {
        "the grace entries, keeping the backup codes. Replaces a corrupt state\n"
        "file (its backup codes are then lost). Root only.",
        {}, 1, 1, true, RunUnlock},
+      {"probe", "probe",
+       "Tries to reach Twilio as a login would (nothing is sent) and records\n"
+       "the outcome in state_dir/twilio-probe.json. Under failmode = \"safe\" a\n"
+       "recent record of an outage is what lets a login through when its own\n"
+       "request timed out (policy.probe_max_age); run it from a timer, as root.\n"
+       "Exits 1 when Twilio can't be reached. Root only.",
+       {}, 0, 0, true, RunProbe},
   };
   return kCommands;
 }

@@ -38,7 +38,7 @@ namespace {
 // bench must not hide that a figure includes a failover.
 class BenchLogger : public twotp::Logger {
  public:
-  void Log(twotp::LogLevel, const std::string& line) override {
+  void Write(twotp::LogLevel, const std::string& line) override {
     std::cerr << "ldap_lookup_bench: log: " << line << '\n';
   }
 };

@@ -19,6 +19,8 @@ source "$root/tests/common/pam_wrapper.sh"
 trap 'fake_twilio_stop; rm -rf "$work"' EXIT
 fake_twilio_start "$work/twilio" >/dev/null
 wrapper=$(pam_wrapper_lib)
+nss=$(nss_wrapper_lib)
+nss_wrapper_files "$work" bench  # the module refuses users NSS doesn't know
 mkdir -p "$work/pam.d"
 echo "auth required pam_deny.so" >"$work/pam.d/other"
 echo "auth required pam_permit.so" >"$work/pam.d/bench-baseline"
@@ -34,7 +36,7 @@ login() {
   local typist=(cat /dev/null)
   [ "$service" = bench-baseline ] || typist=("$root/tests/demo/feed_code.py" "$FAKE_TWILIO_DIR" "$number" "$(records_now)")
   start=$EPOCHREALTIME
-  "${typist[@]}" | LD_PRELOAD=$wrapper PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$work/pam.d \
+  "${typist[@]}" | LD_PRELOAD="$wrapper:$nss" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$work/pam.d \
     /usr/bin/time -o "$work/rss" -f '%M' pamtester "$service" bench authenticate >/dev/null 2>&1
   end=$EPOCHREALTIME
   echo "$(awk -v s="$start" -v e="$end" 'BEGIN {printf "%.1f", (e - s) * 1000}') $(cat "$work/rss")" >>"$work/times"

@@ -466,6 +466,27 @@ wrong_codes_only() {
   fi
 }
 
+# probe: Twilio answering is recorded as reachable, a 503 as unreachable
+# (exit 1), a wrong CA as a fault that is never recorded as an outage.
+t_probe_records_what_root_saw() {
+  local record
+  fake_twilio_start "$t/twilio" >"$t/start.log" 2>&1 || { why="stand-in: $(tail -3 "$t/start.log")"; return 1; }
+  fake_twilio_write_config "$t/conf" verify || return 1
+  record=$(sed -n 's/^state_dir = "\(.*\)";$/\1/p' "$t/conf")/twilio-probe.json
+  [ "$record" != /twilio-probe.json ] || { why="no state_dir in the config"; return 1; }
+  run --config "$t/conf" probe
+  expect_rc 0 && expect_out '^reachable: ' && expect_line "$record" '"reachable":true' || return 1
+  [ "$(stat -c %a "$record")" = 600 ] || { why="probe record mode $(stat -c %a "$record")"; return 1; }
+  fake_twilio_control '{"fault": "http503"}'
+  run --config "$t/conf" probe
+  expect_rc 1 && expect_line "$record" '"reachable":false' || return 1
+  fake_twilio_control '{"fault": "wrong_ca"}'
+  run --config "$t/conf" probe
+  expect_rc 1 && expect_line "$record" '"reachable":true' || return 1
+  [ "$(/usr/bin/python3 "$here/../fake_twilio/records.py" "$FAKE_TWILIO_DIR" count verification --ok)" = 0 ] ||
+    { why="the probe started a verification"; return 1; }
+}
+
 t_verified_enroll_verify_mode() { verified_enroll verify; }
 t_verified_enroll_messaging_mode() { verified_enroll messaging; }
 t_wrong_codes_write_nothing_verify_mode() { wrong_codes_only verify; }
@@ -593,7 +614,8 @@ if [ -f "$fake_env" ]; then
   . "$fake_env"
   for t_fn in t_verified_enroll_verify_mode t_verified_enroll_messaging_mode \
     t_wrong_codes_write_nothing_verify_mode t_wrong_codes_write_nothing_messaging_mode \
-    t_no_code_given_writes_nothing t_terminal_prompt_never_echoes_codes t_ctrl_c_restores_echo_and_cancels; do
+    t_no_code_given_writes_nothing t_terminal_prompt_never_echoes_codes t_ctrl_c_restores_echo_and_cancels \
+    t_probe_records_what_root_saw; do
     check "${t_fn#t_}" "$t_fn"
     fake_twilio_stop
   done

@@ -1,5 +1,5 @@
 // Contract test driver: makes every request the module can make, through
-// the production CurlTransport (TLS included), against Twilio's OpenAPI
+// the production HttpsTransport (TLS included), against Twilio's OpenAPI
 // specs served by a validating mock (Prism behind a TLS front, see run.sh).
 //
 //   contract_client VERIFY_URL API_URL CA_FILE
@@ -19,7 +19,7 @@
 
 #include "clock.h"
 #include "config.h"
-#include "http_client.h"
+#include "https_transport.h"
 #include "twilio_client.h"
 
 using namespace twotp;
@@ -120,8 +120,8 @@ int main(int argc, char** argv) {
     TransportOptions options;
     options.ca_file = argv[3];
     options.total_budget = std::chrono::seconds(120);
-    CurlTransport curl(options, full.account_sid, Secret("contract-test-token"), DefaultClock());
-    RecordingTransport transport(curl);
+    HttpsTransport https(options, full.account_sid, Secret("contract-test-token"), DefaultClock());
+    RecordingTransport transport(https);
 
     // The check and the cancel use the SID the mock handed out, when it did.
     std::string sid = "VEffffffffffffffffffffffffffffffff";

@@ -46,9 +46,11 @@ echo "auth required pam_deny.so" >"$services/other"
 echo "PAM stack: $(cat "$services/twilio-otp-demo")"
 source "$root/tests/common/pam_wrapper.sh"
 wrapper=$(pam_wrapper_lib)
+nss=$(nss_wrapper_lib)
+nss_wrapper_files "$work" "$user"  # the module refuses users NSS doesn't know
 since=$(records_now)
 "$here/feed_code.py" "$FAKE_TWILIO_DIR" "$number" "$since" |
-  LD_PRELOAD=$wrapper PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$services \
+  LD_PRELOAD="$wrapper:$nss" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$services \
     stdbuf -o0 pamtester -v twilio-otp-demo "$user" authenticate
 echo "(the code was typed from the message below; the prompt does not echo it)"
 

@@ -73,6 +73,22 @@ class Journal:
         subprocess.run(["chpasswd"], input=f"{name}:{password}\n", text=True, check=True)
         return pwd.getpwnam(name)
 
+    def append_lines(self, path, lines):
+        """Appends `lines` to `path` (/etc/passwd, /etc/shadow): the file keeps
+        its owner, group and mode, and the old one comes back."""
+        st = os.stat(path)
+        with open(path, encoding="utf-8", errors="surrogateescape") as f:
+            text = f.read()
+        backup = os.path.join(JOURNAL_DIR, "backup-" + secrets.token_hex(6))
+        shutil.copy2(path, backup)
+        os.chown(backup, st.st_uid, st.st_gid)  # /etc/shadow is root:shadow
+        entry_id = self._write({"file": path, "backup": backup})
+        if text and not text.endswith("\n"):
+            text += "\n"
+        write_atomic(path, text + "".join(line + "\n" for line in lines), st.st_mode & 0o7777,
+                     owner=(st.st_uid, st.st_gid))
+        return entry_id
+
     def add_path(self, path):
         """A file or socket this run creates (removed at the end)."""
         return self._write({"file": path, "backup": None})
@@ -92,11 +108,13 @@ class Journal:
             _undo_file(self.path)
 
 
-def write_atomic(path, text, mode=0o644):
+def write_atomic(path, text, mode=0o644, owner=None):
     """Readers (libpam, sudo) see the old file or the new one, never half."""
     tmp = path + ".twotp-e2e-tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
+    with open(tmp, "w", encoding="utf-8", errors="surrogateescape") as f:
         f.write(text)
+    if owner is not None:
+        os.chown(tmp, *owner)
     os.chmod(tmp, mode)
     os.replace(tmp, path)
 
@@ -241,6 +259,14 @@ class Twilio:
             raise AssertionError(f"no code was ever sent to {number}")
         return code
 
+    def control(self, faults):
+        """Replaces the stand-in's control.json (fake_twilio_control); {} is
+        normal service. Read on every request."""
+        path = os.path.join(self.dir, "control.json")
+        with open(path + ".tmp", "w", encoding="utf-8") as f:
+            f.write(json.dumps(faults) + "\n")
+        os.replace(path + ".tmp", path)
+
     def write_config(self, path, mode, *lines):
         """fake_twilio_write_config from fake_env.sh (one way to write configs)."""
         env_sh = os.path.join(ROOT, "tests", "fake_twilio", "fake_env.sh")
@@ -280,3 +306,81 @@ class SyslogCapture:
     def module_lines(self):
         return [line for line in self.lines or [] if "pam_twilio_otp" in line]
 
+
+
+class ConnectProxy:
+    """An HTTP proxy on loopback that records every connection made to it
+    (`connections`: peer and request line) and tunnels CONNECTs to loopback
+    only, so a client that uses it still reaches the stand-in."""
+
+    def __init__(self):
+        self.connections = []
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.url = "http://127.0.0.1:%d" % self.sock.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_exc):
+        self.sock.close()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, peer = self.sock.accept()
+            except OSError:
+                return  # closed
+            record = {"peer": "%s:%d" % peer, "request": None}
+            self.connections.append(record)  # counted before a byte is read
+            threading.Thread(target=self._serve, args=(conn, record), daemon=True).start()
+
+    def _serve(self, conn, record):
+        with conn:
+            conn.settimeout(10)
+            head = b""
+            try:
+                while b"\r\n\r\n" not in head and len(head) < 8192:
+                    chunk = conn.recv(4096)
+                    if not chunk:
+                        break
+                    head += chunk
+            except OSError:
+                return
+            line = head.split(b"\r\n", 1)[0].decode("latin-1")
+            record["request"] = line
+            words = line.split()
+            host, _, port = words[1].rpartition(":") if len(words) >= 2 and words[0] == "CONNECT" else ("", "", "")
+            if host.strip("[]") not in ("127.0.0.1", "localhost", "::1") or not port.isdigit():
+                conn.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                return
+            try:
+                upstream = socket.create_connection((host.strip("[]"), int(port)), timeout=5)
+            except OSError:
+                conn.sendall(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                return
+            with upstream:
+                conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                conn.settimeout(None)
+                upstream.settimeout(None)
+                back = threading.Thread(target=_pipe, args=(upstream, conn), daemon=True)
+                back.start()
+                _pipe(conn, upstream)
+                back.join(10)
+
+
+def _pipe(src, dst):
+    try:
+        while True:
+            data = src.recv(65536)
+            if not data:
+                break
+            dst.sendall(data)
+    except OSError:
+        pass
+    try:
+        dst.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass

@@ -1,7 +1,10 @@
 """The machine the end-to-end tests log in to: test users enrolled with the
 stand-in, the module's configs, PAM stacks built from conf/pam.d, private
 sshds and a sudoers drop-in. Everything goes through the Journal."""
+import contextlib
 import os
+import pwd
+import re
 import secrets
 import subprocess
 import tempfile
@@ -16,7 +19,8 @@ MASKED_ALICE = "+1 ••• ••• 4567"
 SUDO_SERVICE = "twotp-e2e-sudo"
 SUDOERS = "/etc/sudoers.d/twotp-e2e"
 # Room for the many sends of one run: the tests are not about the limits.
-TEST_LIMITS = "limits = { resend_cooldown = 0; sends_per_window = 100; max_failures = 100; };"
+TEST_LIMIT_SETTINGS = "resend_cooldown = 0; sends_per_window = 100; max_failures = 100;"
+TEST_LIMITS = f"limits = {{ {TEST_LIMIT_SETTINGS} }};"
 
 
 def snippet(name):
@@ -33,11 +37,17 @@ class World:
         self.sshds = {}
         self.keys = {}
         self.configs = {}
+        self.sudoers = None  # the drop-in's text (install_sudo)
         self.syslog = SyslogCapture(journal)
 
-    def config(self, name, mode, *lines):
+    def config(self, name, mode, *lines, limits="", twilio=None):
+        """A config for the stand-in; `lines` are top-level settings, `limits`
+        more settings inside the limits group (libconfig refuses a second
+        one), `twilio` {key: value} set inside the twilio group."""
         path = os.path.join(self.work, name + ".conf")
-        self.twilio.write_config(path, mode, TEST_LIMITS, *lines)
+        self.twilio.write_config(path, mode, f"limits = {{ {TEST_LIMIT_SETTINGS} {limits} }};", *lines)
+        if twilio:
+            _set_in_group(path, "twilio", twilio)
         return path
 
     def add_users(self, users=(ALICE, BOB, CAROL), enroll=True):
@@ -73,17 +83,93 @@ class World:
 
     def install_sudo(self, config):
         """A sudoers drop-in giving ALICE her own PAM service, checked by visudo first."""
-        text = (f"# pam_twilio_otp e2e tests: {ALICE} authenticates through {SUDO_SERVICE}\n"
-                f"Defaults:{ALICE} pam_service={SUDO_SERVICE}, !lecture\n"
-                f"{ALICE} ALL=(ALL:ALL) ALL\n")
+        self.sudoers = (f"# pam_twilio_otp e2e tests: {ALICE} authenticates through {SUDO_SERVICE}\n"
+                        f"Defaults:{ALICE} pam_service={SUDO_SERVICE}, !lecture\n"
+                        f"{ALICE} ALL=(ALL:ALL) ALL\n")
+        self.journal.replace_file(f"/etc/pam.d/{SUDO_SERVICE}",
+                                  pam_stack("/etc/pam.d/sudo", snippet("sudo"), self.module, config))
+        self._write_sudoers(self.sudoers)
+
+    def _write_sudoers(self, text):
         draft = os.path.join(self.work, "sudoers")
         with open(draft, "w", encoding="utf-8") as f:
             f.write(text)
         subprocess.run(["visudo", "-cqf", draft], check=True)
-        self.journal.replace_file(f"/etc/pam.d/{SUDO_SERVICE}",
-                                  pam_stack("/etc/pam.d/sudo", snippet("sudo"), self.module, config))
-        self.journal.replace_file(SUDOERS, text, mode=0o440)
+        return self.journal.replace_file(SUDOERS, text, mode=0o440)
+
+    @contextlib.contextmanager
+    def sudo_env_keep(self, *names):
+        """ALICE's sudo keeps these variables of hers (env_keep) for the
+        block's length: sudoers filters the environment PAM modules see."""
+        entry = self._write_sudoers(self.sudoers + f'Defaults:{ALICE} env_keep += "{" ".join(names)}"\n')
+        try:
+            yield
+        finally:
+            self.journal.revert(entry)
+
+    @contextlib.contextmanager
+    def pam_service(self, service, config):
+        """/etc/pam.d/SERVICE (su, login) built from its snippet with `config`,
+        put back as soon as the block ends."""
+        path = f"/etc/pam.d/{service}"
+        entry = self.journal.replace_file(path, pam_stack(path, snippet(service), self.module, config))
+        try:
+            yield
+        finally:
+            self.journal.revert(entry)
+
+    @contextlib.contextmanager
+    def sudo_config(self, config):
+        """ALICE's sudo stack with another config for the block's length."""
+        entry = self.journal.replace_file(f"/etc/pam.d/{SUDO_SERVICE}",
+                                          pam_stack("/etc/pam.d/sudo", snippet("sudo"), self.module, config))
+        try:
+            yield
+        finally:
+            self.journal.revert(entry)
+
+    @contextlib.contextmanager
+    def extra_account(self, name, like, uid=None):
+        """An /etc/passwd + /etc/shadow entry `name` with the password, group,
+        home and shell of user `like`: with `like`'s uid (another spelling of
+        the same account, as NSS backends that fold case give) or `uid`.
+        Names useradd refuses (control bytes) are fine here. Removed when the
+        block ends."""
+        like_pw = pwd.getpwnam(like)
+        with open("/etc/shadow", encoding="utf-8") as f:
+            shadow = [line for line in f.read().splitlines() if line.split(":", 1)[0] == like]
+        if len(shadow) != 1 or ":" in name or "\n" in name:
+            raise RuntimeError(f"cannot make an account {name!r} like {like}")
+        uid = like_pw.pw_uid if uid is None else uid
+        entries = [self.journal.append_lines("/etc/passwd", [
+                       f"{name}:x:{uid}:{like_pw.pw_gid}:twotp e2e:{like_pw.pw_dir}:{like_pw.pw_shell}"])]
+        try:
+            entries.append(self.journal.append_lines("/etc/shadow", [name + ":" + shadow[0].split(":", 1)[1]]))
+            yield name
+        finally:
+            for entry in reversed(entries):
+                self.journal.revert(entry)
 
     def stop(self):
         for sshd in self.sshds.values():
             sshd.stop()
+
+
+def _set_in_group(path, group, settings):
+    """Sets `key = value;` inside the config's top-level `group = { ... };`
+    (as fake_env.sh writes it: one setting a line), replacing a line that
+    sets the key already."""
+    with open(path, encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    start = lines.index(f"{group} = {{")
+    end = lines.index("};", start)
+    for key, value in settings.items():
+        line = f"  {key} = {value};"
+        found = [i for i in range(start + 1, end) if re.match(rf"\s*{re.escape(key)}\s*=", lines[i])]
+        if found:
+            lines[found[0]] = line
+        else:
+            lines.insert(end, line)
+            end += 1
+    with open(path, "w", encoding="utf-8") as f:  # the same file: root's, 0600
+        f.write("\n".join(lines) + "\n")

@@ -22,7 +22,7 @@ FUZZ_SECONDS  ?= 60
 FUZZ_SANITIZE ?= -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CXXFLAGS ?= -std=c++20 -g -O1 -fno-omit-frame-pointer -Wall -Wextra
 FUZZ_CPPFLAGS := -Ipam_module -Itests/common -Itests/fuzz
-FUZZ_LIBS     := -lcurl -lconfig -lldap -llber -lssl -lcrypto
+FUZZ_LIBS     := -lconfig -lldap -llber -lssl -lcrypto -lhttp_parser
 
 FUZZ_LIB_SRCS    := $(filter-out $(wildcard pam_module/pam_*.cc),$(wildcard pam_module/*.cc))
 FUZZ_LIB_OBJS    := $(FUZZ_LIB_SRCS:pam_module/%.cc=$(FUZZ_BUILD)/obj/%.o)

@@ -44,6 +44,7 @@ ConfigOptions Isolated(const std::string& name, const std::string& user, const s
 std::vector<int> ParallelLogins(int count, const std::string& service, const std::string& user,
                                 const std::string& answer) {
   std::vector<int> results(static_cast<size_t>(count), -1);
+  itest::EnsureAccount(user);  // before the threads: nss_wrapper's reload is not thread-safe
   std::vector<std::thread> threads;
   for (int i = 0; i < count; ++i) {
     threads.emplace_back([&, i] {
@@ -226,6 +227,7 @@ void test_users_outside_policy_groups_are_ignored(void**) {
 void test_enroll_at_login_proves_and_saves_the_number(void**) {
   ConfigOptions o = Isolated("enroll", "someone", "+15550200098");
   o.unenrolled = "enroll";
+  o.limits += " allowed_countries = [\"1\"];";
   const std::string service = MakeService("enroll", o);
   Dialogue first{"+15550200020", {Say("+1 555 020 0020"), Wrong(), Right()}};
   assert_int_equal(RunLogin(service, "newcomer", first), PAM_SUCCESS);
@@ -233,6 +235,27 @@ void test_enroll_at_login_proves_and_saves_the_number(void**) {
   assert_int_equal(RunLogin(service, "newcomer", again), PAM_SUCCESS);
   assert_true(again.Showed("+1 ••• ••• 0020"));
   assert_int_equal(again.prompts.size(), 1);  // enrolled: no number asked this time
+}
+
+// One account, other names (sssd folding case; a second passwd line with
+// the same uid): with unenrolled = "allow", neither passes as an unenrolled
+// user. Each is asked the account's code, and the log names both.
+void test_other_names_of_an_enrolled_account_are_asked_its_code(void**) {
+  ConfigOptions o = Isolated("alias", "rtuser", "+15550200031");
+  o.unenrolled = "allow";
+  const std::string service = MakeService("alias", o);
+  itest::AddAccountAlias("RTUSER", "rtuser");
+  itest::AddAccountAlias("rtalias", "rtuser");
+  for (const std::string name : {"RTUSER", "rtalias"}) {
+    Dialogue d{"+15550200031", {Right()}};
+    itest::LoginLog log;
+    const int rc = itest::RunLoginLogged(service, name, d, &log);
+    if (rc != PAM_SUCCESS || d.prompts.size() != 1 || !log.Has("user=rtuser (as " + name + ") ")) {
+      fail_msg("%s: PAM result %d, %zu prompt(s), log:\n%s", name.c_str(), rc, d.prompts.size(), log.Joined().c_str());
+    }
+  }
+  // The CLI maps the name the same way: RTUSER's state is rtuser's.
+  assert_string_equal(Status(service, "RTUSER")["user"].get<std::string>().c_str(), "rtuser");
 }
 
 // A login that gave up (wrong codes, Ctrl-C) leaves no code behind for the
@@ -282,6 +305,7 @@ int RunAbuseTests() {
       cmocka_unit_test(test_break_glass_user_is_ignored_and_nothing_sent),
       cmocka_unit_test(test_users_outside_policy_groups_are_ignored),
       cmocka_unit_test(test_enroll_at_login_proves_and_saves_the_number),
+      cmocka_unit_test(test_other_names_of_an_enrolled_account_are_asked_its_code),
       cmocka_unit_test(test_a_login_that_gave_up_leaves_no_code_to_share),
       cmocka_unit_test(test_fifty_parallel_logins_are_counted_exactly),
   };

@@ -59,6 +59,22 @@ void test_odd_user_names_are_unenrolled_and_get_nothing(void**) {
   if (TestEnv().backend == "file") assert_true(Slurp(o.users_file) == before);
 }
 
+// A name NSS doesn't know is refused (never "not enrolled", whatever
+// unenrolled says), and reaches syslog escaped: its newline forges no line.
+void test_unknown_user_is_refused_and_logged_escaped(void**) {
+  ConfigOptions o = Users("unknown", "");
+  o.unenrolled = "allow";
+  const std::string service = MakeService("bad_unknown_user", o);
+  const std::string name = "ghost\nsshd[1]: Accepted for root\x1b[8m";
+  Dialogue d{"", {Say("123456")}};
+  itest::LoginLog log;
+  assert_int_equal(itest::RunLoginLogged(service, name, d, &log), PAM_USER_UNKNOWN);
+  assert_true(d.prompts.empty() && d.infos.empty());
+  if (!log.other.empty() || !log.Has("user=ghost\\nsshd[1]: Accepted for root\\x1b[8m result=refused (unknown to NSS)")) {
+    fail_msg("log:\n%s", log.Joined().c_str());
+  }
+}
+
 void test_wrong_shaped_numbers_refuse_their_user_only(void**) {
   ConfigOptions o = Users("shapes",
                           "shape1 5550400002 sms -\n"
@@ -83,10 +99,13 @@ void test_wrong_shaped_numbers_refuse_their_user_only(void**) {
 void test_enrolment_refuses_numbers_of_every_wrong_shape(void**) {
   ConfigOptions o = Users("enroll", "");
   o.unenrolled = "enroll";
+  o.limits += " allowed_countries = [\"1\"];";
   const std::string service = MakeService("bad_enroll", o);
   const int sent = itest::TotalSends();
+  // The last: well formed, but +881 (satellite) is not in allowed_countries.
   const std::vector<std::string> typed = {"", "abc", "+", "+1", std::string(40, '1'), "+1 555 040 0007 ext 9",
-                                          std::string(64 * 1024, '5'), "+15550400007\n+15550400008"};
+                                          std::string(64 * 1024, '5'), "+15550400007\n+15550400008",
+                                          "+881631001234"};
   for (const std::string& number : typed) {
     Dialogue d{"", {Say(number), Say(number), Say(number)}};
     const int rc = RunLogin(service, "newbie", d);
@@ -173,6 +192,7 @@ void test_users_files_not_to_be_believed(void**) {
 int RunBadInputTests() {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_odd_user_names_are_unenrolled_and_get_nothing),
+      cmocka_unit_test(test_unknown_user_is_refused_and_logged_escaped),
       cmocka_unit_test(test_wrong_shaped_numbers_refuse_their_user_only),
       cmocka_unit_test(test_enrolment_refuses_numbers_of_every_wrong_shape),
       cmocka_unit_test(test_a_64_KiB_code_is_a_wrong_code),

@@ -66,16 +66,19 @@ struct Row {
   const char* number;
 };
 
-// Outages (nobody answered, or not in time, or not in a way that can be
-// read) follow failmode; configuration faults refuse under both.
+// Witnessed outages (the network refused before the request left, or
+// Twilio itself answered 5xx / 429) follow failmode. The rest refuse under
+// both: a timeout, or a reply cut short or unreadable after the request
+// left, is what a caller who stops its own su or sudo can make (status.h,
+// Witnessed). Configuration faults refuse under both.
 const std::vector<Row>& Rows() {
   static const std::vector<Row> rows = {
       {"refused", "", {"Couldn't connect to server"}, kUnavail, kOnlyIgnored, "fm_refused",
        "+15550300101"},
-      {"hang", "", {"Timeout was reached", "with 0 bytes received"}, kUnavail, kOnlyIgnored,
+      {"hang", "", {"Timeout was reached", "with 0 bytes received"}, kUnavail, kUnavail,
        "fm_hang", "+15550300102"},
       // Headers at once, then a byte every 200 ms: only a total timeout ends it.
-      {"drip", R"("drip_ms": 200)", {"Timeout was reached", " out of "}, kUnavail, kOnlyIgnored,
+      {"drip", R"("drip_ms": 200)", {"Timeout was reached", " out of "}, kUnavail, kUnavail,
        "fm_drip", "+15550300103"},
       // A certificate the configured CA did not sign, or for another name:
       // ca_file or the URL is wrong, or someone is in the path. Not an
@@ -92,16 +95,16 @@ const std::vector<Row>& Rows() {
        "fm_http500", "+15550300109"},
       {"http503", "", {"Twilio server error", "(HTTP 503, Twilio 20503)"}, kUnavail, kOnlyIgnored,
        "fm_http503", "+15550300110"},
-      {"garbage", "", {"garbage reply (not a JSON object)"}, kUnavail, kOnlyIgnored, "fm_garbage",
+      {"garbage", "", {"garbage reply (not a JSON object)"}, kUnavail, kUnavail, "fm_garbage",
        "+15550300111"},
-      {"truncated", "", {"Transferred a partial file"}, kUnavail, kOnlyIgnored, "fm_truncated",
+      {"truncated", "", {"Transferred a partial file"}, kUnavail, kUnavail, "fm_truncated",
        "+15550300112"},
-      {"huge", "", {"too large (over 65536 bytes)"}, kUnavail, kOnlyIgnored, "fm_huge",
+      {"huge", "", {"too large (over 65536 bytes)"}, kUnavail, kUnavail, "fm_huge",
        "+15550300113"},
       // Twilio never redirects: a 3xx means the URL is wrong (a config fault).
       {"redirect", "", {"redirected", "(HTTP 302)"}, kUnavail, kUnavail, "fm_redirect",
        "+15550300114"},
-      {"close", "", {"Empty reply from server"}, kUnavail, kOnlyIgnored, "fm_close", "+15550300115"},
+      {"close", "", {"Empty reply from server"}, kUnavail, kUnavail, "fm_close", "+15550300115"},
   };
   return rows;
 }

@@ -1,15 +1,18 @@
 #include "harness.h"
 
+#include <pwd.h>
 #include <security/pam_appl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
@@ -229,7 +232,72 @@ bool Dialogue::Showed(const std::string& needle) const {
   return false;
 }
 
+namespace {
+
+std::mutex g_passwd_mutex;  // logins run in threads (abuse_test's ParallelLogins)
+
+bool CouldBeAccountName(const std::string& name) {
+  if (name.empty() || name.size() > 32 || name[0] == '-') return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '_' || c == '-';
+  });
+}
+
+// Appends `name`'s line to nss_wrapper's passwd. WriteFile renames a new
+// file into place, and nss_wrapper reopens a replaced file at its next
+// lookup; a rewrite in place within the same second would go unnoticed (it
+// compares whole-second mtimes). That reload is done here, in one thread:
+// a lookup in another thread while nss_wrapper reloads finds nothing.
+void AppendPasswd(const std::string& name, const std::string& line) {
+  const std::string path = Need("NSS_WRAPPER_PASSWD");
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  WriteFile(path, text.str() + line + "\n", 0644);
+  struct passwd entry {};
+  struct passwd* found = nullptr;
+  char buffer[4096];
+  if (getpwnam_r(name.c_str(), &entry, buffer, sizeof buffer, &found) != 0 || found == nullptr) {
+    throw std::runtime_error("nss_wrapper does not see the new passwd line of " + name);
+  }
+}
+
+// The names the harness gave a passwd line, and their uids (guarded by g_passwd_mutex).
+std::map<std::string, unsigned>& Uids() {
+  static std::map<std::string, unsigned> uids;
+  return uids;
+}
+
+// With g_passwd_mutex held: `user`'s uid, its passwd line added first if
+// it has none yet.
+unsigned AccountUid(const std::string& user) {
+  std::map<std::string, unsigned>& uids = Uids();
+  const auto [it, added] = uids.emplace(user, 30000 + static_cast<unsigned>(uids.size()));
+  if (added) {
+    const std::string id = std::to_string(it->second);
+    AppendPasswd(user, user + ":x:" + id + ":" + id + ":" + user + ":/nonexistent:/usr/sbin/nologin");
+  }
+  return it->second;
+}
+
+}  // namespace
+
+void EnsureAccount(const std::string& user) {
+  if (!CouldBeAccountName(user)) return;
+  std::lock_guard<std::mutex> lock(g_passwd_mutex);
+  AccountUid(user);
+}
+
+void AddAccountAlias(const std::string& alias, const std::string& account) {
+  std::lock_guard<std::mutex> lock(g_passwd_mutex);
+  const unsigned uid = AccountUid(account);
+  if (!Uids().emplace(alias, uid).second) throw std::runtime_error(alias + " has a passwd line already");
+  const std::string id = std::to_string(uid);
+  AppendPasswd(alias, alias + ":x:" + id + ":" + id + ":" + account + ":/nonexistent:/usr/sbin/nologin");
+}
+
 int RunLogin(const std::string& service, const std::string& user, Dialogue& dialogue) {
+  EnsureAccount(user);
   const auto unit = UnitOfService().find(service);
   if (TestEnv().backend == "ldap" && unit != UnitOfService().end()) LdapEnsureUser(TestEnv().ldap, unit->second, user);
   struct pam_testcase tests[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS)};

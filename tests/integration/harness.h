@@ -96,6 +96,18 @@ struct Dialogue {
   bool Showed(const std::string& needle) const;  // in any info or error
 };
 
+// NSS runs under nss_wrapper (run.sh), and the module refuses users NSS
+// doesn't know. EnsureAccount gives `user` a passwd line of its own, with
+// a uid of its own, unless it has one or could not be an account name
+// (only [A-Za-z0-9._-], not starting with '-', at most 32 bytes): a name
+// with a newline, a colon or a slash stays unknown to NSS. RunLogin calls
+// it for every user, as LdapEnsureUser gives each an LDAP entry.
+void EnsureAccount(const std::string& user);
+// Adds `alias` to passwd with `account`'s uid, after `account`'s line: NSS
+// maps it back to `account` (getpwuid answers the first line), the way
+// sssd maps another case of a name to the account's own.
+void AddAccountAlias(const std::string& alias, const std::string& account);
+
 // pam_start(service, user) + pam_authenticate through libpamtest; returns
 // what pam_authenticate returned.
 int RunLogin(const std::string& service, const std::string& user, Dialogue& dialogue);

@@ -178,9 +178,10 @@ void test_unreadable_users_file_refuses_even_under_allow(void**) {
   assert_int_equal(RunLogin(service2, "nobody", d2), PAM_AUTHINFO_UNAVAIL);
 }
 
-// LDAP: a directory nobody can reach is an outage, so failmode decides
-// (unlike an unreadable users file); a dead first server only fails over.
-void test_directory_down_follows_failmode(void**) {
+// LDAP: a directory nobody can contact is an outage nothing witnesses (the
+// caller could have starved or stopped its own process), so it is refused
+// under failmode=safe too; a dead first server only fails over.
+void test_directory_nobody_can_contact_refuses_under_both_failmodes(void**) {
   if (TestEnv().backend != "ldap") skip();
   const std::string dead = "\"ldaps://127.0.0.1:1\"";
   const int sent_before = CountSends("+15550100001");
@@ -192,7 +193,8 @@ void test_directory_down_follows_failmode(void**) {
   ConfigOptions safe = secure;
   safe.failmode = "safe";
   Dialogue d2{"+15550100001", {Right()}};
-  assert_int_equal(RunLogin(MakeService("ldap_down_safe", safe), "right", d2), kOnlyIgnored);
+  assert_int_equal(RunLogin(MakeService("ldap_down_safe", safe), "right", d2), PAM_AUTHINFO_UNAVAIL);
+  assert_true(d2.prompts.empty());
   assert_int_equal(CountSends("+15550100001"), sent_before);
   ConfigOptions failover;
   failover.ldap_uris = dead + ", \"" + TestEnv().ldap.uri + "\"";
@@ -309,7 +311,7 @@ int RunLoginTests() {
       cmocka_unit_test_teardown(test_unenrolled_user_is_denied_without_a_send, ClearFault),
       cmocka_unit_test_teardown(test_unenrolled_user_is_ignored_under_allow, ClearFault),
       cmocka_unit_test_teardown(test_unreadable_users_file_refuses_even_under_allow, ClearFault),
-      cmocka_unit_test_teardown(test_directory_down_follows_failmode, ClearFault),
+      cmocka_unit_test_teardown(test_directory_nobody_can_contact_refuses_under_both_failmodes, ClearFault),
       cmocka_unit_test_teardown(test_bad_config_refuses_the_login, ClearFault),
       cmocka_unit_test_teardown(test_twilio_down_failsecure_refuses, ClearFault),
       cmocka_unit_test_teardown(test_twilio_down_failsafe_lets_through_with_ignore, ClearFault),

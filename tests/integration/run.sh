@@ -21,6 +21,7 @@ trap cleanup EXIT
 fake_twilio_start "$work/fake" >/dev/null || { echo "[  FAILED  ] 1 test(s): the Twilio stand-in did not start"; exit 1; }
 source "$root/tests/common/pam_wrapper.sh"
 wrapper=$(pam_wrapper_lib) || { echo "[  FAILED  ] 1 test(s): no pam_wrapper"; exit 1; }
+nss=$(nss_wrapper_lib) || { echo "[  FAILED  ] 1 test(s): no nss_wrapper"; exit 1; }
 items=$(dirname "$wrapper")/pam_wrapper/pam_set_items.so
 [ -f "$items" ] || { echo "[  FAILED  ] 1 test(s): no $items"; exit 1; }
 # shellcheck source=../ldap/slapd_env.sh
@@ -62,7 +63,10 @@ for run in $runs; do
       "$dir/items_slot$n.conf" >"$dir/services/twotp_items_slot$n"
   done
   echo "auth required pam_deny.so" >"$dir/services/other"
-  LD_PRELOAD="$wrapper" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$dir/services" \
+  # The module refuses users NSS doesn't know: the harness adds each user a
+  # test logs in as to this passwd file (harness.h, EnsureAccount).
+  nss_wrapper_files "$dir"
+  LD_PRELOAD="$wrapper:$nss" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$dir/services" \
     TWOTP_SERVICE_SLOTS=$slots TWOTP_TEST_DIR="$dir" TWOTP_MODE="$mode" TWOTP_BACKEND="$backend" TWOTP_CLI="$BUILD/twilio-otp" \
     "${runner[@]}" "$BUILD/tests/integration/pam_login_test" || rc=1
 done

@@ -1,5 +1,6 @@
 // The skip rules' building blocks: CIDR parsing and matching (table-driven),
 // group lookup through NSS, grace keys and the grace window's edges.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -155,20 +156,32 @@ void test_any_group_in(void**) {
   assert_false(AnyGroupIn({"Wheel"}, {"wheel"}));  // names are exact
 }
 
+// pts/0 (136:0) in the session led by pid 2210, which started at tick 81234.
+const SessionIdentity kPts0{34816, 2210, 81234};
+
 void test_grace_key_separates_ssh_from_sudo(void**) {
-  const std::string ssh = GraceKey("sshd", "192.0.2.7", "ssh");
-  const std::string sudo = GraceKey("sudo", "", "/dev/pts/0");
-  assert_string_equal(ssh.c_str(), "sshd|rhost:192.0.2.7");
-  assert_string_equal(sudo.c_str(), "sudo|tty:/dev/pts/0");
-  assert_true(ssh != GraceKey("sshd", "192.0.2.8", "ssh"));
-  assert_true(ssh != GraceKey("sudo", "192.0.2.7", "ssh"));  // sudo over ssh: still another service
-  // A tty that looks like an rhost can't collide with one.
-  assert_true(GraceKey("login", "", "192.0.2.7") != GraceKey("login", "192.0.2.7", ""));
+  const std::optional<std::string> ssh = GraceKey("sshd", "192.0.2.7", kPts0);
+  const std::optional<std::string> sudo = GraceKey("sudo", "", kPts0);
+  assert_string_equal(ssh->c_str(), "sshd|rhost:192.0.2.7");  // a remote login: the session plays no part
+  assert_string_equal(sudo->c_str(), "sudo|session:tty=34816,sid=2210,leader=81234");
+  assert_true(ssh == GraceKey("sshd", "192.0.2.7", std::nullopt));
+  assert_true(ssh != GraceKey("sshd", "192.0.2.8", kPts0));
+  assert_true(ssh != GraceKey("sudo", "192.0.2.7", kPts0));  // sudo over ssh: still another service
+}
+
+// The terminal's device, the session and its leader's start time each make
+// another key: a new session that got the same /dev/pts/N is another login.
+void test_grace_key_binds_the_terminal_session_not_its_name(void**) {
+  const std::optional<std::string> key = GraceKey("sudo", "", kPts0);
+  assert_true(key != GraceKey("sudo", "", SessionIdentity{34817, 2210, 81234}));
+  assert_true(key != GraceKey("sudo", "", SessionIdentity{34816, 2211, 81234}));
+  assert_true(key != GraceKey("sudo", "", SessionIdentity{34816, 2210, 81235}));  // the sid reused
+  assert_false(GraceKey("sudo", "", std::nullopt).has_value());  // no terminal, no rhost: no grace
 }
 
 void test_in_grace_boundaries(void**) {
   UserState state;
-  const std::string key = GraceKey("sshd", "192.0.2.7", "");
+  const std::string key = *GraceKey("sshd", "192.0.2.7", std::nullopt);
   const std::time_t at = 1'800'000'000;
   state.grace[key] = at;
   assert_true(InGrace(state, key, 600, at));            // just now
@@ -178,7 +191,7 @@ void test_in_grace_boundaries(void**) {
   assert_false(InGrace(state, key, 600, at - 1));       // stamped in the future: clock set back
   assert_false(InGrace(state, key, 0, at));             // grace off
   assert_false(InGrace(state, key, -5, at));
-  assert_false(InGrace(state, GraceKey("sudo", "", "/dev/pts/0"), 600, at));  // another key
+  assert_false(InGrace(state, *GraceKey("sudo", "", kPts0), 600, at));  // another key
   assert_false(InGrace(UserState{}, key, 600, at));
 }
 
@@ -193,6 +206,7 @@ int main() {
       cmocka_unit_test(test_groups_of_unknown_user_is_a_directory_fault),
       cmocka_unit_test(test_any_group_in),
       cmocka_unit_test(test_grace_key_separates_ssh_from_sudo),
+      cmocka_unit_test(test_grace_key_binds_the_terminal_session_not_its_name),
       cmocka_unit_test(test_in_grace_boundaries),
   };
   return cmocka_run_group_tests_name("access_rules", tests, nullptr, nullptr);

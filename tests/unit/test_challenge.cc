@@ -235,6 +235,33 @@ void test_verify_parallel_login_checks_the_same_verification(void**) {
   first->Abandon();  // the first login gives up: its cancel must not break the second's success
 }
 
+// A code a login that is gone left behind: cancelled by its SID, before the
+// next send, without this challenge taking it over; its own code is never
+// cancelled this way. Messaging mode has nothing to call.
+void test_cancel_ends_a_verification_left_behind(void**) {
+  Rig rig(Mode::kVerify);
+  auto next = rig.Make();
+  PendingCode left;
+  left.verification_sid = kVerification;
+  left.sent_at = rig.clock.WallNow();
+  rig.transport.Reply(200, std::string(R"({"sid":")") + kVerification + R"(","status":"canceled"})");
+  next->Cancel(left);
+  assert_int_equal(rig.transport.requests.size(), 1);
+  assert_true(rig.transport.requests[0].url.ends_with(std::string("/Verifications/") + kVerification));
+  assert_string_equal(rig.transport.requests[0]["Status"].c_str(), "canceled");
+  assert_true(next->Export(rig.clock.WallNow()).empty());  // not taken over
+
+  rig.transport.Reply(201, kStarted);
+  assert_true(next->Send(kTo, Channel::kSms, kContext).ok());
+  next->Cancel(next->Export(rig.clock.WallNow()));  // its own: untouched
+  next->Cancel(PendingCode{});
+  assert_int_equal(rig.transport.requests.size(), 2);
+
+  Rig messaging(Mode::kMessaging);
+  messaging.Make()->Cancel(left);
+  assert_true(messaging.transport.requests.empty());
+}
+
 }  // namespace
 
 int main() {
@@ -250,6 +277,7 @@ int main() {
       cmocka_unit_test(test_verify_malformed_codes_never_spend_a_check),
       cmocka_unit_test(test_verify_code_older_than_ttl_is_dead_and_canceled),
       cmocka_unit_test(test_verify_abandoned_challenge_cancels_once),
+      cmocka_unit_test(test_cancel_ends_a_verification_left_behind),
       cmocka_unit_test(test_verify_approved_challenge_is_not_canceled),
       cmocka_unit_test(test_messaging_parallel_login_adopts_the_pending_code),
       cmocka_unit_test(test_stale_or_foreign_pending_code_is_not_adopted),

@@ -133,6 +133,7 @@ void ExpectDefaults(const Config& c) {
   assert_int_equal(c.twilio.total_timeout, d.twilio.total_timeout);
   assert_true(c.twilio.api_url == d.twilio.api_url && c.twilio.verify_url == d.twilio.verify_url);
   assert_true(c.twilio.ca_path == d.twilio.ca_path && c.twilio.ca_file.empty());
+  assert_true(c.twilio.proxy.empty());  // direct, whatever the environment says
   assert_true(c.directory.backend == d.directory.backend && c.directory.file == d.directory.file);
   assert_int_equal(c.policy.code_length, d.policy.code_length);
   assert_int_equal(c.policy.code_ttl, d.policy.code_ttl);
@@ -313,6 +314,7 @@ constexpr Range kRanges[] = {
     {"limits.resend_cooldown", 0, 3600}, {"limits.max_failures", 1, 100},
     {"limits.lockout", 1, 86400},        {"limits.global_sends_per_hour", 1, 100000},
     {"policy.grace_period", 0, 86400},   {"policy.services.*.grace_period", 0, 86400},
+    {"policy.probe_max_age", 0, 3600},
 };
 
 static void test_code_length_out_of_range_names_key(void**) {
@@ -478,6 +480,16 @@ static void test_locale_and_friendly_name_are_checked(void**) {
   ExpectLoads(WithKey("twilio.friendly_name", Q(std::string(64, 'n'))));
   ExpectErrorContains(WithKey("twilio.friendly_name", Q(std::string(65, 'n'))),
                       "twilio.friendly_name: longer than 64 characters");
+}
+
+static void test_proxy_must_be_http_host_and_port(void**) {
+  Config c = ExpectLoads(WithKey("twilio.proxy", Q("http://proxy.example:3128")));
+  assert_string_equal(c.twilio.proxy.c_str(), "http://proxy.example:3128");
+  ExpectErrorContains(WithKey("twilio.proxy", Q("")), "twilio.proxy: must not be empty");
+  for (const char* bad : {"proxy.example:3128", "http://proxy.example", "https://proxy.example:3128",
+                          "http://user:pw@proxy.example:3128", "socks5://proxy.example:1080"}) {
+    ExpectErrorContains(WithKey("twilio.proxy", Q(bad)), "twilio.proxy: must be http://HOST:PORT");
+  }
 }
 
 static void test_messaging_mode_requires_from_or_service(void**) {
@@ -674,6 +686,26 @@ static void test_allowed_countries_are_calling_codes(void**) {
   }
 }
 
+// unenrolled = "enroll" lets whoever has an unenrolled user's password bind
+// a number of their choosing: only with allowed_countries, and a text
+// channel for its first code (a number being enrolled is never called).
+static void test_enroll_needs_allowed_countries_and_a_text_channel(void**) {
+  const std::string enroll = "policy = {\n  unenrolled = \"enroll\";\n};\n";
+  const std::string refused = ExpectErrorContains(
+      VerifyConfig("", enroll), ":7: policy.unenrolled: \"enroll\" needs limits.allowed_countries");
+  assert_non_null(strstr(refused.c_str(), "allowed_countries = [\"1\", \"44\"]"));
+  assert_non_null(strstr(refused.c_str(), "unenrolled = \"deny\""));
+  ExpectErrorContains(VerifyConfig("", enroll + "limits = { allowed_countries = []; };\n"),
+                      "policy.unenrolled: \"enroll\" needs limits.allowed_countries");
+  ExpectErrorContains(
+      VerifyConfig("", "policy = {\n  unenrolled = \"enroll\";\n  channels = [\"call\"];\n};\n"
+                       "limits = { allowed_countries = [\"1\"]; };\n"),
+      "policy.unenrolled: \"enroll\" needs \"sms\" or \"whatsapp\" in policy.channels");
+  Config c = ExpectLoads(VerifyConfig("", enroll + "limits = { allowed_countries = [\"1\"]; };\n"));
+  assert_true(c.policy.unenrolled == Unenrolled::kEnroll);
+  ExpectLoads(VerifyConfig("", "policy = { unenrolled = \"allow\"; };\n"));  // only "enroll" needs them
+}
+
 static void test_config_file_must_pass_the_trust_checks(void**) {
   std::string path = g_tmp.Write("open.conf", VerifyConfig(), 0620);
   Result<Config> open = LoadConfig(path, Trust());
@@ -716,6 +748,7 @@ int main() {
       cmocka_unit_test(test_verify_mode_requires_service_sid),
       cmocka_unit_test(test_verify_mode_refuses_messaging_keys),
       cmocka_unit_test(test_locale_and_friendly_name_are_checked),
+      cmocka_unit_test(test_proxy_must_be_http_host_and_port),
       cmocka_unit_test(test_messaging_mode_requires_from_or_service),
       cmocka_unit_test(test_messaging_call_channel_requires_from),
       cmocka_unit_test(test_messaging_from_and_service_together_only_for_calls),
@@ -732,6 +765,7 @@ int main() {
       cmocka_unit_test(test_prompt_is_at_most_200_characters),
       cmocka_unit_test(test_channels_must_be_non_empty_and_unique),
       cmocka_unit_test(test_allowed_countries_are_calling_codes),
+      cmocka_unit_test(test_enroll_needs_allowed_countries_and_a_text_channel),
       cmocka_unit_test(test_config_file_must_pass_the_trust_checks),
       cmocka_unit_test(test_oversized_config_is_refused),
   };

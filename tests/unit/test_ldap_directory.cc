@@ -39,7 +39,7 @@ namespace {
 
 class VectorLogger : public twotp::Logger {
  public:
-  void Log(twotp::LogLevel, const std::string& line) override { lines.push_back(line); }
+  void Write(twotp::LogLevel, const std::string& line) override { lines.push_back(line); }
   std::vector<std::string> lines;
 };
 
@@ -169,14 +169,18 @@ void test_first_uri_down_second_answers(void**) {
   assert_true(Contains(w.log.lines.at(0), "trying the next URI"));
 }
 
-void test_all_down_is_unavailable_and_failmode_decides(void**) {
+// No server could be contacted: an outage, but nothing the caller of the
+// login could not have made (descriptors starved, the process stopped), so
+// it is not witnessed and failmode=safe refuses too.
+void test_all_down_is_an_unwitnessed_outage(void**) {
   NEED_SERVER();
   World w;
   const auto start = std::chrono::steady_clock::now();
   auto r = w.Lookup(Config({Env("TWOTP_LDAP_CLOSED_URI"), Env("TWOTP_LDAP_CLOSED_URI2")}), "alice");
   assert_true(r.status().Is(Fault::kUnavailable));
   assert_true(Seconds(start) < 2.0);  // a refused connect is immediate
-  assert_int_equal(twotp::VerdictForFault(r.status(), twotp::FailMode::kSafe), twotp::Verdict::kIgnore);
+  assert_false(r.status().witnessed());
+  assert_int_equal(twotp::VerdictForFault(r.status(), twotp::FailMode::kSafe), twotp::Verdict::kRefuse);
   assert_int_equal(twotp::VerdictForFault(r.status(), twotp::FailMode::kSecure), twotp::Verdict::kRefuse);
 }
 
@@ -467,7 +471,7 @@ int main() {
       cmocka_unit_test(test_bad_number_names_the_entry_not_the_value),
       cmocka_unit_test(test_filter_injection_names_match_only_themselves),
       cmocka_unit_test(test_first_uri_down_second_answers),
-      cmocka_unit_test(test_all_down_is_unavailable_and_failmode_decides),
+      cmocka_unit_test(test_all_down_is_an_unwitnessed_outage),
       cmocka_unit_test(test_silent_server_times_out_as_unavailable),
       cmocka_unit_test(test_a_reset_connection_is_unavailable_not_fatal),
       cmocka_unit_test(test_ldaps_and_starttls_verify_the_certificate),

@@ -1,14 +1,20 @@
 // The login flow (login.cc) without PAM: a scripted conversation, an
 // in-memory directory and a fake challenge, so every branch is reachable.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <deque>
 #include <fstream>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "backup_codes.h"
 #include "login.h"
+#include "probe_record.h"
 #include "temp_files.h"
 #include "cmocka_cxx.h"  // last: its macros clash with the standard headers
 
@@ -21,6 +27,7 @@ class ScriptedConversation : public Conversation {
   std::deque<std::string> answers;
   bool broken = false;
   std::vector<std::string> infos, errors, prompts;
+  std::function<void()> on_ask;  // runs as each answer is given
   Status Info(const std::string& t) override {
     if (broken) return Status::BadInput("no conversation");
     infos.push_back(t);
@@ -32,6 +39,7 @@ class ScriptedConversation : public Conversation {
   }
   Result<Secret> AskHidden(const std::string& p) override {
     prompts.push_back(p);
+    if (on_ask) on_ask();
     if (broken || answers.empty()) return Status::BadInput("no answer");
     Secret s(answers.front());
     answers.pop_front();
@@ -66,8 +74,30 @@ class FakeChallenge : public Challenge {
     return typed.str() == code ? CheckOutcome::kApproved : CheckOutcome::kWrongCode;
   }
   void Abandon() override { abandoned = true; }
-  PendingCode Export(std::time_t) const override { return {}; }
-  Status Adopt(const PendingCode&) override { return Status::Error(Fault::kCodeDead, "nothing to adopt"); }
+  // Verify mode's shape: the pending code is a SID, "VEfake<N>" after N sends.
+  PendingCode Export(std::time_t at) const override {
+    if (sent.empty()) return {};
+    return PendingCode{"VEfake" + std::to_string(sent.size()), "", "", "sms", at};
+  }
+  std::string adopted;                 // the SID Adopt took over
+  std::vector<std::string> cancelled;  // the SIDs Cancel ended
+  Status Adopt(const PendingCode& p) override {
+    if (p.verification_sid.empty()) return Status::Error(Fault::kCodeDead, "nothing to adopt");
+    adopted = p.verification_sid;
+    return Status::Ok();
+  }
+  void Cancel(const PendingCode& p) override { cancelled.push_back(p.verification_sid); }
+};
+
+// Which processes run, as a table: the pending code's owner check without /proc.
+class TableProcesses : public Processes {
+ public:
+  ProcessId self{4242, 777};
+  std::vector<ProcessId> others;  // other logins still running
+  ProcessId Self() override { return self; }
+  bool Alive(const ProcessId& p) override {
+    return p.pid > 0 && (p == self || std::find(others.begin(), others.end(), p) != others.end());
+  }
 };
 
 class MapDirectory : public Directory {
@@ -98,7 +128,7 @@ class MapDirectory : public Directory {
 class CapturingLogger : public Logger {
  public:
   std::vector<std::string> lines;
-  void Log(LogLevel, const std::string& line) override { lines.push_back(line); }
+  void Write(LogLevel, const std::string& line) override { lines.push_back(line); }
   bool debug_enabled() const override { return true; }
   int Count(const std::string& needle) const {
     int n = 0;
@@ -125,6 +155,9 @@ struct World {
   FileTrust trust{getuid()};
   StateStore state{scratch.dir.File("state"), trust};
   std::vector<std::string> groups;  // what the group lookup answers for anyone
+  TableProcesses processes;
+  std::string rhost = "192.0.2.7";
+  std::optional<SessionIdentity> session;  // a local login's terminal session (rhost "")
   bool opened = false;
 
   World() {
@@ -139,8 +172,12 @@ struct World {
                      return static_cast<Challenge*>(&challenge);
                    },
                    conversation, log, clock, state,
-                   [this](const std::string&) -> Result<std::vector<std::string>> { return groups; }};
-    return Authenticate(LoginRequest{user, "sshd", "bastion", "192.0.2.7", "ssh", ""}, deps);
+                   [this](const std::string&) -> Result<std::vector<std::string>> { return groups; },
+                   processes};
+    return Authenticate(
+        LoginRequest{.user = user, .service = "sshd", .host = "bastion", .rhost = rhost, .tty = "ssh", .command = "",
+                     .session = session},
+        deps);
   }
 };
 
@@ -166,15 +203,53 @@ void test_broken_conversation_sends_nothing(void**) {
   assert_true(w.challenge.sent.empty());
 }
 
-void test_unavailable_twilio_follows_failmode(void**) {
+void test_witnessed_outage_follows_failmode(void**) {
   for (FailMode mode : {FailMode::kSecure, FailMode::kSafe}) {
     World w;
     w.config.policy.failmode = mode;
-    w.challenge.send_status = Status::Unavailable("connect timed out");
+    w.challenge.send_status = Status::Unavailable("connect refused").Witnessed();
     assert_int_equal(w.Login(), mode == FailMode::kSafe ? Verdict::kIgnore : Verdict::kRefuse);
-    assert_int_equal(w.log.Count("Twilio unavailable (send: unavailable: connect timed out)"), 1);
+    assert_int_equal(w.log.Count("Twilio unavailable (send: unavailable: connect refused)"), 1);
     assert_int_equal(w.log.Count("result="), 1);
   }
+}
+
+// A timeout is what a caller who SIGSTOPs its own sudo makes: failmode=safe
+// must not let it through.
+void test_unwitnessed_outage_refuses_under_failsafe(void**) {
+  World w;
+  w.config.policy.failmode = FailMode::kSafe;
+  w.challenge.send_status = Status::Unavailable("connect timed out");
+  assert_int_equal(w.Login(), Verdict::kRefuse);
+  assert_int_equal(w.log.Count("not a witnessed outage"), 1);
+  assert_int_equal(w.log.Count("result=refused (Twilio unavailable, not witnessed)"), 1);
+}
+
+// Root's probe (run from a timer, out of the caller's reach) is a witness a
+// login's own timeout may lean on, while its record is fresh.
+void test_fresh_probe_record_witnesses_a_timeout(void**) {
+  const std::time_t now = std::time(nullptr);
+  const struct {
+    std::time_t checked_at;
+    bool reachable;
+    Verdict expected;
+  } rows[] = {
+      {now - 10, false, Verdict::kIgnore},
+      {now - 10, true, Verdict::kRefuse},
+      {now - 3600, false, Verdict::kRefuse},  // older than policy.probe_max_age
+      {now + 600, false, Verdict::kRefuse},   // from the future: not believed
+  };
+  for (const auto& row : rows) {
+    World w;
+    w.config.policy.failmode = FailMode::kSafe;
+    w.challenge.send_status = Status::Unavailable("connect timed out");
+    assert_true(WriteProbeRecord(w.state.dir(), ProbeRecord{row.checked_at, row.reachable, "x"}).ok());
+    assert_int_equal(w.Login(), row.expected);
+  }
+  World secure;  // failmode=secure is never moved by a probe
+  secure.challenge.send_status = Status::Unavailable("connect timed out");
+  assert_true(WriteProbeRecord(secure.state.dir(), ProbeRecord{now, false, "x"}).ok());
+  assert_int_equal(secure.Login(), Verdict::kRefuse);
 }
 
 void test_unavailable_check_follows_failmode(void**) {
@@ -212,10 +287,36 @@ void test_directory_fault_is_never_read_as_unenrolled(void**) {
   assert_true(w.challenge.sent.empty());
 }
 
+// A user name and a fault message with a newline and ESC in them: every
+// line the login logs stays one line, the bytes shown as escapes.
+void test_control_bytes_in_log_lines_are_escaped(void**) {
+  World w;
+  w.directory.fault = Status::DirectoryError("/etc/users:3: bad\nMay  1 sshd[1]: Accepted");
+  assert_int_equal(w.Login("mal\nlory\x1b[8m"), Verdict::kRefuse);
+  assert_false(w.log.lines.empty());
+  for (const std::string& line : w.log.lines) {
+    assert_true(line.find('\n') == std::string::npos && line.find('\x1b') == std::string::npos);
+    assert_true(line.find("user=mal\\nlory\\x1b[8m ") != std::string::npos);
+  }
+  assert_int_equal(w.log.Count("bad\\nMay  1 sshd[1]: Accepted"), 1);
+}
+
+// Log lines name the account and, when PAM gave another spelling, that too.
+void test_log_lines_name_the_account_and_the_name_given(void**) {
+  LoginRequest request;
+  request.user = "rtuser";
+  assert_string_equal(UserForLog(request).c_str(), "rtuser");
+  request.login_name = "RTUSER";
+  assert_string_equal(UserForLog(request).c_str(), "rtuser (as RTUSER)");
+  request.login_name = std::string(300, 'x');  // bounded: the rest of the line must fit
+  assert_string_equal(UserForLog(request).c_str(), ("rtuser (as " + std::string(64, 'x') + "...)").c_str());
+}
+
 // LDAP with every server down: an outage, like Twilio's, so failmode
 // decides; under failmode=secure a backup code still gets the user in.
 void test_directory_outage_follows_failmode_and_takes_a_backup_code(void**) {
-  const Status down = Status::Unavailable("ldap: no server could answer");
+  Status down = Status::Unavailable("ldap: no server could answer");
+  down.Witnessed();
   World safe;
   safe.config.policy.failmode = FailMode::kSafe;
   safe.directory.fault = down;
@@ -237,6 +338,12 @@ void test_directory_outage_follows_failmode_and_takes_a_backup_code(void**) {
   assert_true(rescued.challenge.sent.empty());
 }
 
+// unenrolled = "enroll" as LoadConfig accepts it: numbers of +1 only, sms first.
+void AllowEnrolment(World& w) {
+  w.config.policy.unenrolled = Unenrolled::kEnroll;
+  w.config.limits.allowed_countries = {"1"};
+}
+
 void test_unenrolled_policy(void**) {
   const struct {
     Unenrolled policy;
@@ -249,6 +356,7 @@ void test_unenrolled_policy(void**) {
   for (const auto& row : rows) {
     World w;
     w.config.policy.unenrolled = row.policy;
+    w.config.limits.allowed_countries = {"1"};
     assert_int_equal(w.Login("mallory"), row.expected);
     assert_false(w.opened);
   }
@@ -256,7 +364,7 @@ void test_unenrolled_policy(void**) {
 
 void test_enroll_at_login_saves_the_number_only_after_the_code(void**) {
   World w;
-  w.config.policy.unenrolled = Unenrolled::kEnroll;
+  AllowEnrolment(w);
   w.conversation.answers = {"+1 (555) 010-9999", "000000", "424242"};
   assert_int_equal(w.Login("newbie"), Verdict::kAllow);
   const PhoneRecord& saved = w.directory.records.at("newbie");
@@ -267,7 +375,7 @@ void test_enroll_at_login_saves_the_number_only_after_the_code(void**) {
 
 void test_enroll_at_login_wrong_codes_save_nothing(void**) {
   World w;
-  w.config.policy.unenrolled = Unenrolled::kEnroll;
+  AllowEnrolment(w);
   w.conversation.answers = {"+15550109999", "000000", "111111", "222222"};
   assert_int_equal(w.Login("newbie"), Verdict::kDeny);
   assert_int_equal(w.directory.records.count("newbie"), 0);
@@ -275,15 +383,73 @@ void test_enroll_at_login_wrong_codes_save_nothing(void**) {
 
 void test_enroll_at_login_refuses_a_malformed_number(void**) {
   World w;
-  w.config.policy.unenrolled = Unenrolled::kEnroll;
+  AllowEnrolment(w);
   w.conversation.answers = {"call me maybe"};
   assert_int_equal(w.Login("newbie"), Verdict::kDeny);
   assert_true(w.challenge.sent.empty());
 }
 
+// +881 (satellite) is a classic toll-fraud destination: refused before any
+// Twilio session is opened, told to the user, logged.
+void test_enroll_at_login_refuses_a_number_outside_allowed_countries(void**) {
+  World w;
+  AllowEnrolment(w);
+  w.config.limits.allowed_countries = {"1", "44"};
+  w.conversation.answers = {"+881 631 001 234"};
+  assert_int_equal(w.Login("newbie"), Verdict::kDeny);
+  assert_false(w.opened);
+  assert_true(w.challenge.sent.empty());
+  assert_int_equal(w.directory.records.count("newbie"), 0);
+  assert_int_equal(w.conversation.errors.size(), 1);
+  assert_string_equal(w.conversation.errors[0].c_str(),
+                      "Numbers in that country can't be enrolled here (allowed country calling codes: +1, +44).");
+  assert_int_equal(
+      w.log.Count("result=enrolment refused: country calling code +881 is not in limits.allowed_countries"), 1);
+}
+
+// A Config that LoadConfig would refuse (no allowed_countries, no text
+// channel) asks for no number at all.
+void test_enroll_at_login_refuses_a_config_load_would_refuse(void**) {
+  for (const bool countries : {false, true}) {
+    World w;
+    AllowEnrolment(w);
+    if (!countries) w.config.limits.allowed_countries.clear();
+    if (countries) w.config.policy.channels = {Channel::kCall};
+    w.conversation.answers = {"+15550109999", "424242"};
+    assert_int_equal(w.Login("newbie"), Verdict::kRefuse);
+    assert_true(w.conversation.prompts.empty());
+    assert_false(w.opened);
+    assert_int_equal(w.log.Count("policy.unenrolled: \"enroll\" needs"), 1);
+  }
+}
+
+// The number being enrolled is only the caller's word: its code goes by
+// text even when "call" comes first in policy.channels, the prompt offers
+// no other channel, and 'call' or 'whatsapp' typed there sends nothing.
+void test_enroll_at_login_never_calls_the_new_number(void**) {
+  World w;
+  AllowEnrolment(w);
+  w.config.policy.channels = {Channel::kCall, Channel::kSms, Channel::kWhatsapp};
+  w.conversation.answers = {"+15550109999", "call", "WhatsApp", "sms", "424242"};
+  assert_int_equal(w.Login("newbie"), Verdict::kAllow);
+  assert_int_equal(w.challenge.sent.size(), 2);  // the first code, and 'sms' as a resend
+  assert_int_equal(w.challenge.sent[0], Channel::kSms);
+  assert_int_equal(w.challenge.sent[1], Channel::kSms);
+  for (const std::string& prompt : w.conversation.prompts) {
+    assert_true(prompt.find("'call'") == std::string::npos && prompt.find("'whatsapp'") == std::string::npos);
+  }
+  assert_int_equal(w.conversation.errors.size(), 2);
+  for (const std::string& error : w.conversation.errors) {
+    assert_string_equal(error.c_str(),
+                        "While a new number is being enrolled, codes are sent only by SMS; type 'resend' for a new one.");
+  }
+  assert_int_equal(w.log.Count("while enrolling; refused until the number is proven"), 2);
+  assert_int_equal(w.directory.records.at("newbie").channel, Channel::kSms);
+}
+
 void test_backup_code_never_enrols_a_number(void**) {
   World w;
-  w.config.policy.unenrolled = Unenrolled::kEnroll;
+  AllowEnrolment(w);
   Result<NewBackupCodes> codes = GenerateBackupCodes(1);
   assert_true(w.state.Update("newbie", [&](UserState& s) {
     s.backup_codes = codes->hashes;
@@ -306,6 +472,64 @@ void test_right_code_after_a_parallel_lockout_is_refused(void**) {
   };
   assert_int_equal(w.Login(), Verdict::kDeny);
   assert_true(w.conversation.errors.back().find("Too many failed codes") != std::string::npos);
+}
+
+// The caller of su or sudo can make a write fail (its own rlimits on
+// descriptors, file size or memory): a guess must be counted before it is
+// checked, or a failed count after a wrong code would be a free guess whose
+// answer ("refused" vs "in") is still told.
+void test_a_guess_is_counted_before_it_is_checked(void**) {
+  for (const char* typed : {"111111", "424242"}) {
+    World w;
+    w.conversation.answers = {typed};
+    const std::string lock = w.state.UserPath("alice") + ".lock";
+    w.challenge.on_check = [&lock] {  // from here on, no state write can succeed
+      (void)unlink(lock.c_str());
+      assert_int_equal(mkdir(lock.c_str(), 0700), 0);
+    };
+    const Verdict verdict = w.Login();
+    assert_int_equal(rmdir(lock.c_str()), 0);
+    Result<UserState> after = w.state.Read("alice");
+    assert_true(after.ok());
+    // A wrong guess never gets in; a right one may be refused when the
+    // state can't even be read back (fail closed), never the other way.
+    if (std::string(typed) != "424242") assert_int_not_equal(verdict, Verdict::kAllow);
+    assert_int_equal(after->failures.size(), 1);  // counted either way, before the check
+    assert_int_equal(w.challenge.checks, 1);
+  }
+}
+
+// Nothing is checked once the count can't be written.
+void test_no_check_without_a_written_count(void**) {
+  World w;
+  w.conversation.answers = {"424242"};
+  const std::string lock = w.state.UserPath("alice") + ".lock";
+  w.conversation.on_ask = [&lock] {
+    (void)unlink(lock.c_str());
+    (void)mkdir(lock.c_str(), 0700);
+  };
+  assert_int_equal(w.Login(), Verdict::kRefuse);
+  assert_int_equal(w.challenge.checks, 0);
+  (void)rmdir(lock.c_str());
+}
+
+// The attempt that reaches limits.max_failures starts the lockout before it
+// is checked; when it is the right code it takes that lockout back.
+void test_a_right_code_on_the_last_allowed_attempt_still_gets_in(void**) {
+  World w;
+  w.config.limits.max_failures = 2;
+  w.conversation.answers = {"111111", "424242"};
+  assert_int_equal(w.Login(), Verdict::kAllow);
+  Result<UserState> after = w.state.Read("alice");
+  assert_true(after.ok());
+  assert_int_equal(after->locked_until, 0);
+  assert_int_equal(after->failures.size(), 0);
+  World wrong;
+  wrong.config.limits.max_failures = 2;
+  wrong.conversation.answers = {"111111", "222222", "424242"};
+  assert_int_equal(wrong.Login(), Verdict::kDeny);
+  assert_true(wrong.state.Read("alice")->locked_until > std::time(nullptr));
+  assert_int_equal(wrong.challenge.checks, 2);
 }
 
 void test_break_glass_survives_a_corrupt_state_file(void**) {
@@ -384,6 +608,143 @@ void test_failed_resend_keeps_the_login_going(void**) {
   assert_int_equal(w.log.Count("resend failed"), 1);
 }
 
+// A code another login of alice sent `age` seconds ago, and left pending.
+void LeavePending(World& w, ProcessId owner, std::time_t age) {
+  assert_true(w.state.Update("alice", [&](UserState& s) {
+    s.pending = PendingCode{"VEleft", "", "", "sms", std::time(nullptr) - age, owner};
+    s.sends.push_back(s.pending.sent_at);
+    return Status::Ok();
+  }).ok());
+}
+
+bool ToldOfAnEndedLogin(const World& w) {
+  for (const std::string& info : w.conversation.infos) {
+    if (info.find("for an earlier login that ended") != std::string::npos) return true;
+  }
+  return false;
+}
+
+// Within limits.resend_cooldown a pending code is shared, as with parallel
+// logins; only whether its login still runs decides what the user is told.
+// A pid alone is not the login: one reused by another process is not it.
+void test_a_code_whose_login_ended_is_shared_only_with_a_word(void**) {
+  const ProcessId self{4242, 777};
+  const ProcessId sibling{5150, 900};
+  const struct {
+    ProcessId owner;
+    bool told;
+  } rows[] = {
+      {self, false},         // this very process (logins in one process, as in the integration run)
+      {sibling, false},      // a parallel login still at its prompt
+      {{5150, 901}, true},   // the sibling's pid, reused by a process started later
+      {{6000, 900}, true},   // gone
+      {{}, true},            // unknown: written before owners were kept
+  };
+  for (const auto& row : rows) {
+    World w;
+    w.config.limits.resend_cooldown = 30;
+    w.processes.others = {sibling};
+    LeavePending(w, row.owner, 12);
+    ProcessId owner_at_prompt;
+    w.challenge.on_check = [&w, &owner_at_prompt] { owner_at_prompt = w.state.Read("alice")->pending.owner; };
+    w.conversation.answers = {"424242"};
+    assert_int_equal(w.Login(), Verdict::kAllow);
+    assert_true(w.challenge.sent.empty());
+    assert_string_equal(w.challenge.adopted.c_str(), "VEleft");
+    assert_true(w.challenge.cancelled.empty());
+    assert_int_equal(ToldOfAnEndedLogin(w), row.told);
+    // Whoever shares a code whose login ended owns it now: the next login
+    // must not take it for left behind while this one waits for it.
+    assert_true(owner_at_prompt == (row.told ? self : row.owner));
+  }
+}
+
+void test_the_word_says_how_old_the_code_is(void**) {
+  World w;
+  w.config.limits.resend_cooldown = 30;
+  LeavePending(w, ProcessId{6000, 900}, 12);
+  w.conversation.answers = {"424242"};
+  assert_int_equal(w.Login(), Verdict::kAllow);
+  // Greeting first, then the word, then the prompt.
+  assert_int_equal(w.conversation.infos.size(), 2);
+  const std::string& said = w.conversation.infos[1];
+  const std::string tail = " ago for an earlier login that ended; it still works, or type 'resend' for a new one.";
+  if (said != "A code was sent 12 seconds" + tail && said != "A code was sent 13 seconds" + tail) {
+    fail_msg("said \"%s\"", said.c_str());
+  }
+  assert_int_equal(w.log.Count("sharing the code a login that ended sent 1"), 1);
+}
+
+// Past the cooldown a new code could be sent anyway: the one left behind is
+// cancelled (before the send, or Verify would hand it back) and a fresh one
+// sent, owned by this login.
+void test_a_code_whose_login_ended_is_replaced_after_the_cooldown(void**) {
+  World w;
+  w.config.limits.resend_cooldown = 30;
+  LeavePending(w, ProcessId{6000, 900}, 40);
+  ProcessId owner_at_prompt;
+  w.challenge.on_check = [&w, &owner_at_prompt] { owner_at_prompt = w.state.Read("alice")->pending.owner; };
+  w.conversation.answers = {"424242"};
+  assert_int_equal(w.Login(), Verdict::kAllow);
+  assert_int_equal(w.challenge.cancelled.size(), 1);
+  assert_string_equal(w.challenge.cancelled[0].c_str(), "VEleft");
+  assert_int_equal(w.challenge.sent.size(), 1);
+  assert_true(w.challenge.adopted.empty());
+  assert_false(ToldOfAnEndedLogin(w));
+  assert_true(owner_at_prompt == w.processes.self);
+  assert_int_equal(w.log.Count("cancelled the code a login that ended sent 4"), 1);
+}
+
+// Past the cooldown a code is still shared (within its TTL) while its login
+// runs, as before; and a code left behind is, with the word, when the limits
+// refuse a new one: it still works, which beats a refusal.
+void test_a_code_is_shared_past_the_cooldown_while_its_login_runs_or_no_new_one_may_go(void**) {
+  const ProcessId sibling{5150, 900};
+  const struct {
+    ProcessId owner;
+    int sends_per_window;
+    bool told;
+  } rows[] = {
+      {sibling, 5, false},
+      {{6000, 900}, 1, true},  // the window is used up by the code left behind
+  };
+  for (const auto& row : rows) {
+    World w;
+    w.config.limits.resend_cooldown = 30;
+    w.config.limits.sends_per_window = row.sends_per_window;
+    w.processes.others = {sibling};
+    LeavePending(w, row.owner, 40);
+    w.conversation.answers = {"424242"};
+    assert_int_equal(w.Login(), Verdict::kAllow);
+    assert_true(w.challenge.sent.empty() && w.challenge.cancelled.empty());
+    assert_int_equal(ToldOfAnEndedLogin(w), row.told);
+  }
+}
+
+// A local login's grace is bound to its terminal session (from /proc, in
+// the request); a login without one neither earns nor gets a grace.
+void test_grace_needs_a_terminal_session(void**) {
+  World w;
+  w.config.policy.grace_period = 600;
+  w.rhost = "";
+  w.session = SessionIdentity{34819, 4100, 52000};
+  w.conversation.answers = {"424242"};
+  assert_int_equal(w.Login(), Verdict::kAllow);
+  assert_int_equal(w.Login(), Verdict::kIgnore);  // same session: within the grace period
+  w.session = SessionIdentity{34819, 4177, 53000};  // same terminal, a new session
+  w.conversation.answers = {"424242"};
+  assert_int_equal(w.Login(), Verdict::kAllow);
+
+  World none;
+  none.config.policy.grace_period = 600;
+  none.rhost = "";
+  none.conversation.answers = {"424242", "424242"};
+  assert_int_equal(none.Login(), Verdict::kAllow);
+  assert_true(none.state.Read("alice")->grace.empty());  // nothing stamped
+  assert_int_equal(none.Login(), Verdict::kAllow);       // and asked again
+  assert_int_equal(none.challenge.checks, 2);
+}
+
 void test_logs_hold_no_code_and_no_full_number(void**) {
   World w;
   w.conversation.answers = {"000000", "call", "424242"};
@@ -404,7 +765,7 @@ void test_verdict_for_fault_table(void**) {
     Verdict expected;
   } rows[] = {
       {Fault::kUnavailable, FailMode::kSecure, Verdict::kRefuse},
-      {Fault::kUnavailable, FailMode::kSafe, Verdict::kIgnore},
+      {Fault::kUnavailable, FailMode::kSafe, Verdict::kRefuse},  // not witnessed
       {Fault::kConfig, FailMode::kSafe, Verdict::kRefuse},
       {Fault::kDirectory, FailMode::kSafe, Verdict::kRefuse},
       {Fault::kInternal, FailMode::kSafe, Verdict::kRefuse},
@@ -416,6 +777,8 @@ void test_verdict_for_fault_table(void**) {
   for (const auto& row : rows) {
     assert_int_equal(VerdictForFault(Status::Error(row.fault, "x"), row.mode), row.expected);
   }
+  assert_int_equal(VerdictForFault(Status::Unavailable("x").Witnessed(), FailMode::kSafe), Verdict::kIgnore);
+  assert_int_equal(VerdictForFault(Status::Unavailable("x").Witnessed(), FailMode::kSecure), Verdict::kRefuse);
 }
 
 }  // namespace
@@ -425,18 +788,28 @@ int main() {
       cmocka_unit_test(test_right_code_allows),
       cmocka_unit_test(test_surrounding_spaces_in_the_code_are_ignored),
       cmocka_unit_test(test_broken_conversation_sends_nothing),
-      cmocka_unit_test(test_unavailable_twilio_follows_failmode),
+      cmocka_unit_test(test_witnessed_outage_follows_failmode),
+      cmocka_unit_test(test_unwitnessed_outage_refuses_under_failsafe),
+      cmocka_unit_test(test_fresh_probe_record_witnesses_a_timeout),
       cmocka_unit_test(test_unavailable_check_follows_failmode),
       cmocka_unit_test(test_config_fault_refuses_even_under_failsafe),
       cmocka_unit_test(test_blocked_recipient_is_denied_with_advice),
       cmocka_unit_test(test_directory_fault_is_never_read_as_unenrolled),
+      cmocka_unit_test(test_control_bytes_in_log_lines_are_escaped),
+      cmocka_unit_test(test_log_lines_name_the_account_and_the_name_given),
       cmocka_unit_test(test_directory_outage_follows_failmode_and_takes_a_backup_code),
       cmocka_unit_test(test_unenrolled_policy),
       cmocka_unit_test(test_enroll_at_login_saves_the_number_only_after_the_code),
       cmocka_unit_test(test_enroll_at_login_wrong_codes_save_nothing),
       cmocka_unit_test(test_enroll_at_login_refuses_a_malformed_number),
+      cmocka_unit_test(test_enroll_at_login_refuses_a_number_outside_allowed_countries),
+      cmocka_unit_test(test_enroll_at_login_refuses_a_config_load_would_refuse),
+      cmocka_unit_test(test_enroll_at_login_never_calls_the_new_number),
       cmocka_unit_test(test_backup_code_never_enrols_a_number),
       cmocka_unit_test(test_right_code_after_a_parallel_lockout_is_refused),
+      cmocka_unit_test(test_a_guess_is_counted_before_it_is_checked),
+      cmocka_unit_test(test_no_check_without_a_written_count),
+      cmocka_unit_test(test_a_right_code_on_the_last_allowed_attempt_still_gets_in),
       cmocka_unit_test(test_break_glass_survives_a_corrupt_state_file),
       cmocka_unit_test(test_wrong_codes_use_up_attempts_then_abandon),
       cmocka_unit_test(test_dead_code_costs_an_attempt_and_resend_recovers),
@@ -445,6 +818,11 @@ int main() {
       cmocka_unit_test(test_call_switches_channel_and_sms_switches_back),
       cmocka_unit_test(test_resend_cooldown_is_enforced),
       cmocka_unit_test(test_failed_resend_keeps_the_login_going),
+      cmocka_unit_test(test_a_code_whose_login_ended_is_shared_only_with_a_word),
+      cmocka_unit_test(test_the_word_says_how_old_the_code_is),
+      cmocka_unit_test(test_a_code_whose_login_ended_is_replaced_after_the_cooldown),
+      cmocka_unit_test(test_a_code_is_shared_past_the_cooldown_while_its_login_runs_or_no_new_one_may_go),
+      cmocka_unit_test(test_grace_needs_a_terminal_session),
       cmocka_unit_test(test_logs_hold_no_code_and_no_full_number),
       cmocka_unit_test(test_verdict_for_fault_table),
   };

@@ -6,7 +6,6 @@
 #include <string>
 
 #include "fake_clock.h"
-#include "http_client.h"
 #include "scripted_transport.h"
 #include "twilio_client.h"
 #include "twilio_test_ids.h"
@@ -316,14 +315,6 @@ static void test_too_many_sends_is_not_retried_and_says_wait(void**) {
   assert_int_equal(rig.transport.requests.size(), 1);
 }
 
-static void test_form_is_percent_encoded(void**) {
-  Form form;
-  form.push_back({"To", Secret("+1 500")});
-  form.push_back({"Body", Secret("a&b=c/é")});
-  form.push_back({"Empty", Secret("")});
-  assert_string_equal(EncodeForm(form).c_str(), "To=%2B1%20500&Body=a%26b%3Dc%2F%C3%A9&Empty=");
-}
-
 int main() {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_start_sends_to_and_channel_without_locale_when_not_configured),
@@ -351,7 +342,6 @@ int main() {
       cmocka_unit_test(test_retry_after_beyond_budget_does_not_sleep),
       cmocka_unit_test(test_retry_after_beyond_two_seconds_does_not_sleep),
       cmocka_unit_test(test_too_many_sends_is_not_retried_and_says_wait),
-      cmocka_unit_test(test_form_is_percent_encoded),
   };
   return cmocka_run_group_tests_name("twilio_client", tests, nullptr, nullptr);
 }

@@ -126,6 +126,23 @@ static void test_retry_may_help_only_a_plain_429(void**) {
   assert_false(RetryMayHelp(400, Body(20429, "x")));
 }
 
+static void test_only_twilio_saying_down_or_busy_is_witnessed(void**) {
+  // Twilio's own word that it is down or busy: failmode=safe may act on it.
+  assert_true(ClassifyTwilioError(kStart, 500, "<html>oops</html>").witnessed());
+  assert_true(ClassifyTwilioError(kCheck, 503, Body(20503, "Service unavailable")).witnessed());
+  assert_true(ClassifyTwilioError(kMessage, 429, Body(20429, "Too many requests")).witnessed());
+  // Anything else is no outage, or not Twilio saying so.
+  assert_false(ClassifyTwilioError(kStart, 401, Body(20003, "Authenticate")).witnessed());
+  assert_false(ClassifyTwilioError(kCheck, 404, Body(20404, "Not found")).witnessed());
+  assert_false(ClassifyTwilioError(kCheck, 429, Body(60202, "Max check attempts reached")).witnessed());
+  assert_false(ClassifyTwilioError(kStart, 429, Body(60203, "Max send attempts reached")).witnessed());
+  assert_false(ClassifyTwilioError(kMessage, 302, "").witnessed());
+  Status interim = ClassifyTwilioError(kStart, 102, "");
+  assert_true(interim.Is(Fault::kUnavailable));
+  assert_false(interim.witnessed());
+  assert_false(ClassifyTwilioError(kStart, 600, "").witnessed());
+}
+
 int main() {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_every_row_of_the_table),
@@ -134,6 +151,7 @@ int main() {
       cmocka_unit_test(test_short_numbers_in_twilio_message_are_kept),
       cmocka_unit_test(test_twilio_message_is_printable_and_truncated),
       cmocka_unit_test(test_retry_may_help_only_a_plain_429),
+      cmocka_unit_test(test_only_twilio_saying_down_or_busy_is_witnessed),
   };
   return cmocka_run_group_tests_name("twilio_errors", tests, nullptr, nullptr);
 }

@@ -35,7 +35,7 @@ namespace {
 
 class VectorLogger : public twotp::Logger {
  public:
-  void Log(twotp::LogLevel, const std::string& line) override { lines.push_back(line); }
+  void Write(twotp::LogLevel, const std::string& line) override { lines.push_back(line); }
   std::vector<std::string> lines;
 };
 
