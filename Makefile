@@ -1,6 +1,6 @@
 # pam_twilio_otp: one Makefile, no other build system.
 #   make            build the module, the CLI and the tests
-#   make check      every test (unit, integration, cli, contract, symbols, e2e)
+#   make check      every test (unit, symbols, layout, integration, cli, ldap, contract, e2e, fuzz, package)
 #   make demo       install deps, build, and run one full login against the local stand-in
 #   make demo-ssh   the same through a real sshd and ssh client on loopback (root)
 #   make install    DESTDIR-aware install into the multiarch PAM directory
@@ -38,10 +38,13 @@ endif
 CHECK_SUITES := $(if $(SANITIZE),unit integration cli ldap)
 LIBS     := -lconfig -lldap -llber -lssl -lcrypto -lhttp_parser
 
-# pam_module/pam_*.cc is the PAM glue (only in the .so); the rest is the core
-# library that the module, the CLI and the tests all link.
-GLUE_SRCS := $(wildcard pam_module/pam_*.cc)
-CORE_SRCS := $(filter-out $(GLUE_SRCS),$(wildcard pam_module/*.cc))
+# pam_module/pam/ is the PAM glue (only in the .so); the other folders are
+# the core library that the module, the CLI and the tests all link
+# (DESIGN.md: pam -> login -> {twilio, directory, state} -> config -> base;
+# tests/layout/check_layout.sh holds the tree to it).
+CORE_DIRS := login twilio directory state config base
+GLUE_SRCS := $(wildcard pam_module/pam/*.cc)
+CORE_SRCS := $(foreach dir,$(CORE_DIRS),$(wildcard pam_module/$(dir)/*.cc))
 TOOL_SRCS := $(wildcard tool/*.cc)
 UNIT_SRCS := $(wildcard tests/unit/test_*.cc)
 INTEG_SRCS := $(wildcard tests/integration/*.cc)
@@ -61,7 +64,7 @@ TOOL     := $(BUILD)/twilio-otp
 # Keep objects make would otherwise delete as intermediates.
 .SECONDARY:
 
-.PHONY: all check unit integration contract symbols demo demo-ssh install deps clean bench valgrind soak \
+.PHONY: all check unit integration contract symbols layout demo demo-ssh install deps clean bench valgrind soak \
   deb rpm selinux
 all: $(MODULE) $(TOOL) $(UNIT_BINS) $(if $(INTEG_SRCS),$(INTEG_BIN)) $(if $(CONTRACT_SRCS),$(CONTRACT_BIN))
 
@@ -73,8 +76,8 @@ $(CORE_LIB): $(CORE_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(MODULE): $(GLUE_OBJS) $(CORE_LIB) pam_module/module.map
-	$(CXX) -shared $(LDFLAGS) -Wl,-z,defs -Wl,--version-script=pam_module/module.map \
+$(MODULE): $(GLUE_OBJS) $(CORE_LIB) pam_module/pam/module.map
+	$(CXX) -shared $(LDFLAGS) -Wl,-z,defs -Wl,--version-script=pam_module/pam/module.map \
 	  -o $@ $(GLUE_OBJS) $(CORE_LIB) -lpam $(LIBS)
 
 $(TOOL): $(TOOL_OBJS) $(CORE_LIB)
@@ -114,6 +117,9 @@ contract: all
 
 symbols: $(MODULE)
 	BUILD=$(BUILD) bash tests/run_all.sh symbols
+
+layout:
+	bash tests/run_all.sh layout
 
 demo: deps all
 	BUILD=$(BUILD) bash tests/demo/run_demo.sh

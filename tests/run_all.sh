@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the test suites and prints one closing line "check: N passed, N failed".
-#   tests/run_all.sh [unit|symbols|integration|cli|ldap|contract|e2e|fuzz|package ...]   (default: all)
+#   tests/run_all.sh [unit|symbols|layout|integration|cli|ldap|contract|e2e|fuzz|package ...]   (default: all)
 # Each suite reports cmocka-style "[  PASSED  ] N test(s)." / "[  FAILED  ] N test(s)"
 # lines; this script adds them up and exits non-zero if anything failed.
 set -uo pipefail
@@ -10,7 +10,7 @@ BUILD=${BUILD:-build}
 case "$BUILD" in /*) ;; *) BUILD="$root/$BUILD" ;; esac
 export BUILD
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(unit symbols integration cli ldap contract e2e fuzz package)
+[ ${#suites[@]} -gt 0 ] || suites=(unit symbols layout integration cli ldap contract e2e fuzz package)
 
 passed=0
 failed=0
@@ -47,6 +47,7 @@ for suite in "${suites[@]}"; do
         [ -x "$t" ] && [ "${t%.o}" = "$t" ] && [ "${t%.d}" = "$t" ] && tally "$t"
       done ;;
     symbols) tally bash "$here/symbols/check_exports.sh" ;;
+    layout) tally bash "$here/layout/check_layout.sh" ;;  # folders, include direction, library confinement
     integration) [ -f "$here/integration/run.sh" ] && tally bash "$here/integration/run.sh" ;;
     cli) tally bash "$here/cli/run.sh" ;;
     ldap) tally bash "$here/ldap/run.sh" ;;

@@ -13,11 +13,11 @@
 #include <string>
 #include <vector>
 
-#include "config.h"
-#include "logger.h"
-#include "state_store.h"
-#include "status.h"
-#include "directory.h"
+#include "config/config.h"
+#include "base/logger.h"
+#include "state/state_store.h"
+#include "base/status.h"
+#include "directory/directory.h"
 
 namespace twotp::cli {
 

@@ -5,9 +5,9 @@
 #include <cstdio>
 
 #include "cli.h"
-#include "clock.h"
-#include "nss_account.h"
-#include "open_directory.h"
+#include "base/clock.h"
+#include "base/nss_account.h"
+#include "directory/open_directory.h"
 
 namespace twotp::cli {
 

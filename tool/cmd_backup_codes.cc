@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include "backup_codes.h"
+#include "state/backup_codes.h"
 #include "cli.h"
 
 namespace twotp::cli {

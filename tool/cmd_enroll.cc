@@ -10,11 +10,11 @@
 #include <cstdio>
 
 #include "cli.h"
-#include "clock.h"
+#include "base/clock.h"
 #include "code_prompt.h"
-#include "phone.h"
-#include "twilio_session.h"
-#include "users_file.h"
+#include "base/phone.h"
+#include "twilio/twilio_session.h"
+#include "directory/users_file.h"
 
 namespace twotp::cli {
 

@@ -6,8 +6,8 @@
 #include <cstdio>
 
 #include "cli.h"
-#include "probe_record.h"
-#include "twilio_session.h"
+#include "state/probe_record.h"
+#include "twilio/twilio_session.h"
 
 namespace twotp::cli {
 

@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
-#include "clock.h"
+#include "base/clock.h"
 
 namespace twotp::cli {
 

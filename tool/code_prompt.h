@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "secret.h"
-#include "status.h"
+#include "base/secret.h"
+#include "base/status.h"
 
 namespace twotp::cli {
 

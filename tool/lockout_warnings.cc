@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "access_rules.h"
+#include "base/unix_groups.h"
 #include "cli.h"
 
 namespace twotp::cli {

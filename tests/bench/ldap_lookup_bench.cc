@@ -27,10 +27,10 @@
 #include <string>
 #include <vector>
 
-#include "config.h"
-#include "file_trust.h"
-#include "ldap_directory.h"
-#include "logger.h"
+#include "config/config.h"
+#include "base/file_trust.h"
+#include "directory/ldap_directory.h"
+#include "base/logger.h"
 
 namespace {
 

@@ -8,7 +8,7 @@
 #include <ctime>
 #include <vector>
 
-#include "clock.h"
+#include "base/clock.h"
 
 namespace twotp {
 

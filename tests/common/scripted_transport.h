@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "http_transport.h"
+#include "twilio/http_transport.h"
 
 namespace twotp {
 

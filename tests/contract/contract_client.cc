@@ -17,10 +17,10 @@
 #include <string>
 #include <vector>
 
-#include "clock.h"
-#include "config.h"
-#include "https_transport.h"
-#include "twilio_client.h"
+#include "base/clock.h"
+#include "config/config.h"
+#include "twilio/https_transport.h"
+#include "twilio/twilio_client.h"
 
 using namespace twotp;
 

@@ -8,8 +8,8 @@
 # The core sources are compiled again with clang, ASan and UBSan (and the
 # fuzzer's coverage instrumentation, -fsanitize=fuzzer-no-link) into
 # build/fuzz/obj/, separate from the g++ build; each target links only the
-# objects it needs out of build/fuzz/libtwotp_fuzz.a. pam_*.cc (the PAM glue)
-# is left out: no target needs libpam.
+# objects it needs out of build/fuzz/libtwotp_fuzz.a. pam_module/pam/ (the PAM
+# glue) is left out: no target needs libpam.
 #
 # Every variable here starts with FUZZ_ so that nothing collides with the
 # top-level Makefile's CXX, CXXFLAGS, BUILD or LIBS.
@@ -24,7 +24,7 @@ FUZZ_CXXFLAGS ?= -std=c++20 -g -O1 -fno-omit-frame-pointer -Wall -Wextra
 FUZZ_CPPFLAGS := -Ipam_module -Itests/common -Itests/fuzz
 FUZZ_LIBS     := -lconfig -lldap -llber -lssl -lcrypto -lhttp_parser
 
-FUZZ_LIB_SRCS    := $(filter-out $(wildcard pam_module/pam_*.cc),$(wildcard pam_module/*.cc))
+FUZZ_LIB_SRCS    := $(foreach dir,login twilio directory state config base,$(wildcard pam_module/$(dir)/*.cc))
 FUZZ_LIB_OBJS    := $(FUZZ_LIB_SRCS:pam_module/%.cc=$(FUZZ_BUILD)/obj/%.o)
 FUZZ_LIB         := $(FUZZ_BUILD)/libtwotp_fuzz.a
 FUZZ_TARGET_SRCS := $(wildcard tests/fuzz/fuzz_*.cc)

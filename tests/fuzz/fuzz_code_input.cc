@@ -26,14 +26,14 @@
 #include <string_view>
 #include <vector>
 
-#include "backup_codes.h"
-#include "config.h"
+#include "state/backup_codes.h"
+#include "config/config.h"
 #include "fake_clock.h"
 #include "fuzz_util.h"
-#include "login_flow.h"
-#include "messaging_challenge.h"
-#include "otp_code.h"
-#include "verify_challenge.h"
+#include "login/login_flow.h"
+#include "twilio/messaging_challenge.h"
+#include "twilio/otp_code.h"
+#include "twilio/verify_challenge.h"
 
 using namespace twotp;
 

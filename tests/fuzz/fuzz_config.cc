@@ -14,13 +14,13 @@
 #include <string>
 #include <string_view>
 
-#include "access_rules.h"
-#include "config.h"
-#include "config_reader.h"
-#include "config_schema.h"
-#include "file_trust.h"
+#include "base/cidr.h"
+#include "config/config.h"
+#include "config/config_reader.h"
+#include "config/config_schema.h"
+#include "base/file_trust.h"
 #include "fuzz_util.h"
-#include "phone.h"
+#include "base/phone.h"
 
 using namespace twotp;
 

@@ -25,7 +25,7 @@
 #include <vector>
 
 #include "fuzz_util.h"
-#include "http_message.h"
+#include "twilio/http_message.h"
 
 using namespace twotp;
 

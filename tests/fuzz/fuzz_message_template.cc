@@ -22,14 +22,15 @@
 #include <string_view>
 #include <vector>
 
-#include "challenge.h"
-#include "config.h"
-#include "config_reader.h"
-#include "config_schema.h"
-#include "file_trust.h"
+#include "twilio/challenge.h"
+#include "config/config.h"
+#include "config/config_reader.h"
+#include "config/config_schema.h"
+#include "base/file_trust.h"
 #include "fuzz_util.h"
-#include "message_template.h"
-#include "sudo_command.h"
+#include "twilio/message_template.h"
+#include "login/sudo_command.h"
+#include "base/text.h"
 
 using namespace twotp;
 

@@ -17,8 +17,8 @@
 #include <string_view>
 
 #include "fuzz_util.h"
-#include "login_flow.h"
-#include "phone.h"
+#include "login/login_flow.h"
+#include "base/phone.h"
 
 using namespace twotp;
 

@@ -32,8 +32,8 @@
 #include "fake_clock.h"
 #include "fuzz_util.h"
 #include "scripted_transport.h"
-#include "twilio_client.h"
-#include "twilio_errors.h"
+#include "twilio/twilio_client.h"
+#include "twilio/twilio_errors.h"
 #include "twilio_test_ids.h"
 
 using namespace twotp;

@@ -20,9 +20,9 @@
 #include <vector>
 
 #include "fuzz_util.h"
-#include "logger.h"
-#include "phone.h"
-#include "users_file.h"
+#include "base/logger.h"
+#include "base/phone.h"
+#include "directory/users_file.h"
 
 using namespace twotp;
 

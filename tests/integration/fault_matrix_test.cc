@@ -44,12 +44,11 @@ namespace {
 constexpr int kTimeout = 2;       // twilio.timeout
 constexpr int kTotalTimeout = 3;  // twilio.total_timeout
 
-// A login ends within twilio.timeout + 1 s. Under valgrind (run.sh's
-// TWOTP_VALGRIND) every TLS handshake costs ~0.5 s more, so 2 s more are allowed.
-double Bound() {
-  const char* valgrind = std::getenv("TWOTP_VALGRIND");
-  return kTimeout + 1.0 + (valgrind != nullptr && *valgrind != '\0' ? 2.0 : 0.0);
-}
+// A bound that only catches a hang: ten times twilio.timeout, so a busy
+// machine (both cores loaded, valgrind, sanitizers) never fails it. That the
+// deadline itself is kept is proven on a fake clock (test_http_client.cc);
+// the times this suite measures are printed in its table, not asserted.
+double Bound() { return kTimeout * 10.0; }
 constexpr int kUnavail = PAM_AUTHINFO_UNAVAIL;
 
 bool VerifyMode() { return TestEnv().mode == "verify"; }

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "backup_codes.h"
+#include "state/backup_codes.h"
 #include "cmocka_cxx.h"  // last: its macros clash with the standard headers
 
 using namespace twotp;

@@ -4,7 +4,7 @@
 #include <chrono>
 #include <string>
 
-#include "challenge.h"
+#include "twilio/challenge.h"
 #include "fake_clock.h"
 #include "scripted_transport.h"
 #include "cmocka_cxx.h"  // last: its macros clash with the standard headers

@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include "config.h"
-#include "config_schema.h"
+#include "config/config.h"
+#include "config/config_schema.h"
 #include "temp_files.h"
 
 // Last: cmocka defines macros (fail) that clash with the C++ library.

@@ -7,7 +7,7 @@
 #include <cstring>
 #include <string>
 
-#include "file_trust.h"
+#include "base/file_trust.h"
 #include "temp_files.h"
 
 // Last: cmocka defines macros (fail) that clash with the C++ library.

@@ -20,9 +20,9 @@
 #include <string>
 
 #include "fake_clock.h"
-#include "https_transport.h"
+#include "twilio/https_transport.h"
 #include "loopback_server.h"
-#include "net_connect.h"
+#include "twilio/net_connect.h"
 #include "temp_files.h"
 #include "cmocka_cxx.h"  // last: its macros clash with the standard headers
 

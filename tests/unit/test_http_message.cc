@@ -5,8 +5,8 @@
 #include <string>
 #include <string_view>
 
-#include "http_message.h"
-#include "http_url.h"
+#include "twilio/http_message.h"
+#include "base/http_url.h"
 #include "cmocka_cxx.h"  // last: its macros clash with the standard headers
 
 using namespace twotp;

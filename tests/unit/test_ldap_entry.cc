@@ -3,7 +3,7 @@
 // quotes the number.
 #include <string>
 
-#include "ldap_entry.h"
+#include "directory/ldap_entry.h"
 
 // Last: cmocka defines a fail() macro that breaks <ios> if included before it.
 #include "cmocka_cxx.h"

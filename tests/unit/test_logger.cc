@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "logger.h"
+#include "base/logger.h"
 
 // Last: cmocka defines macros (fail) that clash with the C++ library.
 #include "cmocka_cxx.h"

@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "backup_codes.h"
-#include "login.h"
-#include "probe_record.h"
+#include "state/backup_codes.h"
+#include "login/login.h"
+#include "state/probe_record.h"
 #include "temp_files.h"
 #include "cmocka_cxx.h"  // last: its macros clash with the standard headers
 

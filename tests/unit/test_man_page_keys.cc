@@ -28,7 +28,7 @@
 #include <string_view>
 #include <vector>
 
-#include "config_schema.h"
+#include "config/config_schema.h"
 
 // Last: cmocka defines macros (fail) that clash with the C++ library.
 #include "cmocka_cxx.h"
@@ -267,7 +267,7 @@ void test_every_schema_key_is_documented(void**) {
     }
     if (!documented) {
       ++missing;
-      print_error("%s is accepted by the parser (pam_module/config_schema.cc) but not documented in %s: "
+      print_error("%s is accepted by the parser (pam_module/config/config_schema.cc) but not documented in %s: "
                   "add a .TP entry under .SH \"THE <group> GROUP\"\n",
                   key.c_str(), page.path.c_str());
     }
@@ -283,7 +283,7 @@ void test_every_documented_key_is_in_the_schema(void**) {
   for (const auto& [key, entry] : page.entries) {
     if (schema.count(key) == 0) {
       ++unknown;
-      print_error("%s:%d documents %s, which the parser does not accept (pam_module/config_schema.cc)\n",
+      print_error("%s:%d documents %s, which the parser does not accept (pam_module/config/config_schema.cc)\n",
                   page.path.c_str(), entry.line, key.c_str());
     }
   }

@@ -1,8 +1,8 @@
 // policy.message rendering, the spoken form of a code, and the sudo command.
 #include <string>
 
-#include "message_template.h"
-#include "sudo_command.h"
+#include "twilio/message_template.h"
+#include "login/sudo_command.h"
 #include "cmocka_cxx.h"  // last: its macros clash with the standard headers
 
 using namespace twotp;

@@ -11,7 +11,7 @@
 #include <cstring>
 
 #include "loopback_server.h"
-#include "net_connect.h"
+#include "twilio/net_connect.h"
 #include "cmocka_cxx.h"  // last: its macros clash with the standard headers
 
 using namespace twotp;

@@ -2,7 +2,7 @@
 #include <array>
 #include <string>
 
-#include "otp_code.h"
+#include "twilio/otp_code.h"
 #include "cmocka_cxx.h"  // last: its macros clash with the standard headers
 
 using namespace twotp;

@@ -5,7 +5,7 @@
 #include <cstring>
 #include <string>
 
-#include "phone.h"
+#include "base/phone.h"
 
 using twotp::CountryCallingCode;
 using twotp::Fault;

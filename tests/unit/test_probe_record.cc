@@ -4,7 +4,7 @@
 
 #include <ctime>
 
-#include "probe_record.h"
+#include "state/probe_record.h"
 #include "temp_files.h"
 #include "cmocka_cxx.h"  // last: its macros clash with the standard headers
 

@@ -8,8 +8,8 @@
 #include <map>
 #include <string>
 
-#include "proc_stat.h"
-#include "session_identity.h"
+#include "base/proc_stat.h"
+#include "login/session_identity.h"
 #include "cmocka_cxx.h"  // last: its macros clash with the standard headers
 
 using namespace twotp;

@@ -4,7 +4,7 @@
 #include <ctime>
 #include <string>
 
-#include "send_limits.h"
+#include "state/send_limits.h"
 #include "cmocka_cxx.h"  // last: its macros clash with the standard headers
 
 using namespace twotp;

@@ -5,8 +5,10 @@
 #include <string>
 #include <vector>
 
-#include "access_rules.h"
-#include "skip_rules.h"
+#include "base/cidr.h"
+#include "base/unix_groups.h"
+#include "login/grace.h"
+#include "login/skip_rules.h"
 #include "cmocka_cxx.h"  // last: its macros clash with the standard headers
 
 using namespace twotp;

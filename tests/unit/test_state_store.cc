@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "state_store.h"
+#include "state/state_store.h"
 #include "temp_files.h"
 #include "cmocka_cxx.h"  // last: its macros clash with the standard headers
 

@@ -3,8 +3,8 @@
 
 #include <string>
 
-#include "secret.h"
-#include "status.h"
+#include "base/secret.h"
+#include "base/status.h"
 
 using twotp::Fault;
 using twotp::Result;

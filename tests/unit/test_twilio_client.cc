@@ -7,7 +7,7 @@
 
 #include "fake_clock.h"
 #include "scripted_transport.h"
-#include "twilio_client.h"
+#include "twilio/twilio_client.h"
 #include "twilio_test_ids.h"
 #include "cmocka_cxx.h"  // last: its macros clash with the standard headers
 

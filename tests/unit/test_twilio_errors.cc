@@ -3,7 +3,7 @@
 #include <cstring>
 #include <string>
 
-#include "twilio_errors.h"
+#include "twilio/twilio_errors.h"
 #include "cmocka_cxx.h"  // last: its macros clash with the standard headers
 
 using namespace twotp;

@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "user_state.h"
+#include "state/user_state.h"
 #include "cmocka_cxx.h"  // last: its macros clash with the standard headers
 
 using namespace twotp;

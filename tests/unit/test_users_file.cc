@@ -19,8 +19,8 @@
 #include <string>
 #include <vector>
 
-#include "atomic_file.h"
-#include "users_file.h"
+#include "base/atomic_file.h"
+#include "directory/users_file.h"
 
 // Last: cmocka defines a fail() macro that breaks <ios> if included before it.
 #include "cmocka_cxx.h"
@@ -210,14 +210,12 @@ static void test_lookup_finds_user_on_last_of_a_million_lines(void** state) {
     std::fwrite(chunk.data(), 1, chunk.size(), out);
     std::fclose(out);
   }
-  const auto start = std::chrono::steady_clock::now();
+  // How long this takes is `make bench`'s business, not a test's.
   twotp::Result<PhoneRecord> r = f.users->Lookup("zed");
-  const auto took = std::chrono::steady_clock::now() - start;
   if (!r.ok()) fail_msg("%s", r.status().ToString().c_str());
   assert_string_equal(r->number.c_str(), "+447700900123");
   assert_int_equal(static_cast<int>(r->channel), static_cast<int>(Channel::kCall));
   assert_true(f.log.lines.empty());
-  assert_true(took < std::chrono::seconds(3));
   assert_true(f.users->Lookup("nobody").status().Is(Fault::kNotFound));
 }
 

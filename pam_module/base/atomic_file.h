@@ -1,0 +1,51 @@
+// Crash- and race-safe rewriting of small files: an exclusive lock on a
+// companion PATH.lock file, and a replace that is all-or-nothing. The users
+// file uses both today; the state store under /var/lib will too.
+//
+// Protocol for a read-modify-write: take FileLock(path), read path, build
+// the new contents, ReplaceFileAtomically(path, ...), drop the lock. Readers
+// need no lock: they see either the old file or the new one, never a mix.
+#ifndef PAM_TWILIO_OTP_ATOMIC_FILE_H_
+#define PAM_TWILIO_OTP_ATOMIC_FILE_H_
+
+#include <sys/types.h>
+
+#include <string>
+
+#include "base/status.h"
+
+namespace twotp {
+
+// An exclusive flock(2) on PATH.lock, held until destruction. The lock file
+// is a separate, empty file because the data file itself is replaced by
+// rename: a lock on the old inode would not exclude a writer that opened the
+// new one. Movable, not copyable.
+class FileLock {
+ public:
+  // Creates PATH.lock if needed (0600, O_NOFOLLOW, O_CLOEXEC) and blocks
+  // until the lock is ours. kInternal naming the lock file and errno text
+  // when it can't be opened or locked.
+  static Result<FileLock> Acquire(const std::string& path);
+
+  ~FileLock();
+  FileLock(FileLock&& other) noexcept;
+  FileLock& operator=(FileLock&& other) noexcept;
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+
+ private:
+  explicit FileLock(int fd) : fd_(fd) {}
+  int fd_ = -1;
+};
+
+// Replaces `path` with `contents`: a temp file in the same directory
+// (mkstemp), all bytes written, fchmod(mode), fsync, rename over `path`,
+// fsync of the directory. On any failure before the rename the temp file is
+// removed and the old `path` is left exactly as it was. Errors are kInternal
+// "PATH: step: strerror". A failure of the final directory fsync is reported
+// too, though the new contents are then already in place.
+Status ReplaceFileAtomically(const std::string& path, const std::string& contents, mode_t mode);
+
+}  // namespace twotp
+
+#endif  // PAM_TWILIO_OTP_ATOMIC_FILE_H_

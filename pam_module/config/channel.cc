@@ -1,0 +1,37 @@
+#include "config/channel.h"
+
+namespace twotp {
+
+const char* ChannelName(Channel channel) {
+  switch (channel) {
+    case Channel::kSms: return "sms";
+    case Channel::kCall: return "call";
+    case Channel::kWhatsapp: return "whatsapp";
+  }
+  return "sms";
+}
+
+std::optional<Channel> ParseChannel(std::string_view name) {
+  if (name == "sms") return Channel::kSms;
+  if (name == "call") return Channel::kCall;
+  if (name == "whatsapp") return Channel::kWhatsapp;
+  return std::nullopt;
+}
+
+const char* ChannelDescription(Channel channel) {
+  switch (channel) {
+    case Channel::kSms: return "SMS";
+    case Channel::kCall: return "voice call";
+    case Channel::kWhatsapp: return "WhatsApp";
+  }
+  return "SMS";
+}
+
+std::optional<Channel> FirstTextChannel(const std::vector<Channel>& allowed) {
+  for (Channel channel : allowed) {
+    if (channel != Channel::kCall) return channel;
+  }
+  return std::nullopt;
+}
+
+}  // namespace twotp

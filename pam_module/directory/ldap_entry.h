@@ -1,0 +1,56 @@
+// What the LDAP backend reads from one entry, and how that becomes a
+// PhoneRecord; plus the filter text helpers. No network here: the rules a
+// login applies to an entry are tested without a server.
+#ifndef PAM_TWILIO_OTP_LDAP_ENTRY_H_
+#define PAM_TWILIO_OTP_LDAP_ENTRY_H_
+
+#include <ldap.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.h"
+#include "directory/directory.h"
+#include "base/status.h"
+
+namespace twotp {
+
+struct LdapEntry {
+  std::string dn;
+  std::vector<std::string> numbers;   // values of ldap.attribute
+  std::vector<std::string> channels;  // values of ldap.channel_attribute, if set
+  std::vector<std::string> verified;  // values of ldap.verified_attribute, if set
+};
+
+// The attributes a search asks for: attribute, then the optional ones set.
+std::vector<std::string> RecordAttributes(const LdapConfig& config);
+// The DN and the RecordAttributes values of entry `e` of a search result.
+LdapEntry ReadEntry(LDAP* ld, LDAPMessage* e, const LdapConfig& config);
+// Every value of `attr` on entry `e`.
+std::vector<std::string> ValuesOf(LDAP* ld, LDAPMessage* e, const std::string& attr);
+
+// `user`'s record from their entry:
+//   no number, or (verified_attribute set) the flag absent or FALSE
+//                                   -> kNotFound: not enrolled
+//   several numbers, a number that is not E.164, several or unknown
+//   channel values, a flag that is neither TRUE nor FALSE
+//                                   -> kDirectory, naming the entry and the
+//                                      attribute, never quoting a number
+//   else the record, channel sms when channel_attribute is unset or absent,
+//   verified (the directory vouches for its numbers), verified_at "".
+Result<PhoneRecord> RecordFromEntry(const LdapEntry& entry, const LdapConfig& config, const std::string& user);
+
+// `pattern` with every "%u" replaced by `user` escaped per RFC 4515 (by
+// libldap: * ( ) \ and NUL become \2A \28 \29 \5C \00). kBadInput for an
+// empty user.
+Result<std::string> LdapFilterFor(std::string_view pattern, std::string_view user);
+// `pattern` with every %u replaced by `with`, verbatim ("*" for a listing).
+std::string ReplaceUser(std::string_view pattern, std::string_view with);
+// The attribute that "%u" is compared with in `filter` ("uid" for
+// "(&(objectClass=person)(uid=%u))"); "" when the filter doesn't say.
+std::string UserAttributeOf(std::string_view filter);
+
+}  // namespace twotp
+
+#endif  // PAM_TWILIO_OTP_LDAP_ENTRY_H_

@@ -1,0 +1,78 @@
+// The file backend of the phone directory: /etc/security/pam_twilio_otp.users.
+//
+// Format, one record per line, fields separated by white space:
+//   USER  +E164NUMBER  CHANNEL  VERIFIED_AT
+//   alice +15550104567 sms      2026-11-23T19:00:00Z
+//   bob   +447700900123 call    -            # "-": loaded with --no-verify
+// '#' starts a comment (whole line or after the fields); blank lines are fine.
+// A malformed line is reported with its line number and skipped; it never
+// stops the others from being read. Lookups stream the file line by line.
+#ifndef PAM_TWILIO_OTP_USERS_FILE_H_
+#define PAM_TWILIO_OTP_USERS_FILE_H_
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "directory/directory.h"
+#include "base/file_trust.h"
+#include "base/logger.h"
+
+namespace twotp {
+
+class UsersFile : public Directory {
+ public:
+  // `trust` and `log` must outlive this object.
+  UsersFile(std::string path, const FileTrust& trust, Logger& log);
+
+  // Streams the file. A missing or unreadable file is a kDirectory fault (it
+  // can't confirm that anyone is unenrolled). Malformed lines are logged as warnings ("PATH:LINE: ...") and
+  // skipped; a malformed line that names `user` makes the lookup a kDirectory
+  // fault rather than "not enrolled". Two records for one user: kDirectory.
+  Result<PhoneRecord> Lookup(const std::string& user) override;
+  Status Enroll(const PhoneRecord& record) override { return Upsert(record); }
+
+  // Every valid record, in file order (for `twilio-otp list`). A missing file
+  // is an empty list here (nobody enrolled yet).
+  Result<std::vector<PhoneRecord>> List() override;
+  std::string Where() const override { return path_; }
+
+  // Adds or replaces `record` under an exclusive lock on PATH.lock, writing a
+  // temp file in the same directory, fsync, rename, fsync of the directory.
+  // Comments and other lines are kept as they are. Creates the file (0600,
+  // root) when missing.
+  Status Upsert(const PhoneRecord& record);
+
+  // Removes the user's record the same way; kNotFound if there was none.
+  Status Remove(const std::string& user) override;
+
+ private:
+  // Upsert and Remove: the locked re-read and atomic rewrite.
+  Status Rewrite(const std::string& user, const PhoneRecord* replacement);
+
+  std::string path_;
+  const FileTrust& trust_;
+  Logger& log_;
+};
+
+// One line of the file, parsed. Exposed for unit tests and the fuzzer.
+// Returns kNotFound for blank/comment lines, kBadInput naming the problem
+// (never quoting the line's fields: a shifted field may be a number).
+Result<PhoneRecord> ParseUsersLine(std::string_view line);
+// The line written for a record (no newline).
+std::string FormatUsersLine(const PhoneRecord& record);
+// Ok when FormatUsersLine(record) parses back to the same record (valid user
+// name, E.164 number, time "" or ISO 8601 UTC); else kBadInput saying why.
+// Upsert checks this; the CLI checks it before sending a code.
+Status CheckRecord(const PhoneRecord& record);
+// The first field of a line with its comment removed ("" if none): the user
+// a malformed line is about.
+std::string_view UsersLineUser(std::string_view line);
+// Lines longer than this (newline excluded) are malformed; readers keep only
+// this much of a line in memory.
+inline constexpr size_t kMaxUsersLineBytes = 1024;
+
+}  // namespace twotp
+
+#endif  // PAM_TWILIO_OTP_USERS_FILE_H_

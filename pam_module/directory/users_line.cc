@@ -1,0 +1,121 @@
+// One line of the users file: the strict parser and the formatter. The file
+// I/O around them is in users_file.cc.
+#include <time.h>
+
+#include <array>
+#include <string>
+
+#include "base/phone.h"
+#include "directory/users_file.h"
+
+namespace twotp {
+
+namespace {
+
+constexpr size_t kMaxUserName = 32;  // useradd's limit on Linux
+constexpr std::string_view kWhite = " \t\r\v\f";
+constexpr const char kIsoFormat[] = "%Y-%m-%dT%H:%M:%SZ";
+
+std::string_view StripComment(std::string_view line) {
+  const size_t hash = line.find('#');
+  return hash == std::string_view::npos ? line : line.substr(0, hash);
+}
+
+// Splits on white space; stops after `max` fields (the caller only needs to
+// know that there are too many).
+size_t SplitFields(std::string_view text, std::string_view* out, size_t max) {
+  size_t n = 0;
+  size_t pos = text.find_first_not_of(kWhite);
+  while (pos != std::string_view::npos && n < max) {
+    const size_t end = text.find_first_of(kWhite, pos);
+    out[n++] = text.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
+    pos = end == std::string_view::npos ? end : text.find_first_not_of(kWhite, end);
+  }
+  return n;
+}
+
+// POSIX-ish: what useradd and NSS accept, minus what would break this file.
+// A leading '+' or '-' is NIS compat syntax in /etc/passwd (and a leading
+// '+' is what a number shifted into the user column looks like).
+const char* UserNameProblem(std::string_view name) {
+  if (name.empty()) return "is empty";
+  if (name.size() > kMaxUserName) return "is longer than 32 characters";
+  if (name[0] == '-' || name[0] == '+') return "starts with '-' or '+'";
+  for (unsigned char c : name) {
+    if (c == ':') return "contains ':'";
+    if (c < 0x20 || c == 0x7f) return "contains a control character";
+  }
+  return nullptr;
+}
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// Exactly "YYYY-MM-DDTHH:MM:SSZ" and a real UTC instant: strptime alone
+// accepts missing zero padding and 31 February, so the parsed time must
+// format back to the same text.
+bool IsIsoUtc(std::string_view text) {
+  static constexpr std::string_view kShape = "dddd-dd-ddTdd:dd:ddZ";
+  if (text.size() != kShape.size()) return false;
+  for (size_t i = 0; i < kShape.size(); ++i) {
+    if (kShape[i] == 'd' ? !IsDigit(text[i]) : text[i] != kShape[i]) return false;
+  }
+  const std::string copy(text);
+  struct tm tm = {};
+  const char* end = strptime(copy.c_str(), kIsoFormat, &tm);
+  if (end == nullptr || *end != '\0') return false;
+  const time_t t = timegm(&tm);
+  struct tm back = {};
+  if (gmtime_r(&t, &back) == nullptr) return false;
+  std::array<char, 32> buf{};
+  const size_t n = strftime(buf.data(), buf.size(), kIsoFormat, &back);
+  return std::string_view(buf.data(), n) == text;
+}
+
+Status Malformed(const std::string& why) { return Status::BadInput(why); }
+
+}  // namespace
+
+std::string_view UsersLineUser(std::string_view line) {
+  std::string_view first;
+  SplitFields(StripComment(line), &first, 1);
+  return first;
+}
+
+Result<PhoneRecord> ParseUsersLine(std::string_view line) {
+  std::array<std::string_view, 5> f;
+  const size_t n = SplitFields(StripComment(line), f.data(), f.size());
+  if (n == 0) return Status::NotFound("blank or comment line");
+  if (n > 4) return Malformed("more than 4 fields (a comment must start with '#')");
+  if (n < 4)
+    return Malformed("expected USER NUMBER CHANNEL VERIFIED_AT, found " + std::to_string(n) + " field(s)");
+  if (const char* problem = UserNameProblem(f[0])) return Malformed(std::string("user name ") + problem);
+  if (!IsE164(f[1])) return Malformed("number is not E.164 ('+' and 8 to 15 digits)");
+  const std::optional<Channel> channel = ParseChannel(f[2]);
+  if (!channel) return Malformed("channel is not one of sms, call, whatsapp");
+  if (f[3] != "-" && !IsIsoUtc(f[3]))
+    return Malformed("verified time is neither '-' nor UTC YYYY-MM-DDTHH:MM:SSZ");
+  PhoneRecord record;
+  record.user = std::string(f[0]);
+  record.number = std::string(f[1]);
+  record.channel = *channel;
+  if (f[3] != "-") record.verified_at = std::string(f[3]);
+  record.verified = !record.verified_at.empty();
+  return record;
+}
+
+std::string FormatUsersLine(const PhoneRecord& record) {
+  return record.user + " " + record.number + " " + ChannelName(record.channel) + " " +
+         (record.verified_at.empty() ? "-" : record.verified_at);
+}
+
+// Parsing the formatted line back validates every field with the reader's
+// own rules, and comparing catches white space or '#' inside a field.
+Status CheckRecord(const PhoneRecord& record) {
+  Result<PhoneRecord> back = ParseUsersLine(FormatUsersLine(record));
+  if (!back.ok()) return Status::BadInput("record for " + record.user + ": " + back.status().message());
+  if (back->user != record.user || back->number != record.number || back->verified_at != record.verified_at)
+    return Status::BadInput("record for " + record.user + ": a field holds white space or '#'");
+  return Status::Ok();
+}
+
+}  // namespace twotp

@@ -1,0 +1,374 @@
+#include "login/login.h"
+
+#include "state/backup_codes.h"
+#include "login/login_flow.h"
+#include "twilio/message_template.h"
+#include "twilio/otp_code.h"
+#include "base/phone.h"
+#include "state/probe_record.h"
+#include "state/send_limits.h"
+#include "base/text.h"
+
+namespace twotp {
+namespace login_internal {
+
+namespace {
+
+const char* ChannelRequestHint(Channel channel) {
+  switch (channel) {
+    case Channel::kSms: return "'sms' for a text message";
+    case Channel::kCall: return "'call' for a voice call";
+    case Channel::kWhatsapp: return "'whatsapp' for WhatsApp";
+  }
+  return "";
+}
+
+}  // namespace
+
+Verdict LoginFlow::Run() {
+  if (std::optional<Verdict> skipped = Skipped()) return *skipped;
+  // After the skip rules, so a broken state directory never locks out a
+  // break-glass account.
+  if (Status prepared = deps_.state.Prepare(); !prepared.ok()) return OnFault(prepared, "state directory");
+  Result<PhoneRecord> found = deps_.directory.Lookup(request_.user);
+  if (!found.ok()) {
+    if (found.status().Is(Fault::kNotFound)) return Unenrolled();
+    if (found.status().Is(Fault::kUnavailable)) return DirectoryDown(found.status());
+    deps_.log.Error(Who() + " directory lookup failed: " + found.status().ToString());
+    return Finish(Verdict::kRefuse, LogLevel::kError, "refused (directory fault)");
+  }
+  record_ = std::move(found.value());
+  channel_ = ChannelAllowed(record_.channel) ? record_.channel : deps_.config.policy.channels.front();
+  // A locked-out user is told so before anything is sent.
+  if (Status locked = state_.CheckNotLocked(); !locked.ok()) return OnFault(locked, "lockout");
+
+  if (!ConversationWorks(Greeting())) {
+    return Finish(Verdict::kConvError, LogLevel::kNotice, "no conversation (non-interactive); no code sent");
+  }
+  Result<Challenge*> opened = deps_.open_challenge();
+  if (!opened.ok()) return OnFault(opened.status(), "setup");
+  challenge_ = opened.value();
+
+  Status sent = SendCode(channel_, /*fresh=*/false);
+  if (!sent.ok()) {
+    if (std::optional<Verdict> rescued = BackupCodeInstead(sent)) return *rescued;
+    return OnFault(sent, "send");
+  }
+  return AskUntilDone();
+}
+
+std::optional<Verdict> LoginFlow::Skipped() {
+  const SkipRequest request{request_.user, request_.service, request_.rhost, request_.session};
+  Result<SkipDecision> decision = DecideSkip(request, deps_.config.policy, deps_.groups_of,
+                                             [this] { return state_.Read(); }, deps_.clock.WallNow());
+  if (!decision.ok()) return OnFault(decision.status(), "skip rules");
+  if (!decision->skip) return std::nullopt;
+  if (decision->break_glass) deps_.log.Warning(Who() + " break-glass: " + decision->reason + "; no code asked");
+  return Finish(Verdict::kIgnore, LogLevel::kNotice, "skipped (" + decision->reason + ")");
+}
+
+std::string LoginFlow::Greeting() const {
+  return "Two-step verification for " + SanitizeForMessage(request_.user, 32) + ".";
+}
+
+bool LoginFlow::ConversationWorks(const std::string& greeting) {
+  // Prove the conversation works before anything costs money: scripts and
+  // `sudo -n` stop here, with no code sent.
+  return deps_.conversation.Info(greeting).ok();
+}
+
+Verdict LoginFlow::AskUntilDone() {
+  const int max_attempts = deps_.config.policy.max_attempts;
+  int attempts = 0;
+  while (attempts < max_attempts) {
+    Result<Secret> reply = deps_.conversation.AskHidden(Prompt());
+    if (!reply.ok()) {
+      GiveUp();
+      return Finish(Verdict::kConvError, LogLevel::kNotice, "conversation ended before a code was typed");
+    }
+    Secret typed(Trim(reply->view()));
+    // Only words are commands; digits are a code and are never copied.
+    const bool is_word = !typed.empty() && !IsDigits(typed.view(), 1, typed.size());
+    if (is_word && typed.size() <= 10 && MaybeResend(Lower(typed.str()))) continue;
+
+    if (std::optional<Verdict> stopped = CountAttempt()) return *stopped;
+    Result<CheckOutcome> checked = CheckOutcome::kWrongCode;
+    // Not while enrolling: a backup code proves the user, not the typed number.
+    if (!enrolling_ && LooksLikeBackupCode(typed.view())) {
+      Result<bool> used = state_.UseBackupCode(typed);
+      if (!used.ok()) return OnFault(used.status(), "backup code");
+      if (used.value()) {
+        challenge_->Abandon();
+        return Succeed("success (backup code)");
+      }
+    } else {
+      checked = challenge_->Check(typed);
+      if (checked.ok() && checked.value() == CheckOutcome::kApproved) {
+        // Parallel logins share failures: once they locked the user out, a
+        // right code in a login that was already at the prompt doesn't count
+        // (unless the lockout is this very attempt's, which it takes back).
+        if (!attempt_locks_) {
+          if (Status locked = state_.CheckNotLocked(); !locked.ok()) return OnFault(locked, "lockout");
+        }
+        return Succeed("success");
+      }
+      if (!checked.ok() && !checked.status().Is(Fault::kCodeDead)) return CheckFailed(checked.status());
+      if (!checked.ok()) deps_.log.Notice(Who() + " code not accepted: " + checked.status().ToString());
+    }
+    if (attempt_locks_) return LockedOut();
+    ++attempts;
+    if (attempts >= max_attempts) break;
+    (void)deps_.conversation.Error(checked.ok()
+        ? "Wrong code, try again."
+        : "That code has expired or can't be used any more; type 'resend' for a new one.");
+  }
+  GiveUp();
+  (void)deps_.conversation.Error("Too many wrong codes.");
+  return Finish(Verdict::kDeny, LogLevel::kNotice,
+                "denied after " + std::to_string(max_attempts) + " wrong code(s)");
+}
+
+Verdict LoginFlow::CheckFailed(const Status& why) {
+  // The code was sent, so Twilio was there; a check that can't be made now
+  // must never let a typed code through, whatever failmode says.
+  if (!why.Is(Fault::kUnavailable)) return OnFault(why, "check");
+  GiveUp();
+  deps_.log.Warning(Who() + " the code could not be checked (" + why.ToString() + "); refused whatever failmode says");
+  (void)deps_.conversation.Error("Your code could not be checked right now; try again later.");
+  return Finish(Verdict::kRefuse, LogLevel::kWarning, "refused (code check unavailable)");
+}
+
+void LoginFlow::GiveUp() {
+  challenge_->Abandon();
+  if (Status forgot = state_.ForgetPending(); !forgot.ok()) {
+    deps_.log.Warning(Who() + " could not clear the pending code: " + forgot.ToString());
+  }
+}
+
+std::optional<Verdict> LoginFlow::CountAttempt() {
+  bool already_locked = false;
+  Status counted = state_.ReserveAttempt(&already_locked, &attempt_locks_);
+  if (!counted.ok()) return OnFault(counted, "failure count");
+  if (already_locked) return LockedOut();
+  return std::nullopt;
+}
+
+Verdict LoginFlow::LockedOut() {
+  GiveUp();
+  const Status locked = state_.CheckNotLocked();
+  (void)deps_.conversation.Error(locked.user_message().value_or("Too many failed codes; try again later."));
+  return Finish(Verdict::kDeny, LogLevel::kWarning, "denied; locked out after limits.max_failures failed codes");
+}
+
+Verdict LoginFlow::Succeed(const char* how) {
+  if (enrolling_) {
+    // The number is proven: it becomes the user's, or the login fails.
+    record_.verified_at = IsoUtc(deps_.clock.WallNow());
+    record_.verified = true;
+    if (Status saved = deps_.directory.Enroll(record_); !saved.ok()) {
+      deps_.log.Error(Who() + " could not save the enrolment: " + saved.ToString());
+      return Finish(Verdict::kRefuse, LogLevel::kError, "refused (enrolment not saved)");
+    }
+    deps_.log.Notice(Who() + " enrolled " + MaskNumber(record_.number) + " at login");
+  }
+  // The code was right: a state that can't be written costs a log line, not the login.
+  if (Status recorded = state_.RecordSuccess(); !recorded.ok()) {
+    deps_.log.Error(Who() + " could not record the success: " + recorded.ToString());
+  }
+  return Finish(Verdict::kAllow, LogLevel::kInfo, how);
+}
+
+bool LoginFlow::MaybeResend(const std::string& word) {
+  if (word == "resend") {
+    Resend(channel_);
+    return true;
+  }
+  std::optional<Channel> asked = ParseChannel(word);
+  if (!asked) return false;
+  if (!ChannelAllowed(*asked)) {
+    (void)deps_.conversation.Error(std::string("Codes can't be sent by ") + ChannelDescription(*asked) + " here.");
+    return true;
+  }
+  if (enrolling_ && *asked != channel_) {
+    // The number is only the caller's word until its code comes back: no
+    // call to it (premium numbers bill by the minute), no second channel.
+    deps_.log.Notice(Who() + " asked for a code by " + ChannelName(*asked) +
+                     " while enrolling; refused until the number is proven");
+    (void)deps_.conversation.Error(std::string("While a new number is being enrolled, codes are sent only by ") +
+                                   ChannelDescription(channel_) + "; type 'resend' for a new one.");
+    return true;
+  }
+  Resend(*asked);
+  return true;
+}
+
+void LoginFlow::Resend(Channel channel) {
+  if (sends_ >= kMaxSendsPerLogin) {
+    (void)deps_.conversation.Error("No more codes can be sent for this login.");
+    return;
+  }
+  // limits.resend_cooldown and the send windows are enforced in SendCode.
+  Status sent = SendCode(channel, /*fresh=*/true);
+  if (sent.ok()) {
+    channel_ = channel;
+    return;
+  }
+  // The earlier code stays valid, so a failed resend never ends the login.
+  deps_.log.Warning(Who() + " resend failed: " + sent.ToString());
+  (void)deps_.conversation.Error(sent.user_message().value_or("Could not send a new code; the last one still works."));
+}
+
+Status LoginFlow::SendCode(Channel channel, bool fresh) {
+  ChallengeContext context{request_.user, request_.service, request_.host, request_.rhost, request_.command};
+  SendReport report;
+  Status sent = state_.SendOrShare(
+      *challenge_, record_.number, fresh,
+      [&] {
+        ++sends_;
+        return challenge_->Send(record_.number, channel, context);
+      },
+      &report);
+  if (!sent.ok()) return sent;
+  const std::string ago = std::to_string(report.age) + " s ago";
+  if (report.shared && report.sender_ended) {
+    // The prompt says a code was sent, and it was, but not for this login:
+    // the person must not take it for one they just asked for.
+    deps_.log.Notice(Who() + " sharing the code a login that ended sent " + ago + " to " + MaskNumber(record_.number));
+    (void)deps_.conversation.Info("A code was sent " + WaitText(report.age) +
+                                  " ago for an earlier login that ended; it still works, or type 'resend' for a new "
+                                  "one.");
+  } else if (report.shared) {
+    deps_.log.Debug(Who() + " sharing the code another login sent to " + MaskNumber(record_.number));
+  } else {
+    if (report.sender_ended) deps_.log.Notice(Who() + " cancelled the code a login that ended sent " + ago);
+    deps_.log.Debug(Who() + " code sent by " + ChannelName(channel) + " to " + MaskNumber(record_.number));
+  }
+  return sent;
+}
+
+Verdict LoginFlow::OnFault(const Status& given, const char* stage, const char* service) {
+  if (challenge_ != nullptr) GiveUp();
+  const Status status = WithProbeWitness(given, service);
+  const Verdict verdict = VerdictForFault(status, deps_.config.policy.failmode);
+  const std::string what = std::string(stage) + ": " + status.ToString();
+  switch (verdict) {
+    case Verdict::kIgnore:
+      deps_.log.Warning(Who() + " " + service + " unavailable (" + what +
+                        "); failmode=safe lets the login through without a code");
+      return Finish(verdict, LogLevel::kWarning, std::string("failsafe: no code asked (") + service + " unavailable)");
+    case Verdict::kRefuse:
+      (void)deps_.conversation.Error("Two-step verification is unavailable right now; try again later.");
+      if (status.Is(Fault::kUnavailable)) {
+        if (deps_.config.policy.failmode == FailMode::kSafe) {
+          // A timeout, or a failure after the request left, is not evidence:
+          // the caller may have stopped its own process to make it.
+          deps_.log.Warning(Who() + " " + service + " unavailable (" + what +
+                            "); not a witnessed outage, so failmode=safe refuses the login too");
+          return Finish(verdict, LogLevel::kWarning, std::string("refused (") + service + " unavailable, not witnessed)");
+        }
+        deps_.log.Warning(Who() + " " + service + " unavailable (" + what + "); failmode=secure refuses the login");
+        return Finish(verdict, LogLevel::kWarning, std::string("failsecure: refused (") + service + " unavailable)");
+      }
+      deps_.log.Critical(Who() + " an administrator must fix this: " + what);
+      return Finish(verdict, LogLevel::kError, std::string("refused (") + FaultName(status.fault()) + " fault)");
+    default:
+      (void)deps_.conversation.Error(status.user_message().value_or("The code could not be sent."));
+      return Finish(verdict, LogLevel::kNotice, std::string("denied (") + what + ")");
+  }
+}
+
+Status LoginFlow::WithProbeWitness(const Status& status, const char* service) const {
+  const PolicyConfig& policy = deps_.config.policy;
+  if (!status.Is(Fault::kUnavailable) || status.witnessed() || policy.failmode != FailMode::kSafe ||
+      std::string_view(service) != "Twilio") {
+    return status;
+  }
+  if (!ProbeWitnessesOutage(deps_.state.dir(), deps_.state.trust(), deps_.clock.WallNow(), policy.probe_max_age)) {
+    return status;
+  }
+  Status witnessed = status;
+  deps_.log.Warning(Who() + " root's twilio-otp probe also found Twilio unreachable; the outage is witnessed");
+  return witnessed.Witnessed();
+}
+
+Verdict LoginFlow::Finish(Verdict verdict, LogLevel level, const std::string& result) {
+  std::string line = Who();
+  if (!record_.number.empty()) line += " number=" + MaskNumber(record_.number) + " channel=" + ChannelName(channel_);
+  line += std::string(" mode=") + (deps_.config.twilio.mode == Mode::kVerify ? "verify" : "messaging");
+  line += " result=" + result;
+  deps_.log.Log(level, line);
+  return verdict;
+}
+
+std::string LoginFlow::Prompt() const {
+  std::string hints;
+  for (Channel other : deps_.config.policy.channels) {
+    if (other == channel_ || enrolling_) continue;  // enrolling: no switch offered (MaybeResend)
+    hints += std::string(ChannelRequestHint(other)) + ", ";
+  }
+  hints += "'resend' for a new code";
+  return std::string("Code sent by ") + ChannelDescription(channel_) + " to " + MaskNumber(record_.number) +
+         " (" + hints + "). " + deps_.config.policy.prompt;
+}
+
+bool LoginFlow::ChannelAllowed(Channel channel) const {
+  const auto& allowed = deps_.config.policy.channels;
+  return std::find(allowed.begin(), allowed.end(), channel) != allowed.end();
+}
+
+std::string LoginFlow::Who() const {
+  // Only bounded: the logger escapes what the caller put in these.
+  std::string who = "user=" + UserForLog(request_) + " service=" + LogField(request_.service, kMaxLoggedField);
+  if (!request_.rhost.empty()) who += " rhost=" + LogField(request_.rhost, kMaxLoggedField);
+  if (!request_.tty.empty()) who += " tty=" + LogField(request_.tty, kMaxLoggedField);
+  return who;
+}
+
+}  // namespace login_internal
+
+std::string UserForLog(const LoginRequest& request) {
+  std::string name = LogField(request.user, login_internal::kMaxLoggedField);
+  if (!request.login_name.empty() && request.login_name != request.user) {
+    name += " (as " + LogField(request.login_name, login_internal::kMaxLoggedField) + ")";
+  }
+  return name;
+}
+
+const char* VerdictName(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::kAllow: return "allow";
+    case Verdict::kDeny: return "deny";
+    case Verdict::kIgnore: return "ignore";
+    case Verdict::kRefuse: return "refuse";
+    case Verdict::kConvError: return "conversation error";
+  }
+  return "unknown";
+}
+
+Verdict VerdictForFault(const Status& status, FailMode failmode) {
+  switch (status.fault()) {
+    case Fault::kUnavailable:
+      // Only an outage the caller cannot have made (status.h, Witnessed)
+      // may let a login through: a timeout may be a stopped process.
+      return failmode == FailMode::kSafe && status.witnessed() ? Verdict::kIgnore : Verdict::kRefuse;
+    case Fault::kConfig:
+    case Fault::kDirectory:
+    case Fault::kState:
+    case Fault::kInternal:
+    case Fault::kBadInput:
+      return Verdict::kRefuse;
+    case Fault::kNone:  // not a fault; never let a bug turn into a pass
+    case Fault::kNotFound:
+    case Fault::kCodeDead:
+    case Fault::kRecipient:
+    case Fault::kRejected:
+      return Verdict::kDeny;
+  }
+  return Verdict::kRefuse;
+}
+
+Verdict Authenticate(const LoginRequest& request, const LoginDeps& deps) {
+  return login_internal::LoginFlow(request, deps).Run();
+}
+
+}  // namespace twotp

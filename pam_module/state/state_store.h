@@ -1,0 +1,67 @@
+// StateStore: per-user state files under state_dir (/var/lib/pam_twilio_otp),
+// each read and replaced under flock, written atomically (temp file, fsync,
+// rename, fsync of the directory), so a login that dies midway leaves the
+// previous state whole and parallel logins count exactly.
+//
+// Layout: state_dir/ (0700 root) holds users/<name>.json (0600) and
+// global.json; each file has a companion .lock. A user name that is not
+// [A-Za-z0-9_][A-Za-z0-9._-]* is stored hex-encoded ("%616c...").
+#ifndef PAM_TWILIO_OTP_STATE_STORE_H_
+#define PAM_TWILIO_OTP_STATE_STORE_H_
+
+#include <functional>
+#include <string>
+
+#include "base/file_trust.h"
+#include "base/status.h"
+#include "state/user_state.h"
+
+namespace twotp {
+
+class StateStore {
+ public:
+  // `trust` must outlive the store.
+  StateStore(std::string state_dir, const FileTrust& trust);
+
+  // Creates state_dir (and users/) 0700 if missing; refuses a directory not
+  // owned by trust.owner() or open to group/others (kState).
+  Status Prepare() const;
+
+  // Reads the user's state under a shared lock. No file yet = empty state
+  // (a user's first login). An empty, truncated or unparsable file, or one
+  // that fails the trust checks, is a kState fault: the login is refused,
+  // never waved through.
+  Result<UserState> Read(const std::string& user) const;
+
+  // Read-modify-write under an exclusive lock held for the whole call.
+  // `update` may change the state and returns its own Status; the new state is
+  // written only when `update` returns ok. A corrupt existing file is a kState
+  // fault and is left untouched (an administrator looks at it; `twilio-otp
+  // unlock` replaces it).
+  Status Update(const std::string& user, const std::function<Status(UserState&)>& update) const;
+
+  // Replaces the user's state with a fresh one (for `twilio-otp unlock`),
+  // keeping nothing of a corrupt file. Keeps backup codes when `keep_backup`
+  // and the old file was readable.
+  Status Reset(const std::string& user, bool keep_backup) const;
+
+  // The same for the host-wide state.
+  Status UpdateGlobal(const std::function<Status(GlobalState&)>& update) const;
+  Result<GlobalState> ReadGlobal() const;
+
+  // The file a user's state lives in (for messages and tests).
+  std::string UserPath(const std::string& user) const;
+
+  // Where the store is and what its files must pass (for other records
+  // kept beside it, such as the probe's: probe_record.h).
+  const std::string& dir() const { return dir_; }
+  const FileTrust& trust() const { return trust_; }
+
+ private:
+  std::string dir_;
+  const FileTrust& trust_;
+};
+
+}  // namespace twotp
+
+#endif  // PAM_TWILIO_OTP_STATE_STORE_H_

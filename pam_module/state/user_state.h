@@ -1,0 +1,47 @@
+// UserState: what the module remembers about one user between logins (send
+// and failure history, lockout, grace entries, backup-code hashes, the
+// pending code shared by parallel logins), and GlobalState for the host-wide
+// send cap. Stored as JSON by StateStore (state_store.h).
+#ifndef PAM_TWILIO_OTP_USER_STATE_H_
+#define PAM_TWILIO_OTP_USER_STATE_H_
+
+#include <ctime>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "base/pending_code.h"
+#include "base/status.h"
+
+namespace twotp {
+
+// A backup code at rest: scrypt(code, salt), never the code.
+struct BackupCodeHash {
+  std::string salt_hex;  // 16 random bytes
+  std::string hash_hex;  // 32 bytes of scrypt output
+};
+
+struct UserState {
+  std::vector<std::time_t> sends;     // when codes were sent (pruned to limits.send_window)
+  std::vector<std::time_t> failures;  // wrong codes since the last success
+  std::time_t locked_until = 0;       // 0 = not locked
+  std::map<std::string, std::time_t> grace;  // grace key (GraceKey) -> last success
+  std::vector<BackupCodeHash> backup_codes;
+  PendingCode pending;
+};
+
+struct GlobalState {
+  std::vector<std::time_t> sends;  // every send from this host in the last hour
+};
+
+// JSON round trip. Parsing is strict: a missing field, a wrong type or an
+// unknown version is a kState fault naming the problem. Only pending.owner
+// may be missing (files written before it): the owner is then unknown.
+std::string SerializeUserState(const UserState& state);
+Result<UserState> ParseUserState(const std::string& json);
+std::string SerializeGlobalState(const GlobalState& state);
+Result<GlobalState> ParseGlobalState(const std::string& json);
+
+}  // namespace twotp
+
+#endif  // PAM_TWILIO_OTP_USER_STATE_H_

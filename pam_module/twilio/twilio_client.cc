@@ -1,0 +1,262 @@
+#include "twilio/twilio_client.h"
+
+#include <exception>
+#include <initializer_list>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string_view>
+#include <utility>
+
+namespace twotp {
+
+namespace {
+
+using nlohmann::json;
+using std::chrono::milliseconds;
+
+// A 429 is retried once after Retry-After, or this long when Twilio gives none.
+constexpr milliseconds kDefaultBackoff{1000};
+// A login can't wait longer than this for Twilio's rate limiter: a Retry-After
+// beyond it means "not within this login", so we fail over at once.
+constexpr milliseconds kMaxBackoff{2000};
+// The retry only makes sense if some time is left for the request itself.
+constexpr milliseconds kMinRequestTime{500};
+constexpr size_t kSidLength = 34;  // two letters and 32 hex digits
+
+std::string WithoutTrailingSlash(std::string url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
+void Add(Form& form, const char* name, std::string_view value) { form.push_back({name, Secret(value)}); }
+
+// "VE" + 32 alphanumerics. SIDs from replies go into later URL paths, so
+// nothing else (no '/', no '?') may pass.
+bool IsSid(const std::string& sid, std::initializer_list<std::string_view> prefixes) {
+  if (sid.size() != kSidLength) return false;
+  for (char c : sid) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) return false;
+  }
+  for (std::string_view prefix : prefixes) {
+    if (sid.starts_with(prefix)) return true;
+  }
+  return false;
+}
+
+// Twilio's status words ("canceled", "max_attempts_reached") are safe to
+// log; anything else in their place is not echoed.
+std::string SafeWord(const std::string& word) {
+  if (word.empty() || word.size() > 32) return "(unreadable)";
+  for (char c : word) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '-')) return "(unreadable)";
+  }
+  return word;
+}
+
+// How long to wait before retrying a 429, or nothing when the wait would not
+// fit this login. Retry-After is in seconds; an HTTP-date (which Twilio does
+// not send) falls back to the default.
+std::optional<milliseconds> Backoff(const std::string& retry_after, milliseconds budget_left) {
+  milliseconds wait = kDefaultBackoff;
+  const bool seconds = !retry_after.empty() && retry_after.size() <= 6 &&
+                       retry_after.find_first_not_of("0123456789") == std::string::npos;
+  if (seconds) wait = std::chrono::seconds(std::stoi(retry_after));
+  if (wait > kMaxBackoff || budget_left - wait < kMinRequestTime) return std::nullopt;
+  return wait;
+}
+
+// The JSON object of a 2xx reply, or nothing. Wipes the body either way: a
+// Messages reply echoes the text, and with it the code.
+std::optional<json> TakeObject(HttpResponse& response) {
+  std::optional<json> object;
+  try {
+    json parsed = json::parse(response.body, nullptr, /*allow_exceptions=*/false);
+    if (parsed.is_object()) object = std::move(parsed);
+  } catch (const std::exception&) {
+    object.reset();
+  }
+  Wipe(response.body);
+  return object;
+}
+
+std::string StringField(const json& object, const char* key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+Status Garbage(TwilioCall call, Fault fault, const char* what) {
+  return Status::Error(fault, std::string("Twilio ") + TwilioCallName(call) + ": garbage reply (" + what + ")");
+}
+
+// The JSON object of a 2xx reply to a create call, holding a well-formed
+// "sid" with one of `prefixes`.
+Result<json> CreatedObject(TwilioCall call, Result<HttpResponse> reply,
+                           std::initializer_list<std::string_view> prefixes) {
+  if (!reply.ok()) return reply.status();
+  std::optional<json> object = TakeObject(reply.value());
+  if (!object) return Garbage(call, Fault::kUnavailable, "not a JSON object");
+  if (!IsSid(StringField(*object, "sid"), prefixes)) return Garbage(call, Fault::kUnavailable, "no valid sid");
+  return std::move(*object);
+}
+
+Result<std::string> CreatedSid(TwilioCall call, Result<HttpResponse> reply,
+                               std::initializer_list<std::string_view> prefixes) {
+  Result<json> object = CreatedObject(call, std::move(reply), prefixes);
+  if (!object.ok()) return object.status();
+  return StringField(object.value(), "sid");
+}
+
+// Adds `text` to `out` with XML's five special characters escaped; control
+// characters become spaces (TwiML is XML 1.0, which forbids most of them).
+void AppendXmlEscaped(Secret& out, std::string_view text) {
+  for (char c : text) {
+    switch (c) {
+      case '&': out.Append("&amp;"); break;
+      case '<': out.Append("&lt;"); break;
+      case '>': out.Append("&gt;"); break;
+      case '"': out.Append("&quot;"); break;
+      case '\'': out.Append("&apos;"); break;
+      default: out.Append(static_cast<unsigned char>(c) < 0x20 ? std::string_view(" ") : std::string_view(&c, 1));
+    }
+  }
+}
+
+}  // namespace
+
+TwilioClient::TwilioClient(const TwilioConfig& twilio, HttpTransport& transport, Clock& clock)
+    : twilio_(twilio), transport_(transport), clock_(clock) {}
+
+std::string TwilioClient::VerifyServiceUrl() const {
+  return WithoutTrailingSlash(twilio_.verify_url) + "/v2/Services/" + twilio_.verify_service_sid;
+}
+
+std::string TwilioClient::AccountUrl() const {
+  return WithoutTrailingSlash(twilio_.api_url) + "/2010-04-01/Accounts/" + twilio_.account_sid;
+}
+
+Result<HttpResponse> TwilioClient::Call(TwilioCall call, const std::string& url, const Form& form) {
+  for (int attempt = 1;; ++attempt) {
+    Result<HttpResponse> reply = transport_.PostForm(url, form);
+    if (!reply.ok()) {
+      const Status& failed = reply.status();
+      Status named = Status::Error(failed.fault(), std::string("Twilio ") + TwilioCallName(call) + ": " + failed.message());
+      if (failed.witnessed()) named.Witnessed();  // the transport's evidence travels with it
+      return named;
+    }
+    HttpResponse& response = reply.value();
+    if (response.status >= 200 && response.status <= 299) return reply;
+    // A 429 was not processed by Twilio, so retrying even a check cannot
+    // spend an attempt twice. 5xx and timeouts are never retried: Twilio may
+    // have acted on them.
+    if (attempt == 1 && RetryMayHelp(response.status, response.body)) {
+      if (std::optional<milliseconds> wait = Backoff(response.retry_after, transport_.budget_left())) {
+        Wipe(response.body);
+        clock_.SleepFor(*wait);
+        transport_.Spend(*wait);
+        continue;
+      }
+    }
+    Status status = ClassifyTwilioError(call, response.status, response.body);
+    Wipe(response.body);
+    return status;
+  }
+}
+
+Result<Verification> TwilioClient::StartVerification(const std::string& to, Channel channel) {
+  constexpr TwilioCall kCall = TwilioCall::kStartVerification;
+  Form form;
+  Add(form, "To", to);
+  Add(form, "Channel", ChannelName(channel));
+  if (!twilio_.locale.empty()) Add(form, "Locale", twilio_.locale);
+  if (!twilio_.friendly_name.empty()) Add(form, "CustomFriendlyName", twilio_.friendly_name);
+  Result<json> object = CreatedObject(kCall, Call(kCall, VerifyServiceUrl() + "/Verifications", form), {"VE"});
+  if (!object.ok()) return object.status();
+  Verification verification{StringField(object.value(), "sid"), StringField(object.value(), "status"), channel};
+  if (verification.status.empty()) return Garbage(kCall, Fault::kUnavailable, "no status");
+  return verification;
+}
+
+Result<CheckOutcome> TwilioClient::CheckVerification(const std::string& verification_sid, const Secret& code) {
+  constexpr TwilioCall kCall = TwilioCall::kCheckVerification;
+  Form form;
+  Add(form, "VerificationSid", verification_sid);
+  Add(form, "Code", code.view());
+  Result<HttpResponse> reply = Call(kCall, VerifyServiceUrl() + "/VerificationCheck", form);
+  if (!reply.ok()) return reply.status();
+  // From here on Twilio has answered 2xx. Whatever we can't read is a denial
+  // (kRejected): kUnavailable would let failmode=safe approve a garbage reply.
+  std::optional<json> object = TakeObject(reply.value());
+  if (!object) return Garbage(kCall, Fault::kRejected, "not a JSON object");
+  const std::string status = StringField(*object, "status");
+  const std::string sid = StringField(*object, "sid");
+  if (status.empty()) return Garbage(kCall, Fault::kRejected, "no status");
+  // An answer about another verification (or none) says nothing about this code.
+  if (sid != verification_sid) return Garbage(kCall, Fault::kRejected, "not about this verification");
+  if (status == "approved") {
+    // Twilio sets valid=true with approved; a reply that contradicts itself is not a pass.
+    auto valid = object->find("valid");
+    if (valid != object->end() && !(valid->is_boolean() && valid->get<bool>())) {
+      return Garbage(kCall, Fault::kRejected, "approved but not valid");
+    }
+    return CheckOutcome::kApproved;
+  }
+  if (status == "pending") return CheckOutcome::kWrongCode;
+  return Status::Error(Fault::kCodeDead, "Twilio verification check: verification is " + SafeWord(status))
+      .WithUserMessage("This code is no longer valid; ask for a new one.");
+}
+
+Status TwilioClient::CancelVerification(const std::string& verification_sid) {
+  if (!IsSid(verification_sid, {"VE"})) return Status::BadInput("verification cancel: malformed verification SID");
+  Form form;
+  Add(form, "Status", "canceled");
+  Result<HttpResponse> reply =
+      Call(TwilioCall::kCancelVerification, VerifyServiceUrl() + "/Verifications/" + verification_sid, form);
+  if (!reply.ok()) return reply.status();
+  // Nothing depends on the body of a cancel: any 2xx means it is gone.
+  Wipe(reply.value().body);
+  return Status::Ok();
+}
+
+Result<std::string> TwilioClient::SendMessage(const std::string& to, const Secret& body) {
+  Form form;
+  Add(form, "To", to);
+  Add(form, "Body", body.view());
+  if (!twilio_.messaging_service_sid.empty()) {
+    Add(form, "MessagingServiceSid", twilio_.messaging_service_sid);
+  } else if (!twilio_.from.empty()) {
+    Add(form, "From", twilio_.from);
+  } else {
+    return Status::ConfigError("message send: twilio.from or twilio.messaging_service_sid is needed");
+  }
+  constexpr TwilioCall kCall = TwilioCall::kSendMessage;
+  return CreatedSid(kCall, Call(kCall, AccountUrl() + "/Messages.json", form), {"SM", "MM"});
+}
+
+Result<std::string> TwilioClient::PlaceCall(const std::string& to, const Secret& spoken) {
+  if (twilio_.from.empty()) return Status::ConfigError("voice call: twilio.from is needed to place calls");
+  Secret twiml;
+  // Said twice: the callee often misses the start while lifting the phone.
+  twiml.Append("<Response><Say loop=\"2\">");
+  AppendXmlEscaped(twiml, spoken.view());
+  twiml.Append("</Say></Response>");
+  Form form;
+  Add(form, "To", to);
+  Add(form, "From", twilio_.from);
+  form.push_back({"Twiml", std::move(twiml)});
+  constexpr TwilioCall kCall = TwilioCall::kPlaceCall;
+  return CreatedSid(kCall, Call(kCall, AccountUrl() + "/Calls.json", form), {"CA"});
+}
+
+Status TwilioClient::Reach() {
+  const std::string url =
+      twilio_.mode == Mode::kVerify ? VerifyServiceUrl() + "/Verifications" : AccountUrl() + "/Messages.json";
+  Result<HttpResponse> reply = transport_.PostForm(url, Form{});
+  if (!reply.ok()) return reply.status();
+  const long http_status = reply->status;
+  Wipe(reply->body);
+  if (http_status >= 500) return Status::Unavailable("Twilio answered HTTP " + std::to_string(http_status));
+  if (http_status == 401) return Status::ConfigError("Twilio rejected the credentials (HTTP 401)");
+  return Status::Ok();
+}
+
+}  // namespace twotp
