@@ -15,6 +15,7 @@
 #include "base/phone.h"
 #include "twilio/twilio_session.h"
 #include "directory/users_file.h"
+#include "base/sys_text.h"
 
 namespace twotp::cli {
 
@@ -27,12 +28,6 @@ Status ReadyToEnroll(const Config& config, Directory& directory, const PhoneReco
   Result<PhoneRecord> current = directory.Lookup(record.user);
   if (current.ok() || current.status().Is(Fault::kNotFound)) return Status::Ok();
   return current.status();
-}
-
-std::string HostName() {
-  char name[HOST_NAME_MAX + 1] = {};
-  if (::gethostname(name, sizeof name - 1) != 0) return "localhost";
-  return name;
 }
 
 std::string Join(const std::vector<std::string>& items) {

@@ -1,4 +1,5 @@
 #include "base/atomic_file.h"
+#include "base/sys_text.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -15,7 +16,7 @@ namespace twotp {
 namespace {
 
 Status SysError(const std::string& path, const char* step, int err) {
-  return Status::Internal(path + ": " + step + ": " + std::strerror(err));
+  return Status::Internal(SysErrorText(path, step, err));
 }
 
 // Retries a system call interrupted by a signal (never close: Linux frees

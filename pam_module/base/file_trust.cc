@@ -13,6 +13,7 @@
 
 #include "base/unique_fd.h"
 #include "base/text.h"
+#include "base/sys_text.h"
 
 namespace twotp {
 
@@ -21,15 +22,6 @@ namespace {
 // A secret file holds one token (Twilio's are 32 characters); anything much
 // larger is the wrong file.
 constexpr size_t kMaxSecretBytes = 4096;
-
-std::string ErrnoText(int err) { return std::error_code(err, std::generic_category()).message(); }
-
-// "0644": the permission bits as chmod takes them.
-std::string ModeText(mode_t mode) {
-  char text[8];
-  snprintf(text, sizeof text, "%04o", static_cast<unsigned>(mode & 07777));
-  return text;
-}
 
 // A path comes from the config (or names a user's state file) and may hold
 // anything. The logger escapes log lines itself; this is for the CLI, which

@@ -7,6 +7,7 @@
 // (test numbers, new ranges). The module needs only E.164 shape, the calling
 // code (a short, stable ITU table) and a mask; Twilio validates the rest.
 #include "base/phone.h"
+#include "base/text.h"
 
 #include <algorithm>
 #include <array>
@@ -34,7 +35,6 @@ constexpr std::array<int, 44> kTwoDigitCodes = {
     90, 91, 92, 93, 94, 95, 98,              // zone 9
 };
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 // Characters people write inside numbers that carry no digit.
 bool IsSeparator(char c) { return c == ' ' || c == '\t' || c == '.' || c == '-' || c == '(' || c == ')'; }

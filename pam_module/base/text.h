@@ -11,6 +11,9 @@
 
 namespace twotp {
 
+// An ASCII digit, whatever the locale says (std::isdigit asks the locale).
+inline bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
 inline std::string Lower(std::string_view text) {
   std::string out(text);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -1,4 +1,5 @@
 #include "config/config_reader.h"
+#include "base/text.h"
 
 #include <algorithm>
 #include <utility>
@@ -7,7 +8,6 @@ namespace twotp {
 
 namespace {
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsAlnum(char c) { return IsDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 // Characters that continue a setting name, so digits after them are not a
 // number ("code_ttl2"). '-' is left out so that "-12345678901" is a number.

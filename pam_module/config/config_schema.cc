@@ -135,7 +135,6 @@ void ReadStrings(const ConfigReader& r, const StringKey<Field> (&keys)[N], Field
 }
 
 bool IsHex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
 // Characters, not bytes: UTF-8 continuation bytes do not count.

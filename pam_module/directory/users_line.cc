@@ -7,6 +7,7 @@
 
 #include "base/phone.h"
 #include "directory/users_file.h"
+#include "base/text.h"
 
 namespace twotp {
 
@@ -48,7 +49,6 @@ const char* UserNameProblem(std::string_view name) {
   return nullptr;
 }
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 // Exactly "YYYY-MM-DDTHH:MM:SSZ" and a real UTC instant: strptime alone
 // accepts missing zero padding and 31 February, so the parsed time must

@@ -18,6 +18,7 @@
 #include "pam/pam_glue.h"
 #include "login/sudo_command.h"
 #include "twilio/twilio_session.h"
+#include "base/sys_text.h"
 
 namespace twotp {
 namespace {
@@ -48,12 +49,6 @@ std::string PamItem(pam_handle_t* pamh, int type) {
   const void* item = nullptr;
   if (pam_get_item(pamh, type, &item) != PAM_SUCCESS || item == nullptr) return "";
   return static_cast<const char*>(item);
-}
-
-std::string HostName() {
-  char name[256] = {};
-  if (gethostname(name, sizeof(name) - 1) != 0) return "localhost";
-  return name;
 }
 
 int PamCodeFor(Verdict verdict) {

@@ -18,6 +18,7 @@
 
 #include "base/atomic_file.h"
 #include "base/hex.h"
+#include "base/sys_text.h"
 
 namespace twotp {
 
@@ -31,7 +32,7 @@ constexpr mode_t kFileMode = 0600;
 constexpr size_t kMaxStateBytes = 1 << 20;
 
 Status SysError(const std::string& path, const char* step, int err) {
-  return Status::StateError(path + ": " + step + ": " + std::strerror(err));
+  return Status::StateError(SysErrorText(path, step, err));
 }
 
 // The lock and the atomic replace report kInternal; for the caller they are
@@ -194,12 +195,6 @@ bool IsPlainName(const std::string& user) {
 // "%" + lower-case hex of every byte. '%' can't start a plain name, so an
 // encoded name never collides with a plain one.
 std::string EncodedName(const std::string& user) { return "%" + ToHex(user); }
-
-std::string ModeText(mode_t mode) {
-  char text[8];
-  std::snprintf(text, sizeof text, "%04o", static_cast<unsigned>(mode & 07777));
-  return text;
-}
 
 // Creates `dir` if missing and checks that only `owner` can enter it: the
 // state files inside are trusted only as far as their directory is, since

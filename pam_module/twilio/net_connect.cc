@@ -1,4 +1,5 @@
 #include "twilio/net_connect.h"
+#include "base/sys_text.h"
 
 #include <fcntl.h>
 #include <netdb.h>
@@ -155,8 +156,6 @@ Status ConnectOne(int fd, const addrinfo& address, uint16_t port, const Deadline
 }
 
 }  // namespace
-
-std::string ErrnoText(int err) { return std::error_code(err, std::generic_category()).message(); }
 
 int Deadline::RemainingMs() const {
   const auto left = at_ - std::chrono::steady_clock::now();

@@ -15,11 +15,9 @@
 
 #include "base/status.h"
 #include "base/unique_fd.h"
+#include "base/sys_text.h"
 
 namespace twotp {
-
-// strerror(err), but safe to call from any thread.
-std::string ErrnoText(int err);
 
 // A point in (real, monotonic) time by which something must be done.
 class Deadline {

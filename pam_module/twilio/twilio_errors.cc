@@ -1,4 +1,5 @@
 #include "twilio/twilio_errors.h"
+#include "base/text.h"
 
 #include <cstdint>
 #include <cstring>
@@ -63,7 +64,6 @@ struct TwilioError {
   std::string message;  // sanitized
 };
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 // Length of a phone-number-like run at `text` (digits, maybe a leading '+',
 // groups joined by up to two of " -.()"), or 0 when it holds fewer than
