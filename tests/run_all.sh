@@ -36,6 +36,8 @@ if [ -n "${SANITIZE:-}" ]; then
   # pam_wrapper dlopens libpam with RTLD_DEEPBIND, which the sanitizer
   # runtime refuses; its switch is (sic) UID_WRAPPER_DISABLE_DEEPBIND.
   export UID_WRAPPER_DISABLE_DEEPBIND=1
+  # nss_wrapper (the integration suite's accounts) dlopens libc the same way.
+  export NSS_WRAPPER_DISABLE_DEEPBIND=1
   export ASAN_OPTIONS="verify_asan_link_order=0:detect_leaks=1:halt_on_error=1:${ASAN_OPTIONS:-}"
   export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:${UBSAN_OPTIONS:-}"
 fi
