@@ -79,6 +79,14 @@ class Status {
     return *this;
   }
   bool witnessed() const { return witnessed_; }
+  // The same failure, its message led by `context` ("Twilio verification
+  // start: "): fault, evidence (witnessed), HTTP and Twilio codes and the
+  // user's sentence all travel with it.
+  Status Prefixed(const std::string& context) const {
+    Status s = *this;
+    s.message_ = context + message_;
+    return s;
+  }
   // "config: /etc/x.conf:3: policy.code_length: must be 4..10"
   std::string ToString() const;
 

@@ -138,9 +138,7 @@ Result<HttpResponse> HttpsTransport::PostForm(const std::string& url, const Form
   budget_ -= std::chrono::duration_cast<milliseconds>(clock_.Now() - started);
   if (!status.ok()) {
     Wipe(response.body);
-    Status named = Status::Error(status.fault(), "HTTPS request to " + host + " failed: " + status.message());
-    if (status.witnessed()) named.Witnessed();
-    return named;
+    return status.Prefixed("HTTPS request to " + host + " failed: ");
   }
   return response;
 }
@@ -186,10 +184,7 @@ Status HttpsTransport::Connect(const HttpUrl& url, const Deadline& deadline) {
   Result<UniqueFd> socket = ConnectTcp(first_hop.host, first_hop.port, deadline);
   if (!socket.ok()) {
     if (!proxy_) return socket.status();
-    const std::string message = "proxy " + proxy_->HostPort() + ": " + socket.status().message();
-    Status via = Status::Error(socket.status().fault(), message);
-    if (socket.status().witnessed()) via.Witnessed();
-    return via;
+    return socket.status().Prefixed("proxy " + proxy_->HostPort() + ": ");
   }
   if (proxy_) {
     if (Status tunnel = Tunnel(socket.value().get(), url, deadline); !tunnel.ok()) return tunnel;

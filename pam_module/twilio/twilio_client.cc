@@ -138,10 +138,7 @@ Result<HttpResponse> TwilioClient::Call(TwilioCall call, const std::string& url,
   for (int attempt = 1;; ++attempt) {
     Result<HttpResponse> reply = transport_.PostForm(url, form);
     if (!reply.ok()) {
-      const Status& failed = reply.status();
-      Status named = Status::Error(failed.fault(), std::string("Twilio ") + TwilioCallName(call) + ": " + failed.message());
-      if (failed.witnessed()) named.Witnessed();  // the transport's evidence travels with it
-      return named;
+      return reply.status().Prefixed(std::string("Twilio ") + TwilioCallName(call) + ": ");
     }
     HttpResponse& response = reply.value();
     if (response.status >= 200 && response.status <= 299) return reply;

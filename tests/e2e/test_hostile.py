@@ -51,6 +51,16 @@ def asked_for_code(screen):
     return screen.expect([re.escape(CODE_PROMPT), pexpect.EOF]) == 0
 
 
+def in_without_code(w, screen, user, asked):
+    """Ends the login: types the code if one was `asked` for; True only when
+    the program then succeeded without any code asked."""
+    if asked:
+        type_code(w, screen, user)
+        screen.finish()
+        return False
+    return screen.finish() == 0
+
+
 def password_then_outcome(screen, password, password_prompt="Password: "):
     screen.expect_exact(password_prompt)
     screen.sendline(password)
@@ -171,10 +181,7 @@ def hostile_failmode_safe_is_not_the_callers_choice(w):
         dead = {name: "http://127.0.0.1:1" for name in PROXY_NAMES}
         screen = spawn_as(ALICE, "su", BOB, "-c", "true", env=dead)
         try:
-            if password_then_outcome(screen, w.passwords[BOB]):
-                type_code(w, screen, BOB)
-                screen.finish()
-            elif screen.finish() == 0:
+            if in_without_code(w, screen, BOB, password_then_outcome(screen, w.passwords[BOB])):
                 problems.append(f"(a) `https_proxy=http://127.0.0.1:1 su {BOB}` by {ALICE} under failmode=safe "
                                 f"got in on the password alone, no code asked:\n{screen.text}")
         finally:
@@ -197,10 +204,7 @@ def hostile_failmode_safe_is_not_the_callers_choice(w):
             time.sleep(0.1)
             if process_state(screen.child.pid) == "T":
                 os.kill(screen.child.pid, signal.SIGCONT)
-            if asked_for_code(screen):
-                type_code(w, screen, BOB)
-                screen.finish()
-            elif screen.finish() == 0:
+            if in_without_code(w, screen, BOB, asked_for_code(screen)):
                 problems.append(f"(b) su {BOB} stopped by {ALICE} (SIGSTOP) during the send and resumed after "
                                 f"twilio.timeout got in under failmode=safe without a code:\n{screen.text}")
         finally:

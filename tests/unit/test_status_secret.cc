@@ -26,6 +26,21 @@ static void test_error_status_names_fault_and_twilio_code(void**) {
                       "config: Twilio rejected the credentials (HTTP 401, Twilio 20003)");
 }
 
+// A message given context keeps everything else, the witness above all:
+// dropping it would turn a refused connect into a refusal under safe mode.
+static void test_prefixed_status_keeps_fault_and_evidence(void**) {
+  Status refused = Status::Unavailable("connection refused").Witnessed();
+  refused.WithHttp(503, 20503).WithUserMessage("try later");
+  const Status named = refused.Prefixed("Twilio verification start: ");
+  assert_string_equal(named.message().c_str(), "Twilio verification start: connection refused");
+  assert_true(named.Is(Fault::kUnavailable));
+  assert_true(named.witnessed());
+  assert_int_equal(named.http_status(), 503);
+  assert_int_equal(named.twilio_code(), 20503);
+  assert_string_equal(named.user_message()->c_str(), "try later");
+  assert_false(Status::Unavailable("timed out").Prefixed("x: ").witnessed());
+}
+
 static void test_result_carries_value_or_status(void**) {
   Result<int> good(7);
   assert_true(good.ok());
@@ -56,6 +71,7 @@ int main() {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_ok_status_has_no_fault),
       cmocka_unit_test(test_error_status_names_fault_and_twilio_code),
+      cmocka_unit_test(test_prefixed_status_keeps_fault_and_evidence),
       cmocka_unit_test(test_result_carries_value_or_status),
       cmocka_unit_test(test_secret_grows_and_clears),
       cmocka_unit_test(test_moved_from_secret_is_empty),
