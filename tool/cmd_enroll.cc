@@ -15,6 +15,7 @@
 #include "base/phone.h"
 #include "twilio/twilio_session.h"
 #include "directory/users_file.h"
+#include "state/send_limits.h"
 #include "base/sys_text.h"
 
 namespace twotp::cli {
@@ -34,14 +35,6 @@ std::string Join(const std::vector<std::string>& items) {
   std::string out;
   for (const std::string& item : items) out += (out.empty() ? "" : ", ") + item;
   return out;
-}
-
-Status CheckCountry(const Config& config, const std::string& number) {
-  const std::vector<std::string>& allowed = config.limits.allowed_countries;
-  const std::string code = CountryCallingCode(number);
-  if (allowed.empty() || std::find(allowed.begin(), allowed.end(), code) != allowed.end()) return Status::Ok();
-  return Status::BadInput("+" + code + " numbers are not allowed: limits.allowed_countries in " + config.path +
-                          " is " + Join(allowed));
 }
 
 // --channel, or the policy's default (its first channel); the result must be
@@ -113,8 +106,10 @@ int RunEnroll(const Args& args) {
   std::unique_ptr<Directory> directory = OpenPhoneDirectory(*config, CliLogger());
   Result<std::string> number = NormalizeE164(args.positional[1]);
   if (!number.ok()) return Refuse(number.status());
-  Status country = CheckCountry(*config, number.value());
-  if (!country.ok()) return Refuse(country);
+  // The module's own check, said to the administrator (not the user's sentence).
+  if (Status country = CheckCountry(number.value(), config->limits); !country.ok()) {
+    return Refuse(Status::BadInput(config->path + ": " + country.message()));
+  }
   Result<Channel> channel = ChooseChannel(*config, args);
   if (!channel.ok()) return Refuse(channel.status());
 

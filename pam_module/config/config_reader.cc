@@ -8,7 +8,6 @@ namespace twotp {
 
 namespace {
 
-bool IsAlnum(char c) { return IsDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 // Characters that continue a setting name, so digits after them are not a
 // number ("code_ttl2"). '-' is left out so that "-12345678901" is a number.
 bool IsNameChar(char c) { return IsAlnum(c) || c == '_' || c == '*'; }

@@ -134,19 +134,10 @@ void ReadStrings(const ConfigReader& r, const StringKey<Field> (&keys)[N], Field
   for (const auto& k : keys) r.String(k.key, &(out->*k.field));
 }
 
-bool IsHex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
-bool IsLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-
 // Characters, not bytes: UTF-8 continuation bytes do not count.
 size_t Utf8Length(std::string_view text) {
   return std::count_if(text.begin(), text.end(),
                        [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
-}
-
-// Twilio SIDs: a two-letter upper-case prefix and 32 hex digits.
-bool IsSid(std::string_view value, std::string_view prefix) {
-  return value.size() == 34 && value.starts_with(prefix) &&
-         std::all_of(value.begin() + 2, value.end(), IsHex);
 }
 
 // "en", "fr", "pt-BR", "zh-HK", "es-419": a language and an optional region.

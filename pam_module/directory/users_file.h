@@ -7,17 +7,17 @@
 // '#' starts a comment (whole line or after the fields); blank lines are fine.
 // A malformed line is reported with its line number and skipped; it never
 // stops the others from being read. Lookups stream the file line by line.
+// The format of one line is users_line.h's.
 #ifndef PAM_TWILIO_OTP_USERS_FILE_H_
 #define PAM_TWILIO_OTP_USERS_FILE_H_
 
-#include <cstddef>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "directory/directory.h"
 #include "base/file_trust.h"
 #include "base/logger.h"
+#include "directory/users_line.h"
 
 namespace twotp {
 
@@ -55,23 +55,6 @@ class UsersFile : public Directory {
   const FileTrust& trust_;
   Logger& log_;
 };
-
-// One line of the file, parsed. Exposed for unit tests and the fuzzer.
-// Returns kNotFound for blank/comment lines, kBadInput naming the problem
-// (never quoting the line's fields: a shifted field may be a number).
-Result<PhoneRecord> ParseUsersLine(std::string_view line);
-// The line written for a record (no newline).
-std::string FormatUsersLine(const PhoneRecord& record);
-// Ok when FormatUsersLine(record) parses back to the same record (valid user
-// name, E.164 number, time "" or ISO 8601 UTC); else kBadInput saying why.
-// Upsert checks this; the CLI checks it before sending a code.
-Status CheckRecord(const PhoneRecord& record);
-// The first field of a line with its comment removed ("" if none): the user
-// a malformed line is about.
-std::string_view UsersLineUser(std::string_view line);
-// Lines longer than this (newline excluded) are malformed; readers keep only
-// this much of a line in memory.
-inline constexpr size_t kMaxUsersLineBytes = 1024;
 
 }  // namespace twotp
 

@@ -1,12 +1,13 @@
 // One line of the users file: the strict parser and the formatter. The file
 // I/O around them is in users_file.cc.
+#include "directory/users_line.h"
+
 #include <time.h>
 
 #include <array>
 #include <string>
 
 #include "base/phone.h"
-#include "directory/users_file.h"
 #include "base/text.h"
 
 namespace twotp {

@@ -1,6 +1,7 @@
 // The login: everything pam_sm_authenticate does, in plain C++ that tests can
-// drive without PAM. Directory lookup → unenrolled policy → send a code →
-// ask for it (resend / voice on request) → check → one verdict and one log line.
+// drive without PAM. Skip rules → directory lookup → unenrolled policy → send
+// a code → ask for it (resend / voice on request) → check → one verdict and
+// one log line. Authenticate is the entry; LoginFlow is the login itself.
 #ifndef PAM_TWILIO_OTP_LOGIN_H_
 #define PAM_TWILIO_OTP_LOGIN_H_
 
@@ -12,10 +13,13 @@
 #include "twilio/challenge.h"
 #include "config/config.h"
 #include "login/conversation.h"
+#include "login/grace.h"
 #include "directory/directory.h"
 #include "base/logger.h"
 #include "base/proc_stat.h"
+#include "login/login_state.h"
 #include "login/session_identity.h"
+#include "login/verdict.h"
 #include "login/skip_rules.h"
 #include "state/state_store.h"
 
@@ -42,17 +46,6 @@ struct LoginRequest {
 // gave another name for the account; each name bounded (LogField).
 std::string UserForLog(const LoginRequest& request);
 
-// What the login decided; pam_entry maps each to a PAM code.
-enum class Verdict {
-  kAllow,      // the right code was typed                          -> PAM_SUCCESS
-  kDeny,       // wrong codes, unenrolled under "deny", blocked number -> PAM_AUTH_ERR
-  kIgnore,     // no say: unenrolled under "allow", failmode safe  -> PAM_IGNORE
-  kRefuse,     // a fault an administrator must fix, or failmode secure -> PAM_AUTHINFO_UNAVAIL
-  kConvError,  // no usable conversation, or the user gave up      -> PAM_CONV_ERR
-};
-
-const char* VerdictName(Verdict verdict);
-
 // Opens the Twilio side of a login only when a code is really to be sent, so
 // unenrolled users and conversation failures cost no secret read and no TLS.
 using ChallengeOpener = std::function<Result<Challenge*>()>;
@@ -77,11 +70,73 @@ struct LoginDeps {
 // number.
 Verdict Authenticate(const LoginRequest& request, const LoginDeps& deps);
 
-// Maps a fault during send or check to a verdict: the one place failmode is
-// applied. A witnessed kUnavailable (Status::witnessed) follows failmode, an
-// unwitnessed one refuses like failmode=secure; kConfig, kDirectory, kState,
-// kInternal and kBadInput refuse whatever failmode says; the rest deny.
-Verdict VerdictForFault(const Status& status, FailMode failmode);
+// The state of one login while Authenticate runs it: login.cc is its one
+// source file (the main road, then the paths off it: unenrolled users,
+// enrolment at login, backup codes when no code can be sent).
+class LoginFlow {
+ public:
+  LoginFlow(const LoginRequest& request, const LoginDeps& deps)
+      : request_(request),
+        deps_(deps),
+        state_(deps.config, deps.state, deps.clock, deps.processes, request.user,
+               GraceKey(request.service, request.rhost, request.session)) {}
+  Verdict Run();
+
+ private:
+  // PAM_IGNORE for logins the skip rules leave alone; nullopt to go on.
+  std::optional<Verdict> Skipped();
+  Verdict Unenrolled();
+  // When no code can be sent but the user has backup codes: asks for one.
+  std::optional<Verdict> BackupCodeInstead(const Status& why);
+  // No directory server answered (LDAP): failmode decides, as when Twilio
+  // is down, and under failmode=secure a backup code still works.
+  Verdict DirectoryDown(const Status& why);
+  // unenrolled = "enroll": asks for a number, proves it with a code, saves it.
+  // Only numbers in limits.allowed_countries, only by text, never a call.
+  Verdict EnrollAtLogin();
+  // What a user who typed a number outside limits.allowed_countries is told.
+  std::string EnrolmentCountryRefusal() const;
+  // The conversation works (scripts and `sudo -n` stop here, nothing sent).
+  bool ConversationWorks(const std::string& greeting);
+  // "Two-step verification for USER.": the first thing a login shows.
+  std::string Greeting() const;
+  // Ends the pending code for good: cancelled at Twilio and forgotten in the
+  // state, so the next login sends a fresh code instead of sharing a dead one.
+  void GiveUp();
+  // Counts what the user typed as a failed code before it is checked
+  // (LoginState::ReserveAttempt); sets attempt_locks_. A verdict when the
+  // count can't be written or the user is locked out already.
+  std::optional<Verdict> CountAttempt();
+  // Ends a login whose user is locked out, telling them until when.
+  Verdict LockedOut();
+  Verdict Succeed(const char* how);
+  Verdict AskUntilDone();
+  // A check that failed with a fault (not a wrong or dead code): refused.
+  Verdict CheckFailed(const Status& why);
+  // Handles "resend" or a channel name; returns false if `word` is neither.
+  bool MaybeResend(const std::string& word);
+  void Resend(Channel channel);
+  Status SendCode(Channel channel, bool fresh);
+  // `service` names what was unavailable, for the log ("Twilio", "the directory").
+  Verdict OnFault(const Status& status, const char* stage, const char* service = "Twilio");
+  // `status`, marked witnessed when it is an unwitnessed Twilio outage under
+  // failmode=safe and a fresh probe record by root saw Twilio down too.
+  Status WithProbeWitness(const Status& status, const char* service) const;
+  Verdict Finish(Verdict verdict, LogLevel level, const std::string& result);
+  std::string Prompt() const;
+  bool ChannelAllowed(Channel channel) const;
+  std::string Who() const;
+
+  const LoginRequest& request_;
+  const LoginDeps& deps_;
+  LoginState state_;
+  PhoneRecord record_;
+  Channel channel_ = Channel::kSms;
+  Challenge* challenge_ = nullptr;
+  int sends_ = 0;
+  bool enrolling_ = false;
+  bool attempt_locks_ = false;  // the attempt being checked started a lockout
+};
 
 }  // namespace twotp
 

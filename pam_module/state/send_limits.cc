@@ -124,8 +124,14 @@ Status CheckCountry(const std::string& e164, const LimitsConfig& limits) {
   const auto& allowed = limits.allowed_countries;
   if (!code.empty() && std::find(allowed.begin(), allowed.end(), code) != allowed.end()) return Status::Ok();
   const std::string shown = code.empty() ? "an unknown country calling code" : "country calling code +" + code;
-  return Refusal(shown + " is not in limits.allowed_countries",
+  return Refusal(shown + " is not in limits.allowed_countries (" + AllowedCountriesText(limits) + ")",
                  "Codes can't be sent to this phone number's country; ask your administrator.");
+}
+
+std::string AllowedCountriesText(const LimitsConfig& limits) {
+  std::string text;
+  for (const std::string& code : limits.allowed_countries) text += (text.empty() ? "+" : ", +") + code;
+  return text;
 }
 
 }  // namespace twotp

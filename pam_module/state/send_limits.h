@@ -41,9 +41,14 @@ bool RecordFailure(UserState& state, const LimitsConfig& limits, std::time_t now
 // A success clears the failures and any pending code.
 void RecordSuccess(UserState& state);
 
-// kRejected (logged by the caller) when `e164` is outside allowed_countries;
-// ok when the list is empty.
+// kRejected (logged by the caller) when `e164` is outside allowed_countries,
+// the message naming its calling code and the allowed ones; ok when the list
+// is empty. The one check of a number's country: sends, enrolment at login
+// and `twilio-otp enroll`.
 Status CheckCountry(const std::string& e164, const LimitsConfig& limits);
+
+// limits.allowed_countries as people write them: "+1, +44".
+std::string AllowedCountriesText(const LimitsConfig& limits);
 
 }  // namespace twotp
 

@@ -31,12 +31,6 @@ void AppendEscaped(Secret& out, std::string_view text) {
   }
 }
 
-std::string_view Trimmed(std::string_view text) {
-  const size_t first = text.find_first_not_of(" \t");
-  if (first == std::string_view::npos) return {};
-  return text.substr(first, text.find_last_not_of(" \t") - first + 1);
-}
-
 ResponseParser* Self(http_parser* parser) { return static_cast<ResponseParser*>(parser->data); }
 
 }  // namespace
@@ -206,7 +200,7 @@ int ResponseParser::OnHeaderValue(http_parser* parser, const char* at, size_t le
 int ResponseParser::OnHeadersComplete(http_parser* parser) {
   ResponseParser* self = Self(parser);
   self->in_trailer_ = true;
-  self->retry_after_ = std::string(Trimmed(self->retry_after_));
+  self->retry_after_ = std::string(Trim(self->retry_after_));
   // Debian builds http-parser without HTTP_PARSER_STRICT, so a value may
   // hold any byte: one that is not printable ASCII is no Retry-After at all.
   for (char c : self->retry_after_) {

@@ -1,5 +1,6 @@
 #include "twilio/messaging_challenge.h"
 
+#include "base/text.h"
 #include "twilio/message_template.h"
 
 namespace twotp {

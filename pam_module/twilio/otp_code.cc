@@ -42,14 +42,6 @@ Result<Secret> GenerateCode(int length) {
   return code;
 }
 
-bool IsDigits(std::string_view typed, size_t min_length, size_t max_length) {
-  if (typed.size() < min_length || typed.size() > max_length) return false;
-  for (char c : typed) {
-    if (c < '0' || c > '9') return false;
-  }
-  return true;
-}
-
 Result<CodeDigest> CodeDigest::Of(const Secret& code) {
   CodeDigest digest;
   if (RAND_bytes(digest.key_.data(), static_cast<int>(digest.key_.size())) != 1 ||

@@ -18,9 +18,6 @@ namespace twotp {
 // CSPRNG fails.
 Result<Secret> GenerateCode(int length);
 
-// True when `typed` is only ASCII digits and min..max long.
-bool IsDigits(std::string_view typed, size_t min_length, size_t max_length);
-
 // The HMAC-SHA256 of a code under a fresh 32-byte random key. The code itself
 // is not kept; Matches() recomputes and compares with CRYPTO_memcmp.
 class CodeDigest {

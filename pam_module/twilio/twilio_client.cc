@@ -1,11 +1,14 @@
 #include "twilio/twilio_client.h"
 
+#include <algorithm>
 #include <exception>
 #include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string_view>
 #include <utility>
+
+#include "base/text.h"
 
 namespace twotp {
 
@@ -21,7 +24,6 @@ constexpr milliseconds kDefaultBackoff{1000};
 constexpr milliseconds kMaxBackoff{2000};
 // The retry only makes sense if some time is left for the request itself.
 constexpr milliseconds kMinRequestTime{500};
-constexpr size_t kSidLength = 34;  // two letters and 32 hex digits
 
 std::string WithoutTrailingSlash(std::string url) {
   while (!url.empty() && url.back() == '/') url.pop_back();
@@ -30,17 +32,9 @@ std::string WithoutTrailingSlash(std::string url) {
 
 void Add(Form& form, const char* name, std::string_view value) { form.push_back({name, Secret(value)}); }
 
-// "VE" + 32 alphanumerics. SIDs from replies go into later URL paths, so
-// nothing else (no '/', no '?') may pass.
-bool IsSid(const std::string& sid, std::initializer_list<std::string_view> prefixes) {
-  if (sid.size() != kSidLength) return false;
-  for (char c : sid) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) return false;
-  }
-  for (std::string_view prefix : prefixes) {
-    if (sid.starts_with(prefix)) return true;
-  }
-  return false;
+// A SID with any of `prefixes` (a message is "SM", or "MM" with media).
+bool IsSidOf(const std::string& sid, std::initializer_list<std::string_view> prefixes) {
+  return std::any_of(prefixes.begin(), prefixes.end(), [&](std::string_view p) { return IsSid(sid, p); });
 }
 
 // Twilio's status words ("canceled", "max_attempts_reached") are safe to
@@ -95,7 +89,7 @@ Result<json> CreatedObject(TwilioCall call, Result<HttpResponse> reply,
   if (!reply.ok()) return reply.status();
   std::optional<json> object = TakeObject(reply.value());
   if (!object) return Garbage(call, Fault::kUnavailable, "not a JSON object");
-  if (!IsSid(StringField(*object, "sid"), prefixes)) return Garbage(call, Fault::kUnavailable, "no valid sid");
+  if (!IsSidOf(StringField(*object, "sid"), prefixes)) return Garbage(call, Fault::kUnavailable, "no valid sid");
   return std::move(*object);
 }
 
@@ -203,7 +197,7 @@ Result<CheckOutcome> TwilioClient::CheckVerification(const std::string& verifica
 }
 
 Status TwilioClient::CancelVerification(const std::string& verification_sid) {
-  if (!IsSid(verification_sid, {"VE"})) return Status::BadInput("verification cancel: malformed verification SID");
+  if (!IsSid(verification_sid, "VE")) return Status::BadInput("verification cancel: malformed verification SID");
   Form form;
   Add(form, "Status", "canceled");
   Result<HttpResponse> reply =

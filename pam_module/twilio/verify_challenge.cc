@@ -1,5 +1,6 @@
 #include "twilio/verify_challenge.h"
 
+#include "base/text.h"
 #include "twilio/otp_code.h"
 
 namespace twotp {

@@ -1,6 +1,6 @@
 // Fuzzes what a person types at the code prompt, through the pieces the
 // login (login.cc, LoginFlow::AskUntilDone) uses to normalise and recognise
-// it: login_internal::Trim and Lower, IsDigits, ParseChannel (the "resend" /
+// it: Trim and Lower, IsDigits, ParseChannel (the "resend" /
 // channel commands), LooksLikeBackupCode and ConsumeBackupCode (backup
 // codes), and the two challenges' Check (verify and messaging mode).
 //
@@ -30,7 +30,7 @@
 #include "config/config.h"
 #include "fake_clock.h"
 #include "fuzz_util.h"
-#include "login/login_flow.h"
+#include "base/text.h"
 #include "twilio/messaging_challenge.h"
 #include "twilio/otp_code.h"
 #include "twilio/verify_challenge.h"
@@ -91,7 +91,7 @@ void CheckTrim(std::string_view raw, std::string_view t) {
   const auto space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
   FUZZ_CHECK(raw.find(t) != std::string_view::npos, fuzz::Show(t));
   FUZZ_CHECK(t.empty() || (!space(t.front()) && !space(t.back())), fuzz::Show(t));
-  FUZZ_CHECK(login_internal::Trim(t) == t, fuzz::Show(t));
+  FUZZ_CHECK(Trim(t) == t, fuzz::Show(t));
   // Only white space was removed.
   if (!t.empty()) {
     const size_t at = static_cast<size_t>(t.data() - raw.data());
@@ -107,13 +107,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // What PAM hands over is a C string: nothing after a NUL arrives.
   raw = raw.substr(0, raw.find('\0'));
 
-  const std::string_view typed = login_internal::Trim(raw);
+  const std::string_view typed = Trim(raw);
   CheckTrim(raw, typed);
 
   // AskUntilDone's order: a word of at most 10 characters may be a command;
   // then a backup code's form; else a code for the challenge.
   const bool is_word = !typed.empty() && !IsDigits(typed, 1, typed.size());
-  const std::string lower = login_internal::Lower(std::string(typed));
+  const std::string lower = Lower(std::string(typed));
   FUZZ_CHECK(lower.size() == typed.size(), fuzz::Show(lower));
   const bool command = is_word && typed.size() <= 10 && (lower == "resend" || ParseChannel(lower).has_value());
   if (command) {

@@ -1,5 +1,5 @@
 // Fuzzes phone numbers as people type them (enrolment at login, after
-// login_internal::Trim; `twilio-otp enroll`): NormalizeE164, IsE164,
+// Trim; `twilio-otp enroll`): NormalizeE164, IsE164,
 // CountryCallingCode and MaskNumber.
 //
 // Invariants:
@@ -17,7 +17,7 @@
 #include <string_view>
 
 #include "fuzz_util.h"
-#include "login/login_flow.h"
+#include "base/text.h"
 #include "base/phone.h"
 
 using namespace twotp;
@@ -64,7 +64,7 @@ void CheckMask(const std::string& e164) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view raw(reinterpret_cast<const char*>(data), size);
-  const std::string_view typed = login_internal::Trim(raw);  // as EnrollAtLogin passes it
+  const std::string_view typed = Trim(raw);  // as EnrollAtLogin passes it
 
   if (!IsE164(raw)) {
     FUZZ_CHECK(CountryCallingCode(raw).empty(), fuzz::Show(raw));

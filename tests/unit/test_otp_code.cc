@@ -2,6 +2,7 @@
 #include <array>
 #include <string>
 
+#include "base/text.h"
 #include "twilio/otp_code.h"
 #include "cmocka_cxx.h"  // last: its macros clash with the standard headers
 
