@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "base/cidr.h"
 #include "config/channel.h"
 #include "base/file_trust.h"
 #include "base/secret.h"
@@ -68,7 +69,7 @@ struct ServiceOverride {
   std::string service;
   int grace_period = -1;                      // -1: the policy's own
   bool has_trusted_networks = false;          // false: the policy's own list
-  std::vector<std::string> trusted_networks;
+  std::vector<Cidr> trusted_networks;        // parsed once, when the config is read
 };
 
 struct PolicyConfig {
@@ -86,7 +87,7 @@ struct PolicyConfig {
   std::string prompt = "Verification code: ";
   // When not to ask (all off by default). A skipped login gets PAM_IGNORE.
   int grace_period = 0;                       // seconds; 0 = off
-  std::vector<std::string> trusted_networks;  // CIDRs matched against PAM_RHOST
+  std::vector<Cidr> trusted_networks;  // matched against PAM_RHOST; parsed once, when the config is read
   std::vector<std::string> groups;            // only members are asked; empty = everyone
   std::vector<std::string> skip_groups;       // members are never asked
   std::vector<std::string> exempt_users;      // break-glass accounts, logged at every use
@@ -95,7 +96,7 @@ struct PolicyConfig {
 
   // The grace period and trusted networks in force for `service`.
   int GraceFor(const std::string& service) const;
-  const std::vector<std::string>& TrustedNetworksFor(const std::string& service) const;
+  const std::vector<Cidr>& TrustedNetworksFor(const std::string& service) const;
 };
 
 struct LimitsConfig {

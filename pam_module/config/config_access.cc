@@ -8,11 +8,17 @@ namespace twotp {
 
 namespace {
 
-void ReadNetworks(ConfigReader& r, const std::string& key, std::vector<std::string>* out) {
-  r.StringList(key, out);
-  for (size_t i = 0; i < out->size(); ++i) {
-    Result<Cidr> parsed = Cidr::Parse((*out)[i]);
-    if (!parsed.ok()) r.FailElement(key, i, parsed.status().message());
+// Parsed here, once: a login only matches against the result.
+void ReadNetworks(ConfigReader& r, const std::string& key, std::vector<Cidr>* out) {
+  std::vector<std::string> texts;
+  r.StringList(key, &texts);
+  for (size_t i = 0; i < texts.size(); ++i) {
+    Result<Cidr> parsed = Cidr::Parse(texts[i]);
+    if (parsed.ok()) {
+      out->push_back(parsed.value());
+    } else {
+      r.FailElement(key, i, parsed.status().message());
+    }
   }
 }
 
@@ -52,7 +58,7 @@ int PolicyConfig::GraceFor(const std::string& service) const {
   return grace_period;
 }
 
-const std::vector<std::string>& PolicyConfig::TrustedNetworksFor(const std::string& service) const {
+const std::vector<Cidr>& PolicyConfig::TrustedNetworksFor(const std::string& service) const {
   for (const ServiceOverride& o : services) {
     if (o.service == service && o.has_trusted_networks) return o.trusted_networks;
   }

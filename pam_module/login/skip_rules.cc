@@ -19,14 +19,8 @@ SkipDecision Skip(std::string reason, bool break_glass = false) {
 }
 
 bool FromTrustedNetwork(const SkipRequest& request, const PolicyConfig& policy) {
-  const std::vector<std::string>& networks = policy.TrustedNetworksFor(request.service);
-  if (networks.empty() || request.rhost.empty()) return false;
-  std::vector<Cidr> parsed;
-  for (const std::string& text : networks) {
-    Result<Cidr> cidr = Cidr::Parse(text);  // LoadConfig has already refused bad ones
-    if (cidr.ok()) parsed.push_back(cidr.value());
-  }
-  return InAnyNetwork(request.rhost, parsed);
+  const std::vector<Cidr>& networks = policy.TrustedNetworksFor(request.service);
+  return !request.rhost.empty() && InAnyNetwork(request.rhost, networks);
 }
 
 }  // namespace

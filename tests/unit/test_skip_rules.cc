@@ -97,7 +97,7 @@ void test_unknown_user_with_group_rules_is_a_fault_not_a_skip(void**) {
 
 void test_trusted_network_and_its_service_override(void**) {
   PolicyConfig p;
-  p.trusted_networks = {"198.51.100.0/24"};
+  p.trusted_networks = {Cidr::Parse("198.51.100.0/24").value()};
   p.services.push_back(ServiceOverride{"sudo", -1, true, {}});
   assert_true(Decide(Ssh("carol"), p)->skip);
   assert_false(Decide(Ssh("carol", "203.0.113.9"), p)->skip);
