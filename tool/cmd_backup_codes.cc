@@ -59,14 +59,11 @@ int RunBackupCodes(const Args& args) {
   Result<NewBackupCodes> codes = GenerateBackupCodes(*count);
   if (!codes.ok()) return Refuse(codes.status());
   const StateStore store = OpenStateStore(*config);
-  Status stored = store.Prepare();
-  if (stored.ok()) {
-    stored = store.Update(user, [&](UserState& state) {
-      state.backup_codes = codes->hashes;
-      return Status::Ok();
-    });
-  }
-  if (!stored.ok()) return Refuse(stored);
+  if (Status prepared = store.Prepare(); !prepared.ok()) return Refuse(prepared);
+  Result<UserTransaction> txn = store.Lock(user);
+  if (!txn.ok()) return Refuse(txn.status());
+  txn->state().backup_codes = codes->hashes;
+  if (Status stored = txn->Commit(); !stored.ok()) return Refuse(stored);
 
   // Stored first, printed second: a failed print leaves codes nobody has
   // (run again), never printed codes that don't work.

@@ -40,52 +40,60 @@ Status LoginState::CheckNotLocked() const {
 Status LoginState::SendOrShare(Challenge& challenge, const std::string& number, bool fresh,
                                const std::function<Status()>& send, SendReport* report) {
   *report = SendReport{};
-  Status outcome;  // the send's own result; the state is written either way
-  Status stored = store_.Update(user_, [&](UserState& state) -> Status {
-    const std::time_t now = Now();
-    if (Status locked = CheckLockout(state, now); !locked.ok()) return locked;
-    if (Status country = CheckCountry(number, config_.limits); !country.ok()) return country;
-    // A code whose login ended without cleaning up (su dies on SIGINT at the
-    // prompt): once a resend would be allowed anyway, it is replaced rather
-    // than offered to this login as if just sent for it.
-    PendingCode left_behind;
-    if (!fresh && !state.pending.empty()) {
-      const bool sender_ended = !processes_.Alive(state.pending.owner);
-      if (sender_ended && now - state.pending.sent_at >= config_.limits.resend_cooldown) {
-        left_behind = state.pending;
-      } else if (Share(challenge, state, sender_ended, report)) {
-        return Status::Ok();
-      }
+  // Held until the send is recorded: a parallel login of the same user waits
+  // here and then shares this code instead of sending a second one.
+  Result<UserTransaction> txn = store_.Lock(user_);
+  if (!txn.ok()) return txn.status();
+  UserState& state = txn->state();
+  const std::time_t now = Now();
+  if (Status locked = CheckLockout(state, now); !locked.ok()) return locked;
+  if (Status country = CheckCountry(number, config_.limits); !country.ok()) return country;
+
+  // A code whose login ended without cleaning up (su dies on SIGINT at the
+  // prompt): once a resend would be allowed anyway, it is replaced rather
+  // than offered to this login as if just sent for it.
+  PendingCode left_behind;
+  if (!fresh && !state.pending.empty()) {
+    const bool sender_ended = !processes_.Alive(state.pending.owner);
+    if (sender_ended && now - state.pending.sent_at >= config_.limits.resend_cooldown) {
+      left_behind = state.pending;
+    } else if (Share(challenge, state, sender_ended, report)) {
+      return txn->Commit();
     }
-    Status counted = store_.UpdateGlobal([&](GlobalState& global) -> Status {
-      Status allowed = CheckSend(state, global, config_.limits, now);
-      if (allowed.ok()) RecordSend(state, global, now);
-      return allowed;
-    });
-    if (!counted.ok()) {
-      // No new code may be sent, but the one left behind still works: the
-      // user is better told of it than refused.
-      if (!left_behind.empty() && Share(challenge, state, /*sender_ended=*/true, report)) return Status::Ok();
-      return counted;
-    }
-    // Ended before the send: Verify would otherwise hand the same
-    // verification, and the same code, back for it.
-    if (!left_behind.empty()) {
-      challenge.Cancel(left_behind);
-      state.pending = PendingCode{};
-      *report = SendReport{false, true, now - left_behind.sent_at};
-    }
-    // Sent while holding the user's lock: a parallel login of the same user
-    // waits here and then shares this code instead of sending a second one.
-    outcome = send();
-    // A failed resend leaves the earlier code (still valid) to share.
-    if (outcome.ok()) {
-      state.pending = challenge.Export(now);
-      state.pending.owner = processes_.Self();
-    }
-    return Status::Ok();
-  });
-  return stored.ok() ? outcome : stored;
+  }
+
+  if (Status counted = CountSend(state, now); !counted.ok()) {
+    // No new code may be sent, but the one left behind still works: the
+    // user is better told of it than refused.
+    if (!left_behind.empty() && Share(challenge, state, /*sender_ended=*/true, report)) return txn->Commit();
+    return counted;
+  }
+  // Ended before the send: Verify would otherwise hand the same
+  // verification, and the same code, back for it.
+  if (!left_behind.empty()) {
+    challenge.Cancel(left_behind);
+    state.pending = PendingCode{};
+    *report = SendReport{false, true, now - left_behind.sent_at};
+  }
+  const Status outcome = send();
+  // A failed resend leaves the earlier code (still valid) to share.
+  if (outcome.ok()) {
+    state.pending = challenge.Export(now);
+    state.pending.owner = processes_.Self();
+  }
+  // The state is written either way: a send that failed still counts.
+  if (Status stored = txn->Commit(); !stored.ok()) return stored;
+  return outcome;
+}
+
+Status LoginState::CountSend(UserState& state, std::time_t now) const {
+  // The host-wide lock is taken inside the user's (one order: no deadlock)
+  // and given back before the send.
+  Result<GlobalTransaction> global = store_.LockGlobal();
+  if (!global.ok()) return global.status();
+  if (Status allowed = CheckSend(state, global->state(), config_.limits, now); !allowed.ok()) return allowed;
+  RecordSend(state, global->state(), now);
+  return global->Commit();
 }
 
 bool LoginState::Share(Challenge& challenge, UserState& state, bool sender_ended, SendReport* report) const {
@@ -98,45 +106,43 @@ bool LoginState::Share(Challenge& challenge, UserState& state, bool sender_ended
 }
 
 Result<bool> LoginState::UseBackupCode(const Secret& typed) {
-  bool used = false;
-  Status stored = store_.Update(user_, [&](UserState& state) -> Status {
-    Result<bool> consumed = ConsumeBackupCode(state.backup_codes, typed);
-    if (!consumed.ok()) return consumed.status();
-    used = consumed.value();
-    if (used) Succeed(state);
-    return Status::Ok();
-  });
-  if (!stored.ok()) return stored;
-  return used;
+  Result<UserTransaction> txn = store_.Lock(user_);
+  if (!txn.ok()) return txn.status();
+  Result<bool> used = ConsumeBackupCode(txn->state().backup_codes, typed);
+  if (!used.ok()) return used.status();
+  if (used.value()) Succeed(txn->state());
+  if (Status stored = txn->Commit(); !stored.ok()) return stored;
+  return used.value();
 }
 
 Status LoginState::ReserveAttempt(bool* already_locked, bool* locks_now) {
   *already_locked = false;
   *locks_now = false;
   reserved_lock_until_ = 0;
-  return store_.Update(user_, [&](UserState& state) -> Status {
-    // Locked out meanwhile (a parallel login's failures): this login ends
-    // without checking what was typed.
-    *already_locked = state.locked_until > Now();
-    if (*already_locked) return Status::Ok();
-    *locks_now = twotp::RecordFailure(state, config_.limits, Now());
-    if (*locks_now) reserved_lock_until_ = state.locked_until;
-    return Status::Ok();
-  });
+  Result<UserTransaction> txn = store_.Lock(user_);
+  if (!txn.ok()) return txn.status();
+  UserState& state = txn->state();
+  // Locked out meanwhile (a parallel login's failures): this login ends
+  // without checking what was typed.
+  *already_locked = state.locked_until > Now();
+  if (*already_locked) return Status::Ok();
+  *locks_now = twotp::RecordFailure(state, config_.limits, Now());
+  if (*locks_now) reserved_lock_until_ = state.locked_until;
+  return txn->Commit();
 }
 
 Status LoginState::ForgetPending() {
-  return store_.Update(user_, [](UserState& state) -> Status {
-    state.pending = PendingCode{};
-    return Status::Ok();
-  });
+  Result<UserTransaction> txn = store_.Lock(user_);
+  if (!txn.ok()) return txn.status();
+  txn->state().pending = PendingCode{};
+  return txn->Commit();
 }
 
 Status LoginState::RecordSuccess() {
-  return store_.Update(user_, [&](UserState& state) -> Status {
-    Succeed(state);
-    return Status::Ok();
-  });
+  Result<UserTransaction> txn = store_.Lock(user_);
+  if (!txn.ok()) return txn.status();
+  Succeed(txn->state());
+  return txn->Commit();
 }
 
 void LoginState::Succeed(UserState& state) {

@@ -1,6 +1,6 @@
 // LoginState: everything one login reads and writes in the state store, each
-// step one StateStore::Update so the check and the count happen under the
-// user's lock: the lockout, the limits around a send (and the pending code a
+// step one transaction (StateStore::Lock) so the check and the count happen
+// under the user's lock: the lockout, the limits around a send (and the pending code a
 // parallel login may share), backup codes, failures, and the grace entry a
 // success leaves behind.
 #ifndef PAM_TWILIO_OTP_LOGIN_STATE_H_
@@ -82,6 +82,9 @@ class LoginState {
  private:
   std::time_t Now() const { return clock_.WallNow(); }
   void Succeed(UserState& state);  // RecordSuccess and the grace stamp
+  // Checks and counts one send against the user's window and cooldown and
+  // the host-wide cap, under the host-wide lock; kRejected when refused.
+  Status CountSend(UserState& state, std::time_t now) const;
   // Adopts state.pending into `challenge` and fills *report; false when it
   // can't be (dead, malformed). One whose sender ended becomes this process's.
   bool Share(Challenge& challenge, UserState& state, bool sender_ended, SendReport* report) const;

@@ -82,8 +82,14 @@ struct Codec<GlobalState> {
   static std::string Serialize(const GlobalState& state) { return SerializeGlobalState(state); }
 };
 
-// Runs `body`, turning an exception (bad_alloc, a throwing update callback)
-// into a Status: none may leave a function that returns one.
+// Writes a state file whole or not at all (the lock is the caller's).
+template <typename T>
+Status WriteState(const std::string& path, const T& state) {
+  return AsState(ReplaceFileAtomically(path, Codec<T>::Serialize(state), kFileMode));
+}
+
+// Runs `body`, turning an exception (bad_alloc) into a Status: none may
+// leave a function that returns one.
 template <typename Body>
 auto Guarded(const std::string& path, Body body) -> decltype(body()) {
   try {
@@ -128,11 +134,6 @@ struct StateFile {
   }
 
   template <typename T>
-  Status Store(const T& state) const {
-    return AsState(ReplaceFileAtomically(path, Codec<T>::Serialize(state), kFileMode));
-  }
-
-  template <typename T>
   Result<T> Read() const {
     return Guarded(path, [&]() -> Result<T> {
       // No file is a first login, with no lock to take: a reader racing the
@@ -146,38 +147,12 @@ struct StateFile {
       return Load<T>();
     });
   }
-
-  // Runs `body` under the exclusive lock. Leaving by an exception leaves the
-  // file as it was, like an error Status does.
-  Status Locked(const std::function<Status()>& body) const {
-    return Guarded(path, [&]() -> Status {
-      Result<FileLock> lock = FileLock::Acquire(path);
-      if (!lock.ok()) return AsState(lock.status());
-      return body();
-    });
-  }
-
-  // The lock is held from the read to the rename, so two logins can't both
-  // count from the same old value.
-  template <typename T>
-  Status Update(const std::function<Status(T&)>& update) const {
-    return Locked([&]() -> Status {
-      Result<T> state = Load<T>();
-      if (!state.ok()) return state.status();
-      Status changed = update(state.value());
-      if (!changed.ok()) return changed;
-      return Store(state.value());
-    });
-  }
 };
 
-StateFile UserFile(std::string path, const FileTrust& trust, const std::string& user) {
-  return StateFile{std::move(path), trust, "twilio-otp unlock " + user + " replaces it"};
-}
+std::string UserFix(const std::string& user) { return "twilio-otp unlock " + user + " replaces it"; }
 
-StateFile GlobalFile(const std::string& dir, const FileTrust& trust) {
-  return StateFile{dir + "/global.json", trust, "remove it to restart the host-wide send count"};
-}
+constexpr char kGlobalFix[] = "remove it to restart the host-wide send count";
+
 
 // A name that is safe as a file name as it stands: no '/', no leading '.'
 // (so never "." or ".."), nothing a shell or a log would mangle.
@@ -237,32 +212,50 @@ std::string StateStore::UserPath(const std::string& user) const {
 }
 
 Result<UserState> StateStore::Read(const std::string& user) const {
-  return UserFile(UserPath(user), trust_, user).Read<UserState>();
+  return StateFile{UserPath(user), trust_, UserFix(user)}.Read<UserState>();
 }
 
-Status StateStore::Update(const std::string& user, const std::function<Status(UserState&)>& update) const {
-  return UserFile(UserPath(user), trust_, user).Update(update);
+template <typename T>
+Status StateTransaction<T>::Commit() {
+  return WriteState(path_, state_);
 }
+
+template class StateTransaction<UserState>;
+template class StateTransaction<GlobalState>;
+
+template <typename T>
+Result<StateTransaction<T>> StateStore::Begin(const std::string& path, const std::string& fix) const {
+  const StateFile file{path, trust_, fix};
+  return Guarded(path, [&]() -> Result<StateTransaction<T>> {
+    Result<FileLock> lock = FileLock::Acquire(path);
+    if (!lock.ok()) return AsState(lock.status());
+    Result<T> state = file.Load<T>();
+    if (!state.ok()) return state.status();
+    return StateTransaction<T>(path, std::move(lock.value()), std::move(state.value()));
+  });
+}
+
+Result<UserTransaction> StateStore::Lock(const std::string& user) const {
+  return Begin<UserState>(UserPath(user), UserFix(user));
+}
+
+Result<GlobalTransaction> StateStore::LockGlobal() const { return Begin<GlobalState>(GlobalPath(), kGlobalFix); }
 
 Status StateStore::Reset(const std::string& user, bool keep_backup) const {
-  const StateFile file = UserFile(UserPath(user), trust_, user);
-  return file.Locked([&] {
+  const StateFile file{UserPath(user), trust_, UserFix(user)};
+  return Guarded(file.path, [&]() -> Status {
+    Result<FileLock> lock = FileLock::Acquire(file.path);
+    if (!lock.ok()) return AsState(lock.status());
     UserState fresh;
     if (keep_backup) {
       // A file we can't read keeps nothing: its backup codes can't be trusted.
       Result<UserState> old = file.Load<UserState>();
       if (old.ok()) fresh.backup_codes = std::move(old->backup_codes);
     }
-    return file.Store(fresh);
+    return WriteState(file.path, fresh);
   });
 }
 
-Status StateStore::UpdateGlobal(const std::function<Status(GlobalState&)>& update) const {
-  return GlobalFile(dir_, trust_).Update(update);
-}
-
-Result<GlobalState> StateStore::ReadGlobal() const {
-  return GlobalFile(dir_, trust_).Read<GlobalState>();
-}
+Result<GlobalState> StateStore::ReadGlobal() const { return StateFile{GlobalPath(), trust_, kGlobalFix}.Read<GlobalState>(); }
 
 }  // namespace twotp

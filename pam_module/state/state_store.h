@@ -9,14 +9,48 @@
 #ifndef PAM_TWILIO_OTP_STATE_STORE_H_
 #define PAM_TWILIO_OTP_STATE_STORE_H_
 
-#include <functional>
 #include <string>
+#include <utility>
 
+#include "base/atomic_file.h"
 #include "base/file_trust.h"
 #include "base/status.h"
 #include "state/user_state.h"
 
 namespace twotp {
+
+class StateStore;
+
+// One read-modify-write of a state file, visible at the call site:
+//
+//   Result<UserTransaction> txn = store.Lock(user);  // exclusive lock, then read
+//   if (!txn.ok()) return txn.status();
+//   ... check and change txn->state() ...
+//   return txn->Commit();                            // written atomically
+//
+// The lock is held from the read until the transaction goes away, so two
+// logins can't both count from the same old value. Leaving without Commit
+// (an early return, an exception) leaves the file exactly as it was.
+template <typename T>
+class StateTransaction {
+ public:
+  T& state() { return state_; }
+  // Writes state() with ReplaceFileAtomically; kState naming the file when
+  // that fails. The lock stays held until the transaction goes away.
+  [[nodiscard]] Status Commit();
+
+ private:
+  friend class StateStore;
+  StateTransaction(std::string path, FileLock lock, T state)
+      : path_(std::move(path)), lock_(std::move(lock)), state_(std::move(state)) {}
+
+  std::string path_;
+  FileLock lock_;
+  T state_;
+};
+
+using UserTransaction = StateTransaction<UserState>;
+using GlobalTransaction = StateTransaction<GlobalState>;
 
 class StateStore {
  public:
@@ -33,24 +67,25 @@ class StateStore {
   // never waved through.
   Result<UserState> Read(const std::string& user) const;
 
-  // Read-modify-write under an exclusive lock held for the whole call.
-  // `update` may change the state and returns its own Status; the new state is
-  // written only when `update` returns ok. A corrupt existing file is a kState
-  // fault and is left untouched (an administrator looks at it; `twilio-otp
-  // unlock` replaces it).
-  Status Update(const std::string& user, const std::function<Status(UserState&)>& update) const;
+  // Takes the user's exclusive lock (waiting for it) and reads the state:
+  // a transaction (above). No file yet = empty state. A corrupt existing
+  // file is a kState fault and is left untouched (an administrator looks at
+  // it; `twilio-otp unlock` replaces it).
+  Result<UserTransaction> Lock(const std::string& user) const;
 
   // Replaces the user's state with a fresh one (for `twilio-otp unlock`),
   // keeping nothing of a corrupt file. Keeps backup codes when `keep_backup`
   // and the old file was readable.
   Status Reset(const std::string& user, bool keep_backup) const;
 
-  // The same for the host-wide state.
-  Status UpdateGlobal(const std::function<Status(GlobalState&)>& update) const;
+  // The same for the host-wide state. Taken while a user's transaction is
+  // open, never the other way round (one lock order, no deadlock).
+  Result<GlobalTransaction> LockGlobal() const;
   Result<GlobalState> ReadGlobal() const;
 
   // The file a user's state lives in (for messages and tests).
   std::string UserPath(const std::string& user) const;
+  std::string GlobalPath() const { return dir_ + "/global.json"; }
 
   // Where the store is and what its files must pass (for other records
   // kept beside it, such as the probe's: probe_record.h).
@@ -58,6 +93,9 @@ class StateStore {
   const FileTrust& trust() const { return trust_; }
 
  private:
+  template <typename T>
+  Result<StateTransaction<T>> Begin(const std::string& path, const std::string& fix) const;
+
   std::string dir_;
   const FileTrust& trust_;
 };

@@ -16,6 +16,7 @@
 #include "login/login.h"
 #include "state/probe_record.h"
 #include "temp_files.h"
+#include "state_edit.h"
 #include "cmocka_cxx.h"  // last: its macros clash with the standard headers
 
 using namespace twotp;
@@ -329,10 +330,7 @@ void test_directory_outage_follows_failmode_and_takes_a_backup_code(void**) {
   World rescued;
   rescued.directory.fault = down;
   Result<NewBackupCodes> codes = GenerateBackupCodes(1);
-  assert_true(rescued.state.Update("alice", [&](UserState& s) {
-    s.backup_codes = codes->hashes;
-    return Status::Ok();
-  }).ok());
+  assert_true(EditState(rescued.state, "alice", [&](UserState& s) { s.backup_codes = codes->hashes; }).ok());
   rescued.conversation.answers = {codes->codes[0].str()};
   assert_int_equal(rescued.Login(), Verdict::kAllow);
   assert_true(rescued.challenge.sent.empty());
@@ -451,10 +449,7 @@ void test_backup_code_never_enrols_a_number(void**) {
   World w;
   AllowEnrolment(w);
   Result<NewBackupCodes> codes = GenerateBackupCodes(1);
-  assert_true(w.state.Update("newbie", [&](UserState& s) {
-    s.backup_codes = codes->hashes;
-    return Status::Ok();
-  }).ok());
+  assert_true(EditState(w.state, "newbie", [&](UserState& s) { s.backup_codes = codes->hashes; }).ok());
   const std::string code = codes->codes[0].str();
   w.conversation.answers = {"+15550109999", code, code, code};
   assert_int_equal(w.Login("newbie"), Verdict::kDeny);
@@ -465,10 +460,7 @@ void test_right_code_after_a_parallel_lockout_is_refused(void**) {
   World w;
   w.conversation.answers = {"424242"};
   w.challenge.on_check = [&w] {  // another login of alice used up the failures meanwhile
-    (void)w.state.Update("alice", [](UserState& s) {
-      s.locked_until = std::time(nullptr) + 900;
-      return Status::Ok();
-    });
+    (void)EditState(w.state, "alice", [](UserState& s) { s.locked_until = std::time(nullptr) + 900; });
   };
   assert_int_equal(w.Login(), Verdict::kDeny);
   assert_true(w.conversation.errors.back().find("Too many failed codes") != std::string::npos);
@@ -536,7 +528,7 @@ void test_break_glass_survives_a_corrupt_state_file(void**) {
   World w;
   w.config.policy.exempt_users = {"alice"};
   w.config.policy.grace_period = 600;  // the grace rule would read the state
-  assert_true(w.state.Update("alice", [](UserState&) { return Status::Ok(); }).ok());
+  assert_true(EditState(w.state, "alice", [](UserState&) {}).ok());
   std::ofstream(w.state.UserPath("alice"), std::ios::trunc) << "{\"version\":";
   assert_int_equal(w.Login(), Verdict::kIgnore);
   assert_int_equal(w.log.Count(" break-glass: "), 1);  // the warning at every use
@@ -610,10 +602,9 @@ void test_failed_resend_keeps_the_login_going(void**) {
 
 // A code another login of alice sent `age` seconds ago, and left pending.
 void LeavePending(World& w, ProcessId owner, std::time_t age) {
-  assert_true(w.state.Update("alice", [&](UserState& s) {
+  assert_true(EditState(w.state, "alice", [&](UserState& s) {
     s.pending = PendingCode{"VEleft", "", "", "sms", std::time(nullptr) - age, owner};
     s.sends.push_back(s.pending.sent_at);
-    return Status::Ok();
   }).ok());
 }
 

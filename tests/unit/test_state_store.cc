@@ -20,6 +20,7 @@
 
 #include "state/state_store.h"
 #include "temp_files.h"
+#include "state_edit.h"
 #include "cmocka_cxx.h"  // last: its macros clash with the standard headers
 
 using namespace twotp;
@@ -80,14 +81,11 @@ std::set<std::string> DirEntries(const std::string& dir) {
   return names;
 }
 
-Status AddSend(UserState& s) {
-  s.sends.push_back(1700000000 + static_cast<std::time_t>(s.sends.size()));
-  return Status::Ok();
-}
+void AddSend(UserState& s) { s.sends.push_back(1700000000 + static_cast<std::time_t>(s.sends.size())); }
 
 // A user with one send, written through the store: the "previous state".
 std::string SeedAlice(Fixture& f) {
-  assert_true(f.store->Update("alice", AddSend).ok());
+  assert_true(EditState(*f.store, "alice", AddSend).ok());
   return ReadFile(f.store->UserPath("alice"));
 }
 
@@ -99,8 +97,8 @@ bool LockIsFree(const std::string& path) {
   return free;
 }
 
-// Forks a process that stops inside Update("alice"), holding the lock with
-// a half-done change in memory, and returns once it is there. The test
+// Forks a process that stops inside a transaction on "alice", holding the
+// lock with a half-done change in memory, and returns once it is there. The test
 // kills it, and sets f.stalled back to 0 when it has.
 pid_t StartStalledUpdate(Fixture& f) {
   int ready[2];
@@ -108,13 +106,13 @@ pid_t StartStalledUpdate(Fixture& f) {
   const pid_t pid = fork();
   if (pid == 0) {
     close(ready[0]);
-    StateStore(f.dir, f.trust).Update("alice", [&](UserState& s) {
-      s.sends.clear();  // a change that must never reach the disk
-      s.locked_until = 99;
-      (void)!write(ready[1], "x", 1);
-      pause();
-      return Status::Ok();
-    });
+    const StateStore store(f.dir, f.trust);
+    Result<UserTransaction> txn = store.Lock("alice");
+    if (!txn.ok()) _exit(1);
+    txn->state().sends.clear();  // a change that must never reach the disk
+    txn->state().locked_until = 99;
+    (void)!write(ready[1], "x", 1);
+    pause();
     _exit(0);
   }
   f.stalled = pid;
@@ -131,8 +129,8 @@ int WaitExitCode(pid_t pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 100 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }
 
-// A broken file: both Read and Update refuse it with kState naming it, the
-// update callback never runs, and the bytes on disk stay the same.
+// A broken file: both Read and Lock refuse it with kState naming it (no
+// transaction to change it), and the bytes on disk stay the same.
 void AssertBrokenAndUntouched(Fixture& f, const std::string& contents, const std::string& problem) {
   const std::string path = f.tmp.Write("state/users/alice.json", contents, 0600);
   Result<UserState> read = f.store->Read("alice");
@@ -140,13 +138,7 @@ void AssertBrokenAndUntouched(Fixture& f, const std::string& contents, const std
   if (!Contains(read.status().message(), path) || !Contains(read.status().message(), problem)) {
     fail_msg("message: %s", read.status().message().c_str());
   }
-  bool called = false;
-  Status s = f.store->Update("alice", [&](UserState&) {
-    called = true;
-    return Status::Ok();
-  });
-  assert_true(s.Is(Fault::kState));
-  assert_false(called);
+  assert_true(f.store->Lock("alice").status().Is(Fault::kState));
   assert_string_equal(ReadFile(path).c_str(), contents.c_str());
 }
 
@@ -205,9 +197,9 @@ static void test_fresh_user_reads_empty(void** state) {
 
 static void test_update_writes_a_private_file_that_reads_back(void** state) {
   Fixture& f = F(state);
-  Status updated = f.store->Update("alice", [](UserState& s) {
+  Status updated = EditState(*f.store, "alice", [](UserState& s) {
     s.locked_until = 42;
-    return AddSend(s);
+    AddSend(s);
   });
   assert_true(updated.ok());
   const std::string path = f.store->UserPath("alice");
@@ -219,14 +211,19 @@ static void test_update_writes_a_private_file_that_reads_back(void** state) {
   assert_int_equal(read->locked_until, 42);
 }
 
-static void test_failed_update_callback_writes_nothing(void** state) {
+// A transaction left without Commit (a refused send returns early) writes
+// nothing and gives the lock back.
+static void test_transaction_without_commit_writes_nothing(void** state) {
   Fixture& f = F(state);
   const std::string before = SeedAlice(f);
-  Status s = f.store->Update("alice", [](UserState& st) {
-    AddSend(st);
-    return Status::Error(Fault::kRejected, "limit");
-  });
-  assert_true(s.Is(Fault::kRejected));
+  {
+    Result<UserTransaction> txn = f.store->Lock("alice");
+    assert_true(txn.ok());
+    assert_int_equal(txn->state().sends.size(), 1);  // the state as read under the lock
+    AddSend(txn->state());
+    assert_false(LockIsFree(f.store->UserPath("alice")));
+  }
+  assert_true(LockIsFree(f.store->UserPath("alice")));
   assert_string_equal(ReadFile(f.store->UserPath("alice")).c_str(), before.c_str());
 }
 
@@ -252,7 +249,7 @@ static void test_untrusted_file_is_a_state_fault(void** state) {
   Result<UserState> read = f.store->Read("alice");
   assert_true(read.status().Is(Fault::kState));
   assert_true(Contains(read.status().message(), path + ": writable by group or others"));
-  assert_true(f.store->Update("alice", AddSend).Is(Fault::kState));
+  assert_true(EditState(*f.store, "alice", AddSend).Is(Fault::kState));
 }
 
 // All children start together (they wait on a pipe the parent closes), so
@@ -269,7 +266,7 @@ static void test_fifty_processes_count_exactly(void** state) {
       char c;
       (void)!read(go[0], &c, 1);  // returns at EOF, when the parent closes
       StateStore store(f.dir, f.trust);
-      _exit(store.Update("alice", AddSend).ok() ? 0 : 1);
+      _exit(EditState(store, "alice", AddSend).ok() ? 0 : 1);
     }
     kids.push_back(pid);
   }
@@ -293,7 +290,7 @@ static void test_writer_killed_mid_update_leaves_previous_state(void** state) {
 
   assert_string_equal(ReadFile(path).c_str(), before.c_str());
   assert_true(LockIsFree(path));
-  assert_true(f.store->Update("alice", AddSend).ok());
+  assert_true(EditState(*f.store, "alice", AddSend).ok());
   assert_int_equal(f.store->Read("alice")->sends.size(), 2);
 }
 
@@ -325,7 +322,7 @@ static void test_failed_write_leaves_the_old_file(void** state) {
     struct rlimit lim = {16, 16};
     if (setrlimit(RLIMIT_FSIZE, &lim) != 0) _exit(2);
     StateStore store(f.dir, f.trust);
-    Status s = store.Update("alice", AddSend);
+    Status s = EditState(store, "alice", AddSend);
     _exit(s.Is(Fault::kState) && Contains(s.message(), "File too large") ? 0 : 3);
   }
   assert_int_equal(WaitExitCode(pid), 0);
@@ -344,7 +341,7 @@ static void test_odd_user_names_stay_inside_users(void** state) {
     if (path.rfind(prefix, 0) != 0 || path.find('/', prefix.size()) != std::string::npos) {
       fail_msg("%s -> %s", name.c_str(), path.c_str());
     }
-    assert_true(f.store->Update(name, AddSend).ok());
+    assert_true(EditState(*f.store, name, AddSend).ok());
     files.insert(path.substr(f.dir.size() + 7));
   }
   assert_int_equal(files.size(), names.size());  // no two names share a file
@@ -377,11 +374,10 @@ static void test_reset_replaces_a_corrupt_file(void** state) {
 
 static void test_reset_keeps_backup_codes_only_when_asked(void** state) {
   Fixture& f = F(state);
-  Status seeded = f.store->Update("alice", [](UserState& s) {
+  Status seeded = EditState(*f.store, "alice", [](UserState& s) {
     s.locked_until = 1800000000;
     s.failures = {1, 2};
     s.backup_codes.push_back({"aa", "bb"});
-    return Status::Ok();
   });
   assert_true(seeded.ok());
   assert_true(f.store->Reset("alice", /*keep_backup=*/true).ok());
@@ -395,11 +391,12 @@ static void test_reset_keeps_backup_codes_only_when_asked(void** state) {
 
 static void test_global_state_updates_and_reads(void** state) {
   Fixture& f = F(state);
-  auto add = [](GlobalState& g) {
-    g.sends.push_back(1700000000);
-    return Status::Ok();
-  };
-  for (int i = 0; i < 3; ++i) assert_true(f.store->UpdateGlobal(add).ok());
+  for (int i = 0; i < 3; ++i) {
+    Result<GlobalTransaction> global = f.store->LockGlobal();
+    assert_true(global.ok());
+    global->state().sends.push_back(1700000000);
+    assert_true(global->Commit().ok());
+  }
   assert_int_equal(f.store->ReadGlobal()->sends.size(), 3);
   assert_int_equal(ModeOf(f.dir + "/global.json"), 0600);
   f.tmp.Write("state/global.json", "", 0600);
@@ -416,7 +413,7 @@ int main() {
       cmocka_unit_test_setup_teardown(test_prepare_refuses_a_symlink, Setup, Teardown),
       cmocka_unit_test_setup_teardown(test_fresh_user_reads_empty, Setup, Teardown),
       cmocka_unit_test_setup_teardown(test_update_writes_a_private_file_that_reads_back, Setup, Teardown),
-      cmocka_unit_test_setup_teardown(test_failed_update_callback_writes_nothing, Setup, Teardown),
+      cmocka_unit_test_setup_teardown(test_transaction_without_commit_writes_nothing, Setup, Teardown),
       cmocka_unit_test_setup_teardown(test_empty_file_is_a_state_fault_left_untouched, Setup, Teardown),
       cmocka_unit_test_setup_teardown(test_truncated_file_is_a_state_fault_left_untouched, Setup, Teardown),
       cmocka_unit_test_setup_teardown(test_file_with_a_missing_field_is_a_state_fault_left_untouched, Setup,
