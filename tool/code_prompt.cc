@@ -8,6 +8,8 @@
 #include <csignal>
 #include <cstring>
 
+#include "base/unique_fd.h"
+
 namespace twotp::cli {
 
 namespace {
@@ -17,22 +19,6 @@ constexpr int kSignals[] = {SIGINT, SIGTERM, SIGHUP};
 
 volatile sig_atomic_t g_interrupted = 0;
 void NoteSignal(int) { g_interrupted = 1; }
-
-// Owns an fd it opened (the terminal); leaves stdin alone.
-class Fd {
- public:
-  Fd(int fd, bool owned) : fd_(fd), owned_(owned) {}
-  ~Fd() {
-    if (owned_ && fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-  bool owned_;
-};
 
 // While alive: echo off on a terminal, and the signals that would end us
 // interrupt read(2) instead (no SA_RESTART), so the destructors restore the
@@ -109,14 +95,18 @@ Status ReadLine(int fd, Secret& code) {
 Status ReadCode(const std::string& prompt, Secret& code) {
   code.Clear();
   const bool terminal = ::isatty(STDIN_FILENO);
-  Fd in(terminal ? ::open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY) : STDIN_FILENO, terminal);
-  if (in.get() < 0) return Status::BadInput(std::string("/dev/tty: ") + std::strerror(errno));
-  const int out = terminal ? in.get() : STDERR_FILENO;
+  UniqueFd tty;  // the terminal we open is ours to close; stdin is not
+  if (terminal) {
+    tty.Reset(::open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY));
+    if (!tty.valid()) return Status::BadInput(std::string("/dev/tty: ") + std::strerror(errno));
+  }
+  const int in = terminal ? tty.get() : STDIN_FILENO;
+  const int out = terminal ? tty.get() : STDERR_FILENO;
   Status read;
   {
-    QuietTerminal quiet(in.get());
+    QuietTerminal quiet(in);
     WriteAll(out, prompt);
-    read = ReadLine(in.get(), code);
+    read = ReadLine(in, code);
   }
   // End the prompt's line where nothing echoed a newline: piped input, or
   // Ctrl-C / Ctrl-D at the terminal (ECHONL covers only the Enter key).

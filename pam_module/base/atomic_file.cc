@@ -1,5 +1,6 @@
 #include "base/atomic_file.h"
 #include "base/sys_text.h"
+#include "base/unique_fd.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -42,7 +43,7 @@ class TempFile {
  public:
   explicit TempFile(std::string path_template) : path_(std::move(path_template)) {}
   ~TempFile() {
-    if (fd_ >= 0) ::close(fd_);
+    fd_.Reset();  // closed before the unlink
     if (created_) ::unlink(path_.c_str());
   }
   TempFile(const TempFile&) = delete;
@@ -51,8 +52,8 @@ class TempFile {
   Status Create() {
     std::vector<char> buf(path_.begin(), path_.end());
     buf.push_back('\0');
-    fd_ = ::mkostemp(buf.data(), O_CLOEXEC);  // 0600 until fchmod
-    if (fd_ < 0) return SysError(path_, "mkstemp", errno);
+    fd_.Reset(::mkostemp(buf.data(), O_CLOEXEC));  // 0600 until fchmod
+    if (!fd_.valid()) return SysError(path_, "mkstemp", errno);
     path_.assign(buf.data());
     created_ = true;
     return Status::Ok();
@@ -62,7 +63,7 @@ class TempFile {
     const char* p = contents.data();
     size_t left = contents.size();
     while (left > 0) {
-      const ssize_t n = RetryEintr([&] { return ::write(fd_, p, left); });
+      const ssize_t n = RetryEintr([&] { return ::write(fd_.get(), p, left); });
       if (n < 0) return SysError(path_, "write", errno);
       p += n;
       left -= static_cast<size_t>(n);
@@ -72,11 +73,11 @@ class TempFile {
 
   // fchmod before fsync so the final mode is as durable as the bytes.
   Status Seal(mode_t mode) {
-    if (::fchmod(fd_, mode) != 0) return SysError(path_, "fchmod", errno);
-    if (::fsync(fd_) != 0) return SysError(path_, "fsync", errno);
-    const int fd = std::exchange(fd_, -1);
-    // close can report a delayed write error (NFS); treat it as a failure.
-    if (::close(fd) != 0) return SysError(path_, "close", errno);
+    if (::fchmod(fd_.get(), mode) != 0) return SysError(path_, "fchmod", errno);
+    if (::fsync(fd_.get()) != 0) return SysError(path_, "fsync", errno);
+    // close can report a delayed write error (NFS); treat it as a failure,
+    // so close here rather than leave it to UniqueFd, which can't report.
+    if (::close(fd_.Release()) != 0) return SysError(path_, "close", errno);
     return Status::Ok();
   }
 
@@ -88,19 +89,16 @@ class TempFile {
 
  private:
   std::string path_;
-  int fd_ = -1;
+  UniqueFd fd_;
   bool created_ = false;
 };
 
 // Makes the rename itself durable: without it a crash can bring back the
 // old directory entry even though the new file's data was synced.
 Status SyncDirectory(const std::string& dir) {
-  const int fd = RetryEintr([&] { return ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); });
-  if (fd < 0) return SysError(dir, "open directory", errno);
-  const int rc = ::fsync(fd);
-  const int err = errno;
-  ::close(fd);
-  if (rc != 0) return SysError(dir, "fsync directory", err);
+  const UniqueFd fd(RetryEintr([&] { return ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); }));
+  if (!fd.valid()) return SysError(dir, "open directory", errno);
+  if (::fsync(fd.get()) != 0) return SysError(dir, "fsync directory", errno);
   return Status::Ok();
 }
 
@@ -108,27 +106,12 @@ Status SyncDirectory(const std::string& dir) {
 
 Result<FileLock> FileLock::Acquire(const std::string& path) {
   const std::string lock_path = path + ".lock";
-  const int fd = RetryEintr([&] {
+  UniqueFd fd(RetryEintr([&] {
     return ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-  });
-  if (fd < 0) return SysError(lock_path, "open", errno);
-  FileLock lock(fd);  // owns fd from here on
-  if (RetryEintr([&] { return ::flock(fd, LOCK_EX); }) != 0) return SysError(lock_path, "flock", errno);
-  return lock;
-}
-
-FileLock::~FileLock() {
-  if (fd_ >= 0) ::close(fd_);  // closing the last fd releases the flock
-}
-
-FileLock::FileLock(FileLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-
-FileLock& FileLock::operator=(FileLock&& other) noexcept {
-  if (this != &other) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = std::exchange(other.fd_, -1);
-  }
-  return *this;
+  }));
+  if (!fd.valid()) return SysError(lock_path, "open", errno);
+  if (RetryEintr([&] { return ::flock(fd.get(), LOCK_EX); }) != 0) return SysError(lock_path, "flock", errno);
+  return FileLock(std::move(fd));
 }
 
 Status ReplaceFileAtomically(const std::string& path, const std::string& contents, mode_t mode) {

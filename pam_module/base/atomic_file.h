@@ -11,8 +11,10 @@
 #include <sys/types.h>
 
 #include <string>
+#include <utility>
 
 #include "base/status.h"
+#include "base/unique_fd.h"
 
 namespace twotp {
 
@@ -27,15 +29,12 @@ class FileLock {
   // when it can't be opened or locked.
   static Result<FileLock> Acquire(const std::string& path);
 
-  ~FileLock();
-  FileLock(FileLock&& other) noexcept;
-  FileLock& operator=(FileLock&& other) noexcept;
-  FileLock(const FileLock&) = delete;
-  FileLock& operator=(const FileLock&) = delete;
+  FileLock(FileLock&&) noexcept = default;
+  FileLock& operator=(FileLock&&) noexcept = default;
 
  private:
-  explicit FileLock(int fd) : fd_(fd) {}
-  int fd_ = -1;
+  explicit FileLock(UniqueFd fd) : fd_(std::move(fd)) {}
+  UniqueFd fd_;  // closing the last fd releases the flock
 };
 
 // Replaces `path` with `contents`: a temp file in the same directory

@@ -61,7 +61,7 @@ Status CheckOpenFile(const std::string& path, const struct stat& st, uid_t owner
   return Status::Ok();
 }
 
-Result<int> OpenChecked(const std::string& path, uid_t owner, bool secret) {
+Result<UniqueFd> OpenChecked(const std::string& path, uid_t owner, bool secret) {
   // O_NONBLOCK so that a FIFO planted at the path cannot hang the login in
   // open(); the S_ISREG check refuses it right after. On the regular files
   // that pass, O_NONBLOCK changes nothing.
@@ -71,7 +71,7 @@ Result<int> OpenChecked(const std::string& path, uid_t owner, bool secret) {
   if (fstat(fd.get(), &st) != 0) return Problem(path, "cannot stat: " + ErrnoText(errno));
   Status checked = CheckOpenFile(path, st, owner, secret);
   if (!checked.ok()) return checked;
-  return fd.Release();
+  return fd;  // moved: Result takes the only owner
 }
 
 // Reads `fd` to the end into `sink`, refusing more than max_bytes. The
@@ -113,31 +113,29 @@ bool IsCleanToken(std::string_view token) {
 
 }  // namespace
 
-Result<int> FileTrust::OpenTrusted(const std::string& path) const {
+Result<UniqueFd> FileTrust::OpenTrusted(const std::string& path) const {
   return OpenChecked(path, owner_, /*secret=*/false);
 }
 
-Result<int> FileTrust::OpenSecret(const std::string& path) const {
+Result<UniqueFd> FileTrust::OpenSecret(const std::string& path) const {
   return OpenChecked(path, owner_, /*secret=*/true);
 }
 
 Result<std::string> FileTrust::ReadTrusted(const std::string& path, size_t max_bytes) const {
-  Result<int> opened = OpenTrusted(path);
-  if (!opened.ok()) return opened.status();
-  UniqueFd fd(opened.value());
+  Result<UniqueFd> fd = OpenTrusted(path);
+  if (!fd.ok()) return fd.status();
   std::string text;
-  Status read = ReadAll(fd.get(), path, max_bytes, [&text](std::string_view chunk) { text.append(chunk); });
+  Status read = ReadAll(fd->get(), path, max_bytes, [&text](std::string_view chunk) { text.append(chunk); });
   if (!read.ok()) return read;
   return text;
 }
 
 Result<Secret> FileTrust::ReadSecret(const std::string& path) const {
-  Result<int> opened = OpenSecret(path);
-  if (!opened.ok()) return opened.status();
-  UniqueFd fd(opened.value());
+  Result<UniqueFd> fd = OpenSecret(path);
+  if (!fd.ok()) return fd.status();
   Secret raw;
   Status read =
-      ReadAll(fd.get(), path, kMaxSecretBytes, [&raw](std::string_view chunk) { raw.Append(chunk); });
+      ReadAll(fd->get(), path, kMaxSecretBytes, [&raw](std::string_view chunk) { raw.Append(chunk); });
   if (!read.ok()) return read;
 
   std::string_view text = raw.view();

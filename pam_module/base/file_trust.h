@@ -10,6 +10,7 @@
 
 #include "base/secret.h"
 #include "base/status.h"
+#include "base/unique_fd.h"
 
 namespace twotp {
 
@@ -20,12 +21,12 @@ class FileTrust {
 
   // Opens `path` for reading without following a final symlink (O_NOFOLLOW,
   // O_CLOEXEC) and checks the open file: a regular file, owned by owner(),
-  // not writable by group or others. Returns the fd (caller closes) or a
-  // kConfig Status naming the path and the problem.
-  Result<int> OpenTrusted(const std::string& path) const;
+  // not writable by group or others. Returns the owned fd or a kConfig
+  // Status naming the path and the problem.
+  Result<UniqueFd> OpenTrusted(const std::string& path) const;
 
   // As OpenTrusted, and also not readable by others: for secrets.
-  Result<int> OpenSecret(const std::string& path) const;
+  Result<UniqueFd> OpenSecret(const std::string& path) const;
 
   // Reads a whole trusted file of at most max_bytes (larger is an error).
   Result<std::string> ReadTrusted(const std::string& path, size_t max_bytes) const;

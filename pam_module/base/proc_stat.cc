@@ -9,6 +9,8 @@
 #include <cstring>
 #include <vector>
 
+#include "base/unique_fd.h"
+
 namespace twotp {
 
 namespace {
@@ -78,8 +80,8 @@ Result<ProcStat> ParseProcStat(std::string_view text) {
 Result<ProcStat> ReadProcStat(const std::string& which) {
   if (!IsPidName(which)) return Status::BadInput("stat: \"" + which + "\" is not a process");
   const std::string path = "/proc/" + which + "/stat";
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
+  const UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) {
     const int err = errno;
     if (err == ENOENT || err == ESRCH) return Status::NotFound(path + ": no such process");
     return Status::Internal(path + ": " + std::strerror(err));
@@ -87,13 +89,12 @@ Result<ProcStat> ReadProcStat(const std::string& which) {
   std::string text(kMaxStatBytes, '\0');
   size_t used = 0;
   ssize_t got = 0;
-  while (used < text.size() && (got = read(fd, text.data() + used, text.size() - used)) != 0) {
+  while (used < text.size() && (got = read(fd.get(), text.data() + used, text.size() - used)) != 0) {
     if (got < 0 && errno == EINTR) continue;
     if (got < 0) break;
     used += static_cast<size_t>(got);
   }
   const int err = errno;
-  close(fd);
   // A process that exits between open and read reads as ESRCH.
   if (got < 0) {
     if (err == ESRCH) return Status::NotFound(path + ": no such process");

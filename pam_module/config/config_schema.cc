@@ -1,7 +1,5 @@
 #include "config/config_schema.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <initializer_list>
 
@@ -9,6 +7,7 @@
 #include "config/config_access.h"
 #include "base/http_url.h"
 #include "base/phone.h"
+#include "base/unique_fd.h"
 
 namespace twotp {
 
@@ -199,9 +198,9 @@ void RefuseKeys(ConfigReader& r, std::initializer_list<const char*> keys, std::s
 void CheckTrustedFile(ConfigReader& r, const FileTrust& trust, std::string_view key,
                       const std::string& path) {
   if (path.empty()) return;
-  Result<int> fd = trust.OpenTrusted(path);
+  // Only the checks matter here; the fd closes on return.
+  Result<UniqueFd> fd = trust.OpenTrusted(path);
   if (!fd.ok()) return r.Fail(key, fd.status().message());
-  close(fd.value());
 }
 
 void CheckCredentials(ConfigReader& r, const TwilioConfig& t) {

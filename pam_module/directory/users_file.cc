@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "base/atomic_file.h"
+#include "base/unique_fd.h"
 
 namespace twotp {
 
@@ -31,14 +32,14 @@ using FilePtr = std::unique_ptr<FILE, FileCloser>;
 Result<FilePtr> OpenIfExists(const std::string& path, const FileTrust& trust) {
   struct stat st;
   if (::lstat(path.c_str(), &st) != 0 && errno == ENOENT) return FilePtr();
-  Result<int> fd = trust.OpenTrusted(path);
+  Result<UniqueFd> fd = trust.OpenTrusted(path);
   if (!fd.ok()) return Status::DirectoryError(fd.status().message());
-  FilePtr file(::fdopen(fd.value(), "r"));
+  FilePtr file(::fdopen(fd->get(), "r"));
   if (!file) {
     const int err = errno;
-    ::close(fd.value());
     return Status::DirectoryError(path + ": fdopen: " + std::strerror(err));
   }
+  fd->Release();  // the FILE owns it now
   return file;
 }
 

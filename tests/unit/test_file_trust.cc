@@ -17,6 +17,7 @@ using twotp::Fault;
 using twotp::FileTrust;
 using twotp::Result;
 using twotp::Secret;
+using twotp::UniqueFd;
 
 namespace {
 
@@ -47,11 +48,10 @@ void ExpectRefused(const Result<T>& result, const std::string& expected) {
 
 static void test_private_regular_file_is_trusted(void**) {
   std::string path = WriteFile("ok.conf", "x = 1;\n", 0644);
-  Result<int> fd = Trust().OpenTrusted(path);
+  Result<UniqueFd> fd = Trust().OpenTrusted(path);
   assert_true(fd.ok());
   // The descriptor must not leak into programs the login starts.
-  assert_true((fcntl(fd.value(), F_GETFD) & FD_CLOEXEC) != 0);
-  close(fd.value());
+  assert_true((fcntl(fd->get(), F_GETFD) & FD_CLOEXEC) != 0);
 }
 
 static void test_missing_file_is_named(void**) {
@@ -110,7 +110,7 @@ static void test_secret_with_any_other_bit_is_refused(void**) {
   const mode_t modes[] = {0604, 0601, 0606, 0666};
   for (mode_t mode : modes) {
     std::string path = WriteFile("token", "secret-token\n", mode);
-    Result<int> fd = Trust().OpenSecret(path);
+    Result<UniqueFd> fd = Trust().OpenSecret(path);
     assert_false(fd.ok());
     assert_non_null(strstr(fd.status().message().c_str(), "readable by others"));
   }
