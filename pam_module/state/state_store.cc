@@ -19,6 +19,7 @@
 #include "base/atomic_file.h"
 #include "base/hex.h"
 #include "base/sys_text.h"
+#include "base/unique_fd.h"
 
 namespace twotp {
 
@@ -47,25 +48,18 @@ class SharedLock {
  public:
   static Result<SharedLock> Acquire(const std::string& path) {
     const std::string lock_path = path + ".lock";
-    SharedLock lock(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, kFileMode));
-    if (lock.fd_ < 0) return SysError(lock_path, "open", errno);
+    UniqueFd fd(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, kFileMode));
+    if (!fd.valid()) return SysError(lock_path, "open", errno);
     int rc;
-    do rc = ::flock(lock.fd_, LOCK_SH);
+    do rc = ::flock(fd.get(), LOCK_SH);
     while (rc != 0 && errno == EINTR);
     if (rc != 0) return SysError(lock_path, "flock", errno);
-    return lock;
+    return SharedLock(std::move(fd));
   }
-  ~SharedLock() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  SharedLock(SharedLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  SharedLock& operator=(SharedLock&&) = delete;
-  SharedLock(const SharedLock&) = delete;
-  SharedLock& operator=(const SharedLock&) = delete;
 
  private:
-  explicit SharedLock(int fd) : fd_(fd) {}
-  int fd_;
+  explicit SharedLock(UniqueFd fd) : fd_(std::move(fd)) {}
+  UniqueFd fd_;  // closing it releases the lock
 };
 
 // How each kind of state file is read and written.
