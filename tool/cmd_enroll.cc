@@ -92,7 +92,7 @@ Status ProveOwnership(const Config& config, const std::string& user, const std::
     }
     std::fprintf(stderr, "That code is not right (%d of %d tries).\n", attempt, config.policy.max_attempts);
   }
-  return Status::Error(Fault::kRejected, "no right code after " + std::to_string(config.policy.max_attempts) +
+  return Status::Rejected("no right code after " + std::to_string(config.policy.max_attempts) +
                                              " tries; " + user + " was not enrolled");
 }
 

@@ -4,11 +4,20 @@
 // that is safe to log (never a secret, never a full phone number), and
 // optionally a short sentence for the person at the prompt. Twilio failures
 // also carry the HTTP status and Twilio's own error `code`. Success is
-// Status::Ok(). No exception crosses a function that returns one of these.
+// Status::Ok(). Both are [[nodiscard]]: a result that is dropped must be
+// dropped out loud ((void), with a comment saying why).
+//
+// Exceptions: the module's own code reports with these, never by throwing;
+// what the standard library may still throw (std::bad_alloc) and a value()
+// taken from a failed Result (BadResultAccess, a bug) are caught at the PAM
+// boundary (pam_sm_authenticate: logged, the login refused) and at the CLI's
+// main, and never unwind through C code (http-parser, libldap, OpenSSL call
+// back into functions that don't throw).
 #ifndef PAM_TWILIO_OTP_STATUS_H_
 #define PAM_TWILIO_OTP_STATUS_H_
 
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <utility>
 
@@ -31,7 +40,7 @@ enum class Fault {
 // Short lower-case name of a fault for log lines ("config", "unavailable"...).
 const char* FaultName(Fault fault);
 
-class Status {
+class [[nodiscard]] Status {
  public:
   Status() = default;  // ok
   static Status Ok() { return Status(); }
@@ -47,6 +56,9 @@ class Status {
   static Status StateError(std::string m) { return Error(Fault::kState, std::move(m)); }
   static Status NotFound(std::string m) { return Error(Fault::kNotFound, std::move(m)); }
   static Status Unavailable(std::string m) { return Error(Fault::kUnavailable, std::move(m)); }
+  static Status CodeDead(std::string m) { return Error(Fault::kCodeDead, std::move(m)); }
+  static Status Recipient(std::string m) { return Error(Fault::kRecipient, std::move(m)); }
+  static Status Rejected(std::string m) { return Error(Fault::kRejected, std::move(m)); }
   static Status Internal(std::string m) { return Error(Fault::kInternal, std::move(m)); }
 
   bool ok() const { return fault_ == Fault::kNone; }
@@ -99,20 +111,37 @@ class Status {
   bool witnessed_ = false;
 };
 
+// What value() of a failed Result throws: a bug, caught at the PAM
+// boundary and the CLI's main, never undefined behaviour.
+class BadResultAccess : public std::logic_error {
+ public:
+  explicit BadResultAccess(const Status& why) : std::logic_error("value() of a failed Result: " + why.ToString()) {}
+};
+
 // A value or the Status that explains why there is none.
 template <typename T>
-class Result {
+class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
-  Result(Status status) : status_(std::move(status)) {}  // NOLINT: must not be ok
+  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  // `status` must not be ok: an ok Status with no value would be a Result
+  // that is neither; it becomes kInternal.
+  Result(Status status) : status_(std::move(status)) {  // NOLINT: implicit by design
+    if (status_.ok()) status_ = Status::Internal("a Result made from an ok Status, with no value");
+  }
   bool ok() const { return value_.has_value(); }
   const Status& status() const { return status_; }
-  T& value() { return *value_; }
-  const T& value() const { return *value_; }
-  T* operator->() { return &*value_; }
-  const T* operator->() const { return &*value_; }
+  // Checked: throws BadResultAccess when !ok().
+  T& value() { return Checked(); }
+  const T& value() const { return const_cast<Result*>(this)->Checked(); }
+  T* operator->() { return &Checked(); }
+  const T* operator->() const { return &const_cast<Result*>(this)->Checked(); }
 
  private:
+  T& Checked() {
+    if (!value_) throw BadResultAccess(status_);
+    return *value_;
+  }
+
   std::optional<T> value_;
   Status status_;
 };

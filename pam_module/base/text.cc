@@ -24,6 +24,13 @@ bool IsSid(std::string_view value, std::string_view prefix) {
   return std::all_of(value.begin() + 2, value.end(), IsHex);
 }
 
+bool EqualsIgnoringCase(std::string_view a, std::string_view b) noexcept {
+  const auto fold = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [&](char x, char y) {
+           return fold(x) == fold(y);
+         });
+}
+
 std::string_view Trim(std::string_view text) {
   constexpr std::string_view kBlanks = " \t\r\n\v\f";
   const size_t first = text.find_first_not_of(kBlanks);

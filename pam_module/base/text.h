@@ -6,7 +6,6 @@
 #ifndef PAM_TWILIO_OTP_BASE_TEXT_H_
 #define PAM_TWILIO_OTP_BASE_TEXT_H_
 
-#include <cctype>
 #include <string>
 #include <string_view>
 
@@ -31,9 +30,15 @@ bool IsSid(std::string_view value, std::string_view prefix);
 // `text` without leading and trailing ASCII blanks (space, tab, CR, LF, VT, FF).
 std::string_view Trim(std::string_view text);
 
+// ASCII case-insensitive equality; allocates nothing.
+bool EqualsIgnoringCase(std::string_view a, std::string_view b) noexcept;
+
+// std::tolower asks the locale (sudo sets the caller's): 'I' may not fold to 'i'.
 inline std::string Lower(std::string_view text) {
   std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
   return out;
 }
 

@@ -5,12 +5,15 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include <exception>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "config/config.h"
+#include "base/logger.h"
 #include "base/unix_groups.h"
 #include "login/login.h"
 #include "base/nss_account.h"
@@ -132,13 +135,18 @@ extern "C" {
 
 __attribute__((visibility("default"))) int pam_sm_authenticate(pam_handle_t* pamh, int /*flags*/, int argc,
                                                                 const char** argv) {
+  // A bug (BadResultAccess) or an allocation failure must never crash sshd
+  // or sudo, nor let anyone in: the one place an exception stops.
   try {
     return twotp::AuthenticateWithPam(pamh, argc, argv);
+  } catch (const std::bad_alloc&) {
+    pam_syslog(pamh, LOG_CRIT, "out of memory; login refused");
+  } catch (const std::exception& e) {
+    pam_syslog(pamh, LOG_CRIT, "internal error (%s); login refused", twotp::LogField(e.what(), 256).c_str());
   } catch (...) {
-    // A bug (or an allocation failure) must never crash sshd or sudo, nor let anyone in.
     pam_syslog(pamh, LOG_CRIT, "internal error; login refused");
-    return PAM_AUTHINFO_UNAVAIL;
   }
+  return PAM_AUTHINFO_UNAVAIL;
 }
 
 // sshd and sudo call pam_setcred after authentication; there are no

@@ -12,7 +12,7 @@ namespace {
 
 Status ConversationStatus(int rc, const char* what) {
   if (rc == PAM_SUCCESS) return Status::Ok();
-  return Status::Error(Fault::kBadInput, std::string("conversation failed to ") + what + ": " +
+  return Status::BadInput(std::string("conversation failed to ") + what + ": " +
                                              std::to_string(rc));
 }
 

@@ -17,7 +17,7 @@ namespace {
 constexpr std::time_t kGlobalWindow = 3600;
 
 Status Refusal(std::string log, std::string user) {
-  Status s = Status::Error(Fault::kRejected, std::move(log));
+  Status s = Status::Rejected(std::move(log));
   s.WithUserMessage(std::move(user));
   return s;
 }

@@ -91,6 +91,8 @@ ResponseParser::ResponseParser(size_t max_body, bool head_only) : max_body_(max_
   http_parser_init(&parser_, HTTP_RESPONSE);
   parser_.data = this;
   body_.reserve(max_body_);
+  field_.reserve(kMaxFieldName);
+  retry_after_.reserve(kMaxRetryAfter);
 }
 
 ResponseParser::~ResponseParser() { Wipe(body_); }
@@ -150,7 +152,7 @@ ResponseParser::State ResponseParser::Settle(size_t parsed, size_t fed) {
   return state_;
 }
 
-int ResponseParser::OnMessageBegin(http_parser* parser) {
+int ResponseParser::OnMessageBegin(http_parser* parser) noexcept {
   ResponseParser* self = Self(parser);
   Wipe(self->body_);
   self->retry_after_.clear();
@@ -163,7 +165,7 @@ int ResponseParser::OnMessageBegin(http_parser* parser) {
   return 0;
 }
 
-int ResponseParser::OnHeaderField(http_parser* parser, const char* at, size_t length) {
+int ResponseParser::OnHeaderField(http_parser* parser, const char* at, size_t length) noexcept {
   ResponseParser* self = Self(parser);
   if (self->in_trailer_) return 0;  // a chunked body's trailer: not the reply's header
   if (self->in_value_) {  // a new header starts
@@ -179,12 +181,12 @@ int ResponseParser::OnHeaderField(http_parser* parser, const char* at, size_t le
   return 0;
 }
 
-int ResponseParser::OnHeaderValue(http_parser* parser, const char* at, size_t length) {
+int ResponseParser::OnHeaderValue(http_parser* parser, const char* at, size_t length) noexcept {
   ResponseParser* self = Self(parser);
   if (self->in_trailer_) return 0;
   if (!self->in_value_) {
     self->in_value_ = true;
-    self->in_retry_after_ = !self->field_overflow_ && Lower(self->field_) == "retry-after";
+    self->in_retry_after_ = !self->field_overflow_ && EqualsIgnoringCase(self->field_, "retry-after");
     if (self->in_retry_after_) self->retry_after_.clear();
   }
   if (!self->in_retry_after_) return 0;
@@ -197,10 +199,12 @@ int ResponseParser::OnHeaderValue(http_parser* parser, const char* at, size_t le
   return 0;
 }
 
-int ResponseParser::OnHeadersComplete(http_parser* parser) {
+int ResponseParser::OnHeadersComplete(http_parser* parser) noexcept {
   ResponseParser* self = Self(parser);
   self->in_trailer_ = true;
-  self->retry_after_ = std::string(Trim(self->retry_after_));
+  const std::string_view trimmed = Trim(self->retry_after_);
+  self->retry_after_.erase(0, static_cast<size_t>(trimmed.data() - self->retry_after_.data()));
+  self->retry_after_.resize(trimmed.size());  // shrinking: in place
   // Debian builds http-parser without HTTP_PARSER_STRICT, so a value may
   // hold any byte: one that is not printable ASCII is no Retry-After at all.
   for (char c : self->retry_after_) {
@@ -224,7 +228,7 @@ int ResponseParser::OnHeadersComplete(http_parser* parser) {
   return 0;
 }
 
-int ResponseParser::OnBody(http_parser* parser, const char* at, size_t length) {
+int ResponseParser::OnBody(http_parser* parser, const char* at, size_t length) noexcept {
   ResponseParser* self = Self(parser);
   if (self->body_.size() + length > self->max_body_) {
     self->too_large_ = true;
@@ -234,7 +238,7 @@ int ResponseParser::OnBody(http_parser* parser, const char* at, size_t length) {
   return 0;
 }
 
-int ResponseParser::OnMessageComplete(http_parser* parser) {
+int ResponseParser::OnMessageComplete(http_parser* parser) noexcept {
   ResponseParser* self = Self(parser);
   // An interim reply (100 Continue, 103 Early Hints): the real one follows.
   if (parser->status_code / 100 == 1 && parser->status_code != 101 && !self->head_only_) return 0;

@@ -83,12 +83,15 @@ class ResponseParser {
 
  private:
   static const http_parser_settings& Settings();
-  static int OnMessageBegin(http_parser* parser);
-  static int OnHeaderField(http_parser* parser, const char* at, size_t length);
-  static int OnHeaderValue(http_parser* parser, const char* at, size_t length);
-  static int OnHeadersComplete(http_parser* parser);
-  static int OnBody(http_parser* parser, const char* at, size_t length);
-  static int OnMessageComplete(http_parser* parser);
+  // Called from C (http-parser): no exception may unwind through it, so
+  // these never allocate; every buffer they fill is reserved by the
+  // constructor and capped below its capacity.
+  static int OnMessageBegin(http_parser* parser) noexcept;
+  static int OnHeaderField(http_parser* parser, const char* at, size_t length) noexcept;
+  static int OnHeaderValue(http_parser* parser, const char* at, size_t length) noexcept;
+  static int OnHeadersComplete(http_parser* parser) noexcept;
+  static int OnBody(http_parser* parser, const char* at, size_t length) noexcept;
+  static int OnMessageComplete(http_parser* parser) noexcept;
   // The state after http_parser_execute parsed `parsed` of `fed` bytes.
   State Settle(size_t parsed, size_t fed);
 

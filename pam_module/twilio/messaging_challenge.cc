@@ -33,10 +33,10 @@ Status MessagingChallenge::Send(const std::string& to, Channel channel, const Ch
 }
 
 Result<CheckOutcome> MessagingChallenge::Check(const Secret& typed) {
-  if (!pending_) return Status::Error(Fault::kCodeDead, "no code is pending");
+  if (!pending_) return Status::CodeDead("no code is pending");
   if (clock_.Now() - issued_ > std::chrono::seconds(policy_.code_ttl)) {
     pending_.reset();
-    return Status::Error(Fault::kCodeDead, "the code is older than policy.code_ttl");
+    return Status::CodeDead("the code is older than policy.code_ttl");
   }
   const size_t length = static_cast<size_t>(policy_.code_length);
   if (!IsDigits(typed.view(), length, length)) return CheckOutcome::kWrongCode;
@@ -63,7 +63,7 @@ PendingCode MessagingChallenge::Export(std::time_t sent_at) const {
 Status MessagingChallenge::Adopt(const PendingCode& pending) {
   const std::time_t age = clock_.WallNow() - pending.sent_at;
   if (pending.mac_hex.empty() || age < 0 || age > policy_.code_ttl) {
-    return Status::Error(Fault::kCodeDead, "no shared code to take over");
+    return Status::CodeDead("no shared code to take over");
   }
   Result<CodeDigest> digest = CodeDigest::FromHex(pending.mac_key_hex, pending.mac_hex);
   if (!digest.ok()) return digest.status();

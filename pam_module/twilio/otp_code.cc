@@ -78,7 +78,7 @@ Result<CodeDigest> CodeDigest::FromHex(std::string_view key_hex, std::string_vie
   CodeDigest digest;
   if (!twotp::FromHex(key_hex, digest.key_.data(), digest.key_.size()) ||
       !twotp::FromHex(mac_hex, digest.mac_.data(), digest.mac_.size())) {
-    return Status::Error(Fault::kCodeDead, "the shared pending code is malformed");
+    return Status::CodeDead("the shared pending code is malformed");
   }
   return digest;
 }

@@ -192,7 +192,7 @@ Result<CheckOutcome> TwilioClient::CheckVerification(const std::string& verifica
     return CheckOutcome::kApproved;
   }
   if (status == "pending") return CheckOutcome::kWrongCode;
-  return Status::Error(Fault::kCodeDead, "Twilio verification check: verification is " + SafeWord(status))
+  return Status::CodeDead("Twilio verification check: verification is " + SafeWord(status))
       .WithUserMessage("This code is no longer valid; ask for a new one.");
 }
 

@@ -36,10 +36,10 @@ Status VerifyChallenge::Send(const std::string& to, Channel channel, const Chall
 }
 
 Result<CheckOutcome> VerifyChallenge::Check(const Secret& typed) {
-  if (sid_.empty()) return Status::Error(Fault::kCodeDead, "no verification is pending");
+  if (sid_.empty()) return Status::CodeDead("no verification is pending");
   if (clock_.Now() - started_ > ttl_) {
     Abandon();
-    return Status::Error(Fault::kCodeDead, "the code is older than policy.code_ttl");
+    return Status::CodeDead("the code is older than policy.code_ttl");
   }
   if (!IsDigits(typed.view(), kMinVerifyCode, kMaxVerifyCode)) return CheckOutcome::kWrongCode;
   Result<CheckOutcome> checked = client_.CheckVerification(sid_, typed);
@@ -60,7 +60,7 @@ PendingCode VerifyChallenge::Export(std::time_t sent_at) const {
 Status VerifyChallenge::Adopt(const PendingCode& pending) {
   const std::time_t age = clock_.WallNow() - pending.sent_at;
   if (pending.verification_sid.empty() || age < 0 || age > ttl_.count()) {
-    return Status::Error(Fault::kCodeDead, "no shared verification to take over");
+    return Status::CodeDead("no shared verification to take over");
   }
   sid_ = pending.verification_sid;
   channel_ = ParseChannel(pending.channel).value_or(Channel::kSms);

@@ -71,7 +71,7 @@ class FakeChallenge : public Challenge {
     ++checks;
     if (on_check) on_check();
     if (!check_status.ok()) return check_status;
-    if (dead_until_resend > 0) return Status::Error(Fault::kCodeDead, "expired");
+    if (dead_until_resend > 0) return Status::CodeDead("expired");
     return typed.str() == code ? CheckOutcome::kApproved : CheckOutcome::kWrongCode;
   }
   void Abandon() override { abandoned = true; }
@@ -83,7 +83,7 @@ class FakeChallenge : public Challenge {
   std::string adopted;                 // the SID Adopt took over
   std::vector<std::string> cancelled;  // the SIDs Cancel ended
   Status Adopt(const PendingCode& p) override {
-    if (p.verification_sid.empty()) return Status::Error(Fault::kCodeDead, "nothing to adopt");
+    if (p.verification_sid.empty()) return Status::CodeDead("nothing to adopt");
     adopted = p.verification_sid;
     return Status::Ok();
   }
@@ -273,7 +273,7 @@ void test_config_fault_refuses_even_under_failsafe(void**) {
 void test_blocked_recipient_is_denied_with_advice(void**) {
   World w;
   w.config.policy.failmode = FailMode::kSafe;
-  Status stop = Status::Error(Fault::kRecipient, "recipient opted out (STOP)");
+  Status stop = Status::Recipient("recipient opted out (STOP)");
   stop.WithUserMessage("Reply START to the sender, or choose a voice call.");
   w.challenge.send_status = stop;
   assert_int_equal(w.Login(), Verdict::kDeny);
@@ -557,7 +557,7 @@ void test_dead_code_costs_an_attempt_and_resend_recovers(void**) {
 
 void test_dead_codes_alone_end_in_a_deny(void**) {
   World w;
-  w.challenge.check_status = Status::Error(Fault::kCodeDead, "expired");
+  w.challenge.check_status = Status::CodeDead("expired");
   w.conversation.answers = {"424242", "424242", "424242"};
   assert_int_equal(w.Login(), Verdict::kDeny);
   assert_int_equal(w.challenge.checks, 3);
