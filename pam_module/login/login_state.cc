@@ -146,7 +146,7 @@ Status LoginState::RecordSuccess() {
 }
 
 void LoginState::Succeed(UserState& state) {
-  twotp::RecordSuccess(state);
+  twotp::RecordSuccess(state, Now());
   // The right code was the attempt that started this lockout: take it back
   // (a lockout another login started since is left alone).
   if (reserved_lock_until_ != 0 && state.locked_until == reserved_lock_until_) state.locked_until = 0;

@@ -76,7 +76,9 @@ Status CheckSend(UserState& user, GlobalState& global, const LimitsConfig& limit
            std::to_string(limits.send_window) + " s (limits.sends_per_window = " +
            std::to_string(limits.sends_per_window) + ")",
        "Too many codes sent"},
-      {user.sends.empty() ? 0 : last + limits.resend_cooldown - now,
+      // The cooldown stops a loop of requests for codes; a right code since
+      // the last send ends it (ssh, then sudo at once, sends a new code).
+      {user.sends.empty() || user.succeeded_at >= last ? 0 : last + limits.resend_cooldown - now,
        "resend cooldown: last code sent " + std::to_string(now - last) + " s ago (limits.resend_cooldown = " +
            std::to_string(limits.resend_cooldown) + ")",
        "A code was just sent"},
@@ -109,9 +111,10 @@ bool RecordFailure(UserState& state, const LimitsConfig& limits, std::time_t now
   return true;
 }
 
-void RecordSuccess(UserState& state) {
+void RecordSuccess(UserState& state, std::time_t now) {
   state.failures.clear();
   state.pending = PendingCode{};
+  state.succeeded_at = now;
 }
 
 Status CheckCountry(const std::string& e164, const LimitsConfig& limits) {

@@ -38,8 +38,9 @@ void RecordSend(UserState& user, GlobalState& global, std::time_t now);
 // failure started a lockout.
 bool RecordFailure(UserState& state, const LimitsConfig& limits, std::time_t now);
 
-// A success clears the failures and any pending code.
-void RecordSuccess(UserState& state);
+// A success clears the failures and any pending code, and ends the resend
+// cooldown (succeeded_at = now).
+void RecordSuccess(UserState& state, std::time_t now);
 
 // kRejected (logged by the caller) when `e164` is outside allowed_countries,
 // the message naming its calling code and the allowed ones; ok when the list

@@ -1,7 +1,7 @@
 // The JSON form of UserState and GlobalState. Writing is plain; reading is
 // strict, because a state file that parses "mostly" could silently drop a
 // lockout or a send count: every field must be present with its type (but
-// pending.owner, which files written before it lack), no unknown field is
+// pending.owner and succeeded_at, which files written before them lack), no unknown field is
 // accepted, and the version must be one this build knows.
 #include "state/user_state.h"
 
@@ -202,6 +202,7 @@ std::string SerializeUserState(const UserState& state) {
       {"sends", state.sends},
       {"failures", state.failures},
       {"locked_until", state.locked_until},
+      {"succeeded_at", state.succeeded_at},
       {"grace", state.grace},
       {"backup_codes", std::move(codes)},
       {"pending",
@@ -220,6 +221,7 @@ Result<UserState> ParseUserState(const std::string& json_text) {
     top.Times("sends", &state.sends);
     top.Times("failures", &state.failures);
     top.Time("locked_until", &state.locked_until);
+    if (top.Has("succeeded_at")) top.Time("succeeded_at", &state.succeeded_at);  // absent in older files
     top.TimeMap("grace", &state.grace);
     top.ForEachElement("backup_codes", [&](const json& element, const std::string& name) {
       BackupCodeHash code;

@@ -25,6 +25,7 @@ struct UserState {
   std::vector<std::time_t> sends;     // when codes were sent (pruned to limits.send_window)
   std::vector<std::time_t> failures;  // wrong codes since the last success
   std::time_t locked_until = 0;       // 0 = not locked
+  std::time_t succeeded_at = 0;       // the last right code: it ends the resend cooldown
   std::map<std::string, std::time_t> grace;  // grace key (GraceKey) -> last success
   std::vector<BackupCodeHash> backup_codes;
   PendingCode pending;
@@ -36,7 +37,8 @@ struct GlobalState {
 
 // JSON round trip. Parsing is strict: a missing field, a wrong type or an
 // unknown version is a kState fault naming the problem. Only pending.owner
-// may be missing (files written before it): the owner is then unknown.
+// and succeeded_at may be missing (files written before them): the owner is
+// then unknown, and no success is known.
 std::string SerializeUserState(const UserState& state);
 Result<UserState> ParseUserState(const std::string& json);
 std::string SerializeGlobalState(const GlobalState& state);

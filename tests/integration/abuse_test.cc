@@ -92,6 +92,20 @@ void test_cooldown_refuses_a_quick_resend(void**) {
   assert_true(d.Showed("A code was just sent; try again in 10 minutes."));
 }
 
+// ssh, then sudo: a right code ends the cooldown, so the next login of the
+// same user sends a new code at once instead of refusing for 10 minutes.
+void test_a_success_ends_the_cooldown(void**) {
+  ConfigOptions o = Isolated("cooldown-ends", "quick", "+15550200029");
+  o.limits = "resend_cooldown = 600;";
+  const std::string service = MakeService("cooldown-ends", o);
+  Dialogue first{"+15550200029", {Right()}};
+  assert_int_equal(RunLogin(service, "quick", first), PAM_SUCCESS);
+  Dialogue second{"+15550200029", {Right()}};
+  assert_int_equal(RunLogin(service, "quick", second), PAM_SUCCESS);
+  assert_int_equal(CountSends("+15550200029"), 2);
+  assert_false(second.Showed("A code was just sent"));
+}
+
 void test_user_window_caps_sends(void**) {
   ConfigOptions o = Isolated("window", "pumped", "+15550200003");
   o.limits = "resend_cooldown = 0; sends_per_window = 2; send_window = 900;";
@@ -295,6 +309,7 @@ int RunAbuseTests() {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_failed_codes_lock_the_user_out),
       cmocka_unit_test(test_cooldown_refuses_a_quick_resend),
+      cmocka_unit_test(test_a_success_ends_the_cooldown),
       cmocka_unit_test(test_user_window_caps_sends),
       cmocka_unit_test(test_host_wide_cap_refuses_other_users),
       cmocka_unit_test(test_numbers_outside_allowed_countries_get_nothing),

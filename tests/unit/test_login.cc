@@ -590,6 +590,20 @@ void test_resend_cooldown_is_enforced(void**) {
   assert_true(w.conversation.errors.front().find("try again in") != std::string::npos);
 }
 
+// ssh, then sudo within the cooldown, shipped defaults: the ssh login's right
+// code ends the cooldown, so sudo sends a fresh code at once.
+void test_a_login_right_after_a_success_gets_a_new_code(void**) {
+  World w;
+  w.config.limits = LimitsConfig{};  // the shipped defaults, resend_cooldown 30 s included
+  assert_true(w.config.limits.resend_cooldown > 0);
+  w.conversation.answers = {"424242"};
+  assert_int_equal(w.Login(), Verdict::kAllow);
+  w.conversation.answers = {"424242"};
+  assert_int_equal(w.Login(), Verdict::kAllow);
+  assert_int_equal(w.challenge.sent.size(), 2);
+  assert_true(w.conversation.errors.empty());
+}
+
 void test_failed_resend_keeps_the_login_going(void**) {
   World w;
   w.conversation.answers = {"resend", "424242"};
@@ -808,6 +822,7 @@ int main() {
       cmocka_unit_test(test_resends_are_capped_per_login),
       cmocka_unit_test(test_call_switches_channel_and_sms_switches_back),
       cmocka_unit_test(test_resend_cooldown_is_enforced),
+      cmocka_unit_test(test_a_login_right_after_a_success_gets_a_new_code),
       cmocka_unit_test(test_failed_resend_keeps_the_login_going),
       cmocka_unit_test(test_a_code_whose_login_ended_is_shared_only_with_a_word),
       cmocka_unit_test(test_the_word_says_how_old_the_code_is),

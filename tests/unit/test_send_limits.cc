@@ -80,6 +80,27 @@ static void test_cooldown_refuses_a_quick_resend(void**) {
   assert_true(Send(user, global, limits, kT + 30).ok());
 }
 
+// ssh, then sudo at once: the first login's right code ends the cooldown, so
+// the second gets a fresh code without waiting; the window still counts both.
+static void test_success_ends_the_cooldown(void**) {
+  LimitsConfig limits = Limits();
+  UserState user;
+  GlobalState global;
+  assert_true(Send(user, global, limits, kT).ok());
+  RecordSuccess(user, kT + 5);
+  assert_int_equal(user.succeeded_at, kT + 5);
+  assert_true(Send(user, global, limits, kT + 6).ok());
+  assert_int_equal(user.sends.size(), 2);
+  // A send after the success starts a cooldown of its own.
+  AssertRefused(CheckSend(user, global, limits, kT + 10), "resend cooldown: last code sent 4 s ago",
+                "A code was just sent; try again in 26 seconds.");
+  // The window bounds sends whatever the successes: limits.sends_per_window.
+  limits.sends_per_window = 2;
+  RecordSuccess(user, kT + 11);
+  AssertRefused(CheckSend(user, global, limits, kT + 12), "user send limit: 2 codes",
+                "Too many codes sent; try again in 15 minutes.");
+}
+
 static void test_zero_cooldown_allows_back_to_back_sends(void**) {
   LimitsConfig limits = Limits();
   limits.resend_cooldown = 0;
@@ -152,7 +173,7 @@ static void test_success_clears_failures_and_pending_code(void**) {
   user.pending.sent_at = kT;
   assert_false(RecordFailure(user, limits, kT));
   assert_false(RecordFailure(user, limits, kT + 1));
-  RecordSuccess(user);
+  RecordSuccess(user, kT + 1);
   assert_true(user.failures.empty());
   assert_true(user.pending.empty());
   assert_true(user.pending.verification_sid.empty());
@@ -192,6 +213,7 @@ int main() {
       cmocka_unit_test(test_user_window_refuses_the_extra_send_until_the_oldest_expires),
       cmocka_unit_test(test_wait_is_rounded_up_to_whole_minutes),
       cmocka_unit_test(test_cooldown_refuses_a_quick_resend),
+      cmocka_unit_test(test_success_ends_the_cooldown),
       cmocka_unit_test(test_zero_cooldown_allows_back_to_back_sends),
       cmocka_unit_test(test_longest_wait_is_the_one_reported),
       cmocka_unit_test(test_global_cap_counts_every_user_over_an_hour),

@@ -19,6 +19,7 @@ UserState FullState() {
   s.sends = {1700000000, 1700000030, 1700000100};
   s.failures = {1700000200};
   s.locked_until = 1700000900;
+  s.succeeded_at = 1700000950;
   s.grace = {{"alice|sshd|203.0.113.7", 1700000050}, {"alice|login|tty1", 1700000060}};
   s.backup_codes = {{"00112233445566778899aabbccddeeff", std::string(64, 'a')},
                     {"ffeeddccbbaa99887766554433221100", std::string(64, 'b')}};
@@ -30,6 +31,7 @@ void AssertSameState(const UserState& a, const UserState& b) {
   assert_true(a.sends == b.sends);
   assert_true(a.failures == b.failures);
   assert_int_equal(a.locked_until, b.locked_until);
+  assert_int_equal(a.succeeded_at, b.succeeded_at);
   assert_true(a.grace == b.grace);
   assert_int_equal(a.backup_codes.size(), b.backup_codes.size());
   for (size_t i = 0; i < a.backup_codes.size(); ++i) {
@@ -131,6 +133,19 @@ static void test_pending_code_without_owner_reads_as_unknown_owner(void**) {
   assert_true(json::parse(SerializeUserState(parsed.value()))["pending"].contains("owner"));
 }
 
+// A file written before successes were kept still reads, with none known
+// (the resend cooldown then runs from the last send, as it did).
+static void test_state_without_succeeded_at_reads_as_no_success(void**) {
+  UserState state;
+  state.succeeded_at = 1700000123;
+  json doc = json::parse(SerializeUserState(state));
+  assert_int_equal(doc["succeeded_at"].get<long long>(), 1700000123);
+  doc.erase("succeeded_at");
+  Result<UserState> parsed = ParseUserState(doc.dump());
+  assert_true(parsed.ok());
+  assert_int_equal(parsed->succeeded_at, 0);
+}
+
 static void test_text_that_is_not_a_state_object_is_refused(void**) {
   const struct {
     const char* text;
@@ -170,6 +185,7 @@ static void test_every_malformed_user_field_is_named(void**) {
       {"/failures/0", true, "failures[0]: must be a non-negative integer"},
       {"/locked_until", kErase, "locked_until: missing"},
       {"/locked_until", "soon", "locked_until: must be a non-negative integer"},
+      {"/succeeded_at", "soon", "succeeded_at: must be a non-negative integer (epoch seconds)"},
       {"/grace", kErase, "grace: missing"},
       {"/grace", json::array(), "grace: must be an object"},
       {"/grace/alice|login|tty1", "x", "grace[\"alice|login|tty1\"]: must be a non-negative integer"},
@@ -229,6 +245,7 @@ int main() {
       cmocka_unit_test(test_global_state_round_trips),
       cmocka_unit_test(test_invalid_utf8_key_is_written_without_throwing),
       cmocka_unit_test(test_pending_code_without_owner_reads_as_unknown_owner),
+      cmocka_unit_test(test_state_without_succeeded_at_reads_as_no_success),
       cmocka_unit_test(test_text_that_is_not_a_state_object_is_refused),
       cmocka_unit_test(test_every_malformed_user_field_is_named),
       cmocka_unit_test(test_every_malformed_global_field_is_named),
