@@ -46,7 +46,7 @@ constexpr int kTotalTimeout = 3;  // twilio.total_timeout
 
 // A bound that only catches a hang: ten times twilio.timeout, so a busy
 // machine (both cores loaded, valgrind, sanitizers) never fails it. That the
-// deadline itself is kept is proven on a fake clock (test_http_client.cc);
+// deadline itself is kept is proven on a fake clock (test_https_transport.cc);
 // the times this suite measures are printed in its table, not asserted.
 double Bound() { return kTimeout * 10.0; }
 constexpr int kUnavail = PAM_AUTHINFO_UNAVAIL;

@@ -1,6 +1,6 @@
-// Backup codes: the form and uniqueness of what is printed, single use, the
-// typed forms that are forgiven, and refusal without scrypt of anything
-// that can't be a code.
+// state/backup_codes: the form and uniqueness of the backup codes printed,
+// single use, the typed forms that are forgiven, and refusal without scrypt of
+// anything that can't be a code.
 #include <cctype>
 #include <set>
 #include <string>

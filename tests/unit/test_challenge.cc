@@ -1,4 +1,6 @@
-// Both challenges over the real TwilioClient, a scripted transport and a
+// twilio/challenge: both challenges as MakeChallenge builds them
+// (twilio/messaging_challenge and twilio/verify_challenge, through the
+// Challenge interface) over the real TwilioClient, a scripted transport and a
 // fake clock: expiry, single use, local refusal of malformed codes, and the
 // cancel of an abandoned verification.
 #include <chrono>

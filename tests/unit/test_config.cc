@@ -1,5 +1,6 @@
-// LoadConfig and LoadTwilioCredentials: what a config file must hold, and
-// what the administrator is told, with file and line, when it does not.
+// config/config: LoadConfig and LoadTwilioCredentials: what a config file must
+// hold, and what the administrator is told, with file and line, when it does
+// not.
 #include <unistd.h>
 
 #include <cstring>

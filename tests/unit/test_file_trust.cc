@@ -1,4 +1,5 @@
-// FileTrust: which files the module believes, and what it says about the rest.
+// base/file_trust: which files the module believes (FileTrust), and what it
+// says about the rest.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>

@@ -1,7 +1,6 @@
-// The HTTPS transport's messages without a network: URLs, the bytes of a
-// POST and of a CONNECT, form encoding, and reading replies with
-// http-parser (fed whole and byte by byte).
-#include <cstring>
+// twilio/http_message: the HTTPS transport's messages without a network: the
+// bytes of a POST and of a CONNECT, form encoding, and reading replies with
+// http-parser (fed whole and byte by byte). URL syntax is test_http_url.cc.
 #include <string>
 #include <string_view>
 
@@ -67,57 +66,11 @@ static void test_post_carries_every_header_and_the_body(void**) {
                       "To=%2B1&Code=123456");
 }
 
-static void test_host_header_names_a_port_other_than_443(void**) {
-  Result<HttpUrl> named = ParseHttpsUrl("https://127.0.0.1:8443");
-  assert_true(named.ok());
-  assert_string_equal(named->target.c_str(), "/");
-  assert_string_equal(named->Authority(kHttpsPort).c_str(), "127.0.0.1:8443");
-  Result<HttpUrl> v6 = ParseHttpsUrl("https://[::1]:8443/x");
-  assert_true(v6.ok());
-  assert_string_equal(v6->host.c_str(), "::1");
-  assert_string_equal(v6->Authority(kHttpsPort).c_str(), "[::1]:8443");
-  Result<HttpUrl> plain = ParseHttpsUrl("https://api.twilio.com:443/x");
-  assert_true(plain.ok());
-  assert_string_equal(plain->Authority(kHttpsPort).c_str(), "api.twilio.com");
-}
-
 static void test_connect_asks_for_host_and_port(void**) {
   Result<HttpUrl> url = ParseHttpsUrl("https://api.twilio.com/2010-04-01/Accounts/AC1/Messages.json");
   assert_true(url.ok());
   assert_string_equal(FormatConnect(url.value(), "ua/1").c_str(),
                       "CONNECT api.twilio.com:443 HTTP/1.1\r\nHost: api.twilio.com:443\r\nUser-Agent: ua/1\r\n\r\n");
-}
-
-static void test_only_plain_https_urls_are_accepted(void**) {
-  for (const char* bad : {"http://api.twilio.com/x", "ftp://x/y", "https://", "https:///x", "api.twilio.com/x",
-                          "https://user:pw@api.twilio.com/x", "https://api.twilio.com/x#frag", "https://x:0/y",
-                          "https://x:99999/y", "https://x/a b", "https://x/a\r\nHost: evil", ""}) {
-    Result<HttpUrl> url = ParseHttpsUrl(bad);
-    assert_false(url.ok());
-    assert_true(url.status().Is(Fault::kConfig));
-  }
-}
-
-static void test_proxy_url_must_be_http_host_and_port(void**) {
-  for (const char* good : {"http://proxy.example:3128", "http://proxy.example:3128/", "http://10.0.0.1:8080",
-                           "http://[::1]:3128"}) {
-    assert_true(ParseProxyUrl(good).ok());
-  }
-  Result<HttpUrl> proxy = ParseProxyUrl("http://[2001:db8::1]:3128");
-  assert_string_equal(proxy->HostPort().c_str(), "[2001:db8::1]:3128");
-  for (const char* bad : {"proxy.example:3128", "http://proxy.example", "https://proxy.example:3128",
-                          "http://u:p@proxy.example:3128", "http://proxy.example:3128/path", "http://proxy:3128?x",
-                          "socks5://proxy:1080", "http://proxy:0"}) {
-    Result<HttpUrl> refused = ParseProxyUrl(bad);
-    assert_false(refused.ok());
-    assert_non_null(strstr(refused.status().message().c_str(), "http://HOST:PORT"));
-  }
-}
-
-static void test_host_of_names_no_path_or_user(void**) {
-  assert_string_equal(HostOf("https://verify.twilio.com/v2/Services/VA1?Code=1").c_str(), "verify.twilio.com");
-  assert_string_equal(HostOf("https://u:secret@127.0.0.1:8443#x").c_str(), "127.0.0.1:8443");
-  assert_string_equal(HostOf("not a url").c_str(), "not a url");
 }
 
 static void test_reply_with_content_length(void**) {
@@ -231,11 +184,7 @@ int main() {
       cmocka_unit_test(test_form_is_percent_encoded),
       cmocka_unit_test(test_basic_authorization_is_base64_of_user_and_password),
       cmocka_unit_test(test_post_carries_every_header_and_the_body),
-      cmocka_unit_test(test_host_header_names_a_port_other_than_443),
       cmocka_unit_test(test_connect_asks_for_host_and_port),
-      cmocka_unit_test(test_only_plain_https_urls_are_accepted),
-      cmocka_unit_test(test_proxy_url_must_be_http_host_and_port),
-      cmocka_unit_test(test_host_of_names_no_path_or_user),
       cmocka_unit_test(test_reply_with_content_length),
       cmocka_unit_test(test_chunked_reply_with_extension_and_trailer),
       cmocka_unit_test(test_connection_close_and_http10_end_the_connection),

@@ -1,6 +1,7 @@
-// LdapDirectory against real slapd instances. tests/ldap/run.sh starts them
-// (tests/ldap/slapd_env.sh) and sets TWOTP_LDAP_*; without TWOTP_LDAP_URI
-// every server test is skipped and only the filter-escaping test runs.
+// directory/ldap_directory: LdapDirectory against real slapd instances.
+// tests/ldap/run.sh starts them (tests/ldap/slapd_env.sh) and sets
+// TWOTP_LDAP_*; without TWOTP_LDAP_URI every server test is skipped and only
+// the filter-escaping test runs.
 //
 //   TWOTP_LDAP_URI, TWOTP_LDAPS_URI     instance A (plain/StartTLS, ldaps)
 //   TWOTP_LDAP_URI2, TWOTP_LDAPS_URI2   instance B, same data + 600 users

@@ -1,6 +1,6 @@
-// The rules a login applies to one LDAP entry (ldap_entry.h), without a
-// server: what is "not enrolled", what is a fault, and that a fault never
-// quotes the number.
+// directory/ldap_entry: the rules a login applies to one LDAP entry
+// (ldap_entry.h), without a server: what is "not enrolled", what is a fault,
+// and that a fault never quotes the number.
 #include <string>
 
 #include "directory/ldap_entry.h"

@@ -1,5 +1,5 @@
-// The logger escapes every line once, whatever sink it goes to: a newline,
-// a CR or an ESC sequence in a user name, a path or a server reply can
+// base/logger: the logger escapes every line once, whatever sink it goes to: a
+// newline, a CR or an ESC sequence in a user name, a path or a server reply can
 // neither forge a syslog line nor rewrite what an administrator's terminal
 // shows, and the output says unambiguously which bytes came in.
 #include <unistd.h>

@@ -1,5 +1,5 @@
-// The login flow (login.cc) without PAM: a scripted conversation, an
-// in-memory directory and a fake challenge, so every branch is reachable.
+// login/login: the login flow (login.cc) without PAM: a scripted conversation,
+// an in-memory directory and a fake challenge, so every branch is reachable.
 #include <sys/stat.h>
 #include <unistd.h>
 

@@ -1,8 +1,8 @@
-// pam_twilio_otp.conf(5) against the parser's schema (ConfigSchema()): every
-// key the parser accepts is documented, every key the page documents is
-// accepted, and the kind and range the page gives are the parser's. A key
-// added to config_schema.cc without a page entry fails here, and so does an
-// entry left behind for a key that was removed.
+// config/config_schema against man/pam_twilio_otp.conf.5 (a documentation
+// check): every key the parser's schema (ConfigSchema()) accepts is documented,
+// every key the page documents is accepted, and the kind and range the page
+// gives are the parser's. A key added to config_schema.cc without a page entry
+// fails here, and so does an entry left behind for a key that was removed.
 //
 // How the page documents a key: in a section .SH "THE <group> GROUP" (or
 // .SH "TOP-LEVEL KEYS"), a .TP entry whose tag line is

@@ -1,5 +1,6 @@
-// The network layer under the HTTPS transport (net_connect.h): what a
-// deadline that has passed still lets through, and what counts as a witness.
+// twilio/net_connect: the network layer under the HTTPS transport
+// (net_connect.h): what a deadline that has passed still lets through, and what
+// counts as a witness.
 #include <netdb.h>
 #include <poll.h>
 #include <sys/resource.h>

@@ -1,4 +1,4 @@
-// Phone numbers: E.164 shape, the administrator-facing normaliser, the
+// base/phone: E.164 shape, the administrator-facing normaliser, the
 // calling-code table and the mask that is all a log or prompt ever shows.
 #include "cmocka_cxx.h"
 

@@ -1,4 +1,4 @@
-// probe_record.cc: root's probe record, the witness failmode=safe may trust
+// state/probe_record: root's probe record, the witness failmode=safe may trust
 // when a login's own request timed out. Doubt of any kind is "no outage".
 #include <unistd.h>
 

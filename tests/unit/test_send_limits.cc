@@ -1,6 +1,6 @@
-// Every abuse limit as a pure function with explicit times: the per-user
-// window, the resend cooldown, the host-wide cap, lockout start and expiry,
-// failures cleared by a success, and the allowed countries.
+// state/send_limits: every abuse limit as a pure function with explicit times:
+// the per-user window, the resend cooldown, the host-wide cap, lockout start
+// and expiry, failures cleared by a success, and the allowed countries.
 #include <ctime>
 #include <string>
 

@@ -1,5 +1,5 @@
-// When the module has no say: exemptions, groups, trusted networks, grace,
-// and the per-service overrides, decided on a table of groups.
+// login/skip_rules: when the module has no say: exemptions, groups, trusted
+// networks, grace, and the per-service overrides, decided on a table of groups.
 #include <map>
 #include <optional>
 #include <string>

@@ -1,7 +1,7 @@
-// The state store on a real file system: private directories, a fresh user,
-// broken files that refuse the login and stay as they are, exact counts
-// under 50 concurrent processes, a writer killed mid-update, a failed write,
-// and user names that try to leave users/.
+// state/state_store: the state store on a real file system: private
+// directories, a fresh user, broken files that refuse the login and stay as
+// they are, exact counts under 50 concurrent processes, a writer killed
+// mid-update, a failed write, and user names that try to leave users/.
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/resource.h>

@@ -1,4 +1,5 @@
-// Status, Result and Secret: the types every other part reports through.
+// base/status and base/secret (one file for the two): Status, Result and
+// Secret: the types every other part reports through.
 #include "cmocka_cxx.h"
 
 #include <string>

@@ -1,6 +1,6 @@
-// TwilioClient over a scripted transport: what each call sends, how replies
-// become typed results, and the one backed-off retry of a 429, proved on a
-// fake clock.
+// twilio/twilio_client: TwilioClient over a scripted transport: what each call
+// sends, how replies become typed results, and the one backed-off retry of a
+// 429, proved on a fake clock.
 #include <chrono>
 #include <cstring>
 #include <string>

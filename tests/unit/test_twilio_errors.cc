@@ -1,5 +1,5 @@
-// The Twilio error table (twilio_errors.h), row by row, and what a Status
-// message may quote from Twilio's reply.
+// twilio/twilio_errors: the Twilio error table (twilio_errors.h), row by row,
+// and what a Status message may quote from Twilio's reply.
 #include <cstring>
 #include <string>
 

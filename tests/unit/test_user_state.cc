@@ -1,6 +1,6 @@
-// The JSON form of the state files: a full round trip, and a strict parser
-// that names the field of every malformed document instead of reading it
-// "mostly" (a dropped field could be a dropped lockout).
+// state/user_state: the JSON form of the state files: a full round trip, and a
+// strict parser that names the field of every malformed document instead of
+// reading it "mostly" (a dropped field could be a dropped lockout).
 #include <string>
 #include <vector>
 

@@ -1,9 +1,10 @@
-// The users file (file backend of the directory) and the atomic-file pieces
-// under it: strict line parsing, streaming lookups that never mistake a
-// broken file for "not enrolled", and rewrites that lose nothing.
+// directory/users_file: the users file (file backend of the directory):
+// streaming lookups that never mistake a broken file for "not enrolled", and
+// rewrites that lose nothing (a failed rewrite is proved on
+// ReplaceFileAtomically and Upsert together). One line's syntax is
+// test_users_line.cc; base/atomic_file's own tests are test_atomic_file.cc.
 #include <dirent.h>
 #include <fcntl.h>
-#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -115,85 +116,6 @@ int InChild(F body) {
 }
 
 }  // namespace
-
-static void test_parse_good_lines(void**) {
-  const struct {
-    const char* line;
-    const char* user;
-    const char* number;
-    Channel channel;
-    const char* verified_at;
-  } cases[] = {
-      {"alice +15550104567 sms 2026-11-23T19:00:00Z", "alice", "+15550104567", Channel::kSms,
-       "2026-11-23T19:00:00Z"},
-      {"  bob\t+447700900123   call -   # loaded by hand", "bob", "+447700900123", Channel::kCall, ""},
-      {"carol.d +33123456789 whatsapp 2024-02-29T23:59:59Z\r", "carol.d", "+33123456789", Channel::kWhatsapp,
-       "2024-02-29T23:59:59Z"},
-      {"svc_backup$ +15550104567 sms -", "svc_backup$", "+15550104567", Channel::kSms, ""},
-      {"abcdefghijklmnopqrstuvwxyz012345 +15550104567 sms -", "abcdefghijklmnopqrstuvwxyz012345",
-       "+15550104567", Channel::kSms, ""},
-  };
-  for (const auto& c : cases) {
-    twotp::Result<PhoneRecord> r = twotp::ParseUsersLine(c.line);
-    if (!r.ok()) fail_msg("'%s': %s", c.line, r.status().message().c_str());
-    assert_string_equal(r->user.c_str(), c.user);
-    assert_string_equal(r->number.c_str(), c.number);
-    assert_int_equal(static_cast<int>(r->channel), static_cast<int>(c.channel));
-    assert_string_equal(r->verified_at.c_str(), c.verified_at);
-  }
-}
-
-static void test_parse_bad_lines_name_the_problem(void**) {
-  const struct {
-    const char* line;
-    const char* message_part;
-  } cases[] = {
-      {"alice", "found 1 field(s)"},
-      {"alice +15550104567 sms", "found 3 field(s)"},
-      {"alice +15550104567 sms - extra", "more than 4 fields"},
-      {"alice 15550104567 sms -", "number is not E.164"},
-      {"alice +1555 sms -", "number is not E.164"},
-      {"alice +15550104567 fax -", "channel is not one of"},
-      {"alice +15550104567 SMS -", "channel is not one of"},
-      {"alice +15550104567 sms 2026-11-23", "verified time"},
-      {"alice +15550104567 sms 2026-11-23T19:00:00", "verified time"},
-      {"alice +15550104567 sms 2026-11-23 19:00:00Z", "more than 4 fields"},
-      {"alice +15550104567 sms 2026-02-30T10:00:00Z", "verified time"},
-      {"alice +15550104567 sms 2026-11-23T24:00:00Z", "verified time"},
-      {"alice +15550104567 sms 2026-1-23T19:00:00Z", "verified time"},
-      {"alice +15550104567 sms yes", "verified time"},
-      {"-alice +15550104567 sms -", "user name starts with"},
-      {"+15550104567 alice sms -", "user name starts with"},
-      {"ali:ce +15550104567 sms -", "user name contains ':'"},
-      {"ali\x01" "ce +15550104567 sms -", "control character"},
-      {"abcdefghijklmnopqrstuvwxyz0123456 +15550104567 sms -", "longer than 32"},
-  };
-  for (const auto& c : cases) {
-    twotp::Result<PhoneRecord> r = twotp::ParseUsersLine(c.line);
-    if (r.ok()) fail_msg("'%s' accepted", c.line);
-    assert_true(r.status().Is(Fault::kBadInput));
-    if (!Contains(r.status().message(), c.message_part))
-      fail_msg("'%s': '%s' lacks '%s'", c.line, r.status().message().c_str(), c.message_part);
-    // Problems never quote the number: they are logged.
-    assert_false(Contains(r.status().message(), "0104567"));
-  }
-}
-
-static void test_blank_and_comment_lines_are_not_records(void**) {
-  for (const char* line : {"", "   ", "\t\r", "# alice +15550104567 sms -", "   # note"}) {
-    assert_true(twotp::ParseUsersLine(line).status().Is(Fault::kNotFound));
-  }
-}
-
-static void test_format_round_trips(void**) {
-  PhoneRecord r = Record("alice", "+15550104567", "2026-11-23T19:00:00Z");
-  r.channel = Channel::kCall;
-  assert_string_equal(twotp::FormatUsersLine(r).c_str(), "alice +15550104567 call 2026-11-23T19:00:00Z");
-  assert_string_equal(twotp::FormatUsersLine(Record("bob", "+447700900123")).c_str(), "bob +447700900123 sms -");
-  twotp::Result<PhoneRecord> back = twotp::ParseUsersLine(twotp::FormatUsersLine(r));
-  assert_true(back.ok());
-  assert_string_equal(back->verified_at.c_str(), "2026-11-23T19:00:00Z");
-}
 
 static void test_lookup_finds_user_on_last_of_a_million_lines(void** state) {
   Fixture& f = F(state);
@@ -394,37 +316,8 @@ static void test_failed_replace_leaves_the_old_file(void** state) {
   }
 }
 
-static void test_replace_into_missing_directory_names_the_path(void** state) {
-  Fixture& f = F(state);
-  twotp::Status s = twotp::ReplaceFileAtomically(f.dir + "/no/such/file", "x", 0600);
-  assert_true(s.Is(Fault::kInternal));
-  assert_true(Contains(s.message(), f.dir + "/no/such/.file."));
-  assert_true(Contains(s.message(), "No such file or directory"));
-}
-
-static void test_file_lock_excludes_another_process(void** state) {
-  Fixture& f = F(state);
-  twotp::Result<twotp::FileLock> lock = twotp::FileLock::Acquire(f.path);
-  assert_true(lock.ok());
-  struct stat st;
-  assert_int_equal(stat((f.path + ".lock").c_str(), &st), 0);
-  assert_int_equal(st.st_mode & 07777, 0600);
-  const std::string lock_path = f.path + ".lock";
-  auto try_lock = [&] {
-    int fd = open(lock_path.c_str(), O_RDWR | O_CLOEXEC);
-    return flock(fd, LOCK_EX | LOCK_NB) == 0 ? 0 : 1;
-  };
-  assert_int_equal(InChild(try_lock), 1);  // held by us
-  { twotp::FileLock released = std::move(lock.value()); }
-  assert_int_equal(InChild(try_lock), 0);  // free again
-}
-
 int main() {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_parse_good_lines),
-      cmocka_unit_test(test_parse_bad_lines_name_the_problem),
-      cmocka_unit_test(test_blank_and_comment_lines_are_not_records),
-      cmocka_unit_test(test_format_round_trips),
       cmocka_unit_test_setup_teardown(test_lookup_finds_user_on_last_of_a_million_lines, Setup, Teardown),
       cmocka_unit_test_setup_teardown(test_bad_line_for_another_user_is_skipped_with_warning, Setup, Teardown),
       cmocka_unit_test_setup_teardown(test_bad_line_for_looked_up_user_is_a_directory_fault, Setup, Teardown),
@@ -440,8 +333,6 @@ int main() {
       cmocka_unit_test_setup_teardown(test_remove_deletes_only_that_user, Setup, Teardown),
       cmocka_unit_test_setup_teardown(test_concurrent_upserts_from_two_processes_lose_nothing, Setup, Teardown),
       cmocka_unit_test_setup_teardown(test_failed_replace_leaves_the_old_file, Setup, Teardown),
-      cmocka_unit_test_setup_teardown(test_replace_into_missing_directory_names_the_path, Setup, Teardown),
-      cmocka_unit_test_setup_teardown(test_file_lock_excludes_another_process, Setup, Teardown),
   };
   return cmocka_run_group_tests_name("users_file", tests, nullptr, nullptr);
 }

@@ -1,12 +1,12 @@
-// HttpsTransport against real sockets on loopback, in this process: TLS
-// servers on a thread (tests/common/loopback_server.h), a port that
-// refuses, a port that listens and never answers. What is proved: the
-// budget (on a fake clock), https only, the request's bytes, Content-Length
-// and chunked replies, Retry-After, the reply cap, keep-alive and the one
+// twilio/https_transport: HttpsTransport against real sockets on loopback, in
+// this process: TLS servers on a thread (tests/common/loopback_server.h), a
+// port that refuses, a port that listens and never answers. What is proved: the
+// budget (on a fake clock), https only, the request's bytes, Content-Length and
+// chunked replies, Retry-After, the reply cap, keep-alive and the one
 // reconnect, certificate checks, the proxy tunnel, which failures are
-// witnessed, and that running out of descriptors is our fault. The layer
-// below (deadlines, lookups) is tests/unit/test_net_connect.cc. No timed
-// assertions: short timeouts only bound what would otherwise hang.
+// witnessed, and that running out of descriptors is our fault. The layer below
+// (deadlines, lookups) is tests/unit/test_net_connect.cc. No timed assertions:
+// short timeouts only bound what would otherwise hang.
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/resource.h>
@@ -497,5 +497,5 @@ int main() {
       cmocka_unit_test(test_environment_proxy_and_key_log_are_ignored),
       cmocka_unit_test(test_out_of_descriptors_is_internal_not_an_outage),
   };
-  return cmocka_run_group_tests_name("http_client", tests, Setup, Teardown);
+  return cmocka_run_group_tests_name("https_transport", tests, Setup, Teardown);
 }

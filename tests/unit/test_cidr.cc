@@ -1,12 +1,8 @@
-// The skip rules' building blocks: CIDR parsing and matching (table-driven),
-// group lookup through NSS, grace keys and the grace window's edges.
-#include <optional>
+// base/cidr: CIDR parsing and matching (table-driven), and InAnyNetwork.
 #include <string>
 #include <vector>
 
 #include "base/cidr.h"
-#include "base/unix_groups.h"
-#include "login/grace.h"
 #include "cmocka_cxx.h"  // last: its macros clash with the standard headers
 
 using namespace twotp;
@@ -131,72 +127,6 @@ void test_in_any_network(void**) {
   assert_false(InAnyNetwork("10.2.3.4", {}));
 }
 
-bool Holds(const std::vector<std::string>& names, const std::string& name) {
-  for (const std::string& n : names) {
-    if (n == name) return true;
-  }
-  return false;
-}
-
-void test_groups_of_root_holds_root(void**) {
-  Result<std::vector<std::string>> groups = GroupsOf("root");
-  assert_true(groups.ok());
-  assert_true(Holds(groups.value(), "root"));
-}
-
-void test_groups_of_unknown_user_is_a_directory_fault(void**) {
-  Result<std::vector<std::string>> groups = GroupsOf("no-such-user-twotp-test");
-  assert_true(groups.status().Is(Fault::kDirectory));
-  assert_true(GroupsOf("").status().Is(Fault::kDirectory));
-}
-
-void test_any_group_in(void**) {
-  assert_true(AnyGroupIn({"users", "wheel"}, {"sudo", "wheel"}));
-  assert_false(AnyGroupIn({"users", "audio"}, {"sudo", "wheel"}));
-  assert_false(AnyGroupIn({}, {"sudo"}));
-  assert_false(AnyGroupIn({"sudo"}, {}));
-  assert_false(AnyGroupIn({"Wheel"}, {"wheel"}));  // names are exact
-}
-
-// pts/0 (136:0) in the session led by pid 2210, which started at tick 81234.
-const SessionIdentity kPts0{34816, 2210, 81234};
-
-void test_grace_key_separates_ssh_from_sudo(void**) {
-  const std::optional<std::string> ssh = GraceKey("sshd", "192.0.2.7", kPts0);
-  const std::optional<std::string> sudo = GraceKey("sudo", "", kPts0);
-  assert_string_equal(ssh->c_str(), "sshd|rhost:192.0.2.7");  // a remote login: the session plays no part
-  assert_string_equal(sudo->c_str(), "sudo|session:tty=34816,sid=2210,leader=81234");
-  assert_true(ssh == GraceKey("sshd", "192.0.2.7", std::nullopt));
-  assert_true(ssh != GraceKey("sshd", "192.0.2.8", kPts0));
-  assert_true(ssh != GraceKey("sudo", "192.0.2.7", kPts0));  // sudo over ssh: still another service
-}
-
-// The terminal's device, the session and its leader's start time each make
-// another key: a new session that got the same /dev/pts/N is another login.
-void test_grace_key_binds_the_terminal_session_not_its_name(void**) {
-  const std::optional<std::string> key = GraceKey("sudo", "", kPts0);
-  assert_true(key != GraceKey("sudo", "", SessionIdentity{34817, 2210, 81234}));
-  assert_true(key != GraceKey("sudo", "", SessionIdentity{34816, 2211, 81234}));
-  assert_true(key != GraceKey("sudo", "", SessionIdentity{34816, 2210, 81235}));  // the sid reused
-  assert_false(GraceKey("sudo", "", std::nullopt).has_value());  // no terminal, no rhost: no grace
-}
-
-void test_in_grace_boundaries(void**) {
-  UserState state;
-  const std::string key = *GraceKey("sshd", "192.0.2.7", std::nullopt);
-  const std::time_t at = 1'800'000'000;
-  state.grace[key] = at;
-  assert_true(InGrace(state, key, 600, at));            // just now
-  assert_true(InGrace(state, key, 600, at + 599));      // less than 600 s ago
-  assert_false(InGrace(state, key, 600, at + 600));     // exactly 600 s: over
-  assert_false(InGrace(state, key, 600, at + 100000));
-  assert_false(InGrace(state, key, 600, at - 1));       // stamped in the future: clock set back
-  assert_false(InGrace(state, key, 0, at));             // grace off
-  assert_false(InGrace(state, key, -5, at));
-  assert_false(InGrace(state, *GraceKey("sudo", "", kPts0), 600, at));  // another key
-  assert_false(InGrace(UserState{}, key, 600, at));
-}
-
 }  // namespace
 
 int main() {
@@ -204,12 +134,6 @@ int main() {
       cmocka_unit_test(test_cidr_parse_table),
       cmocka_unit_test(test_cidr_contains_table),
       cmocka_unit_test(test_in_any_network),
-      cmocka_unit_test(test_groups_of_root_holds_root),
-      cmocka_unit_test(test_groups_of_unknown_user_is_a_directory_fault),
-      cmocka_unit_test(test_any_group_in),
-      cmocka_unit_test(test_grace_key_separates_ssh_from_sudo),
-      cmocka_unit_test(test_grace_key_binds_the_terminal_session_not_its_name),
-      cmocka_unit_test(test_in_grace_boundaries),
   };
-  return cmocka_run_group_tests_name("access_rules", tests, nullptr, nullptr);
+  return cmocka_run_group_tests_name("cidr", tests, nullptr, nullptr);
 }
