@@ -129,8 +129,14 @@ BENCH_LDAP_BIN := $(BUILD)/tests/bench/ldap_lookup_bench
 $(BENCH_LDAP_BIN): $(BUILD)/tests/bench/ldap_lookup_bench.o $(CORE_LIB)
 	$(CXX) $(LDFLAGS) -o $@ $< $(CORE_LIB) $(LIBS)
 
-bench: all $(BENCH_LDAP_BIN)
+# The users-file lookup bench (1 to 1M lines), likewise.
+BENCH_USERS_BIN := $(BUILD)/tests/bench/users_file_bench
+$(BENCH_USERS_BIN): $(BUILD)/tests/bench/users_file_bench.o $(CORE_LIB)
+	$(CXX) $(LDFLAGS) -o $@ $< $(CORE_LIB) $(LIBS)
+
+bench: all $(BENCH_LDAP_BIN) $(BENCH_USERS_BIN)
 	BUILD=$(BUILD) bash tests/bench/run_bench.sh
+	$(BENCH_USERS_BIN)
 	BUILD=$(BUILD) bash tests/bench/ldap_lookup_bench.sh
 
 # A real ssh login with the code through a private sshd on loopback (root).

@@ -44,34 +44,42 @@ Result<FilePtr> OpenIfExists(const std::string& path, const FileTrust& trust) {
 }
 
 // Calls `visit(line_number, text, too_long)` for each line, text without its
-// newline. Like getline(3), but keeps at most kMaxUsersLineBytes of a line, so
-// a file without newlines can't make a login allocate without bound. Stops
-// early when `visit` returns false. kDirectory on a read error.
+// newline. Reads in blocks and finds newlines with memchr (a lookup walks
+// every line of a large file); keeps at most kMaxUsersLineBytes of a line,
+// so a file without newlines can't make a login allocate without bound.
+// Stops early when `visit` returns false. kDirectory on a read error.
 using LineVisitor = std::function<bool(size_t, std::string_view, bool)>;
 Status ForEachLine(FILE* file, const std::string& path, const LineVisitor& visit) {
-  std::string line;
-  line.reserve(kMaxUsersLineBytes);
+  char block[1 << 16];
+  std::string carried;  // the start of a line cut by the end of a block
+  carried.reserve(kMaxUsersLineBytes);
+  bool carried_too_long = false;
+  bool carrying = false;
+  const auto carry = [&](std::string_view piece) {
+    const size_t room = kMaxUsersLineBytes - carried.size();
+    if (piece.size() > room) carried_too_long = true;
+    carried.append(piece.substr(0, room));
+    carrying = true;
+  };
   size_t number = 0;
-  bool too_long = false;
-  bool pending = false;
-  for (int c = getc_unlocked(file);; c = getc_unlocked(file)) {
-    if (c == EOF || c == '\n') {
-      if (c == '\n' || pending) {
-        if (!visit(++number, line, too_long)) return Status::Ok();
+  for (size_t got; (got = fread_unlocked(block, 1, sizeof block, file)) > 0;) {
+    std::string_view rest(block, got);
+    for (size_t newline; (newline = rest.find('\n')) != std::string_view::npos; rest.remove_prefix(newline + 1)) {
+      std::string_view line = rest.substr(0, newline);
+      bool too_long = line.size() > kMaxUsersLineBytes;
+      if (carrying) {
+        carry(line);
+        line = carried;
+        too_long = carried_too_long;
       }
-      if (c == EOF) break;
-      line.clear();
-      too_long = pending = false;
-      continue;
+      if (!visit(++number, line.substr(0, kMaxUsersLineBytes), too_long)) return Status::Ok();
+      carried.clear();
+      carried_too_long = carrying = false;
     }
-    pending = true;
-    if (line.size() < kMaxUsersLineBytes) {
-      line.push_back(static_cast<char>(c));
-    } else {
-      too_long = true;
-    }
+    if (!rest.empty()) carry(rest);
   }
   if (std::ferror(file)) return Status::DirectoryError(path + ": read: " + std::strerror(errno));
+  if (carrying) (void)visit(++number, carried, carried_too_long);  // a last line without a newline
   return Status::Ok();
 }
 
@@ -122,6 +130,11 @@ std::string_view TrailingComment(std::string_view line) {
 UsersFile::UsersFile(std::string path, const FileTrust& trust, Logger& log)
     : path_(std::move(path)), trust_(trust), log_(log) {}
 
+// Only the name field of each line is looked at until the user's line is
+// found; that line alone is parsed. The rest of the file is still read, by
+// name field only, so a second record for the user is never missed. Other
+// users' malformed lines are theirs to hit (and `twilio-otp list` reports
+// every one): a login of alice costs the same whatever state bob's line is in.
 Result<PhoneRecord> UsersFile::Lookup(const std::string& user) {
   Result<FilePtr> file = OpenIfExists(path_, trust_);
   if (!file.ok()) return file.status();
@@ -130,24 +143,21 @@ Result<PhoneRecord> UsersFile::Lookup(const std::string& user) {
   size_t found_line = 0;
   Status fault;
   Status read = ForEachLine(file.value().get(), path_, [&](size_t n, std::string_view text, bool too_long) {
-    Result<PhoneRecord> r = ParseLine(text, too_long);
-    if (r.ok()) {
-      if (r->user != user) return true;
-      if (found) {
-        fault = Status::DirectoryError(PathLine(path_, n) + ": second record for " + user + " (first on line " +
-                                       std::to_string(found_line) + ")");
-        return false;
-      }
-      found = std::move(r.value());
-      found_line = n;
-    } else if (r.status().Is(Fault::kBadInput)) {
-      log_.Warning(PathLine(path_, n) + ": " + r.status().message());
-      if (UsersLineUser(text) == user) {
-        fault = Status::DirectoryError(PathLine(path_, n) + ": malformed record for " + user + ": " +
-                                       r.status().message());
-        return false;
-      }
+    if (!UsersLineNames(text, user)) return true;
+    if (found) {
+      fault = Status::DirectoryError(PathLine(path_, n) + ": second record for " + user + " (first on line " +
+                                     std::to_string(found_line) + ")");
+      return false;
     }
+    Result<PhoneRecord> r = ParseLine(text, too_long);
+    if (!r.ok()) {
+      log_.Warning(PathLine(path_, n) + ": " + r.status().message());
+      fault = Status::DirectoryError(PathLine(path_, n) + ": malformed record for " + user + ": " +
+                                     r.status().message());
+      return false;
+    }
+    found = std::move(r.value());
+    found_line = n;
     return true;
   });
   if (!read.ok()) return read;

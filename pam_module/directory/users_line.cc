@@ -82,6 +82,20 @@ std::string_view UsersLineUser(std::string_view line) {
   return first;
 }
 
+bool UsersLineNames(std::string_view line, std::string_view user) {
+  // A name with a blank or '#' can never be a line's first field.
+  if (user.empty() || user.find_first_of(kWhite) != std::string_view::npos || user.find('#') != std::string_view::npos) {
+    return false;
+  }
+  const size_t start = line.find_first_not_of(kWhite);
+  if (start == std::string_view::npos) return false;
+  line.remove_prefix(start);
+  if (!line.starts_with(user)) return false;
+  if (line.size() == user.size()) return true;
+  const char after = line[user.size()];
+  return after == '#' || kWhite.find(after) != std::string_view::npos;
+}
+
 Result<PhoneRecord> ParseUsersLine(std::string_view line) {
   std::array<std::string_view, 5> f;
   const size_t n = SplitFields(StripComment(line), f.data(), f.size());

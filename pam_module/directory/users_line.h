@@ -25,6 +25,10 @@ Status CheckRecord(const PhoneRecord& record);
 // The first field of a line with its comment removed ("" if none): the user
 // a malformed line is about.
 std::string_view UsersLineUser(std::string_view line);
+// Whether the line's first field is `user` (UsersLineUser(line) == user,
+// for a non-empty user), looking at no more of the line than it must: a
+// lookup asks this of every line of a file that may hold a million.
+bool UsersLineNames(std::string_view line, std::string_view user);
 // Lines longer than this (newline excluded) are malformed; readers keep only
 // this much of a line in memory.
 inline constexpr size_t kMaxUsersLineBytes = 1024;

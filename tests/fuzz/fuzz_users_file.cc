@@ -46,6 +46,14 @@ std::string ShowRecord(const PhoneRecord& r) {
 void CheckLine(std::string_view line) {
   Result<PhoneRecord> parsed = ParseUsersLine(line);
   const std::string_view first = UsersLineUser(line);
+  // The lookup's quick test agrees with the first field, for the name itself
+  // and for names one byte longer or shorter.
+  if (!first.empty()) {
+    FUZZ_CHECK(UsersLineNames(line, first), fuzz::Show(line));
+    FUZZ_CHECK(!UsersLineNames(line, std::string(first) + "x"), fuzz::Show(line));
+    FUZZ_CHECK(first.size() == 1 || !UsersLineNames(line, first.substr(0, first.size() - 1)), fuzz::Show(line));
+  }
+  FUZZ_CHECK(!UsersLineNames(line, ""), fuzz::Show(line));
   if (!parsed.ok()) {
     FUZZ_CHECK(parsed.status().Is(Fault::kNotFound) || parsed.status().Is(Fault::kBadInput),
                parsed.status().ToString());

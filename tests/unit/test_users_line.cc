@@ -94,6 +94,21 @@ static void test_blank_and_comment_lines_are_not_records(void**) {
   }
 }
 
+// The lookup's quick test of a line's first field.
+static void test_names_looks_at_the_first_field_only(void**) {
+  assert_true(twotp::UsersLineNames("alice +15550104567 sms -", "alice"));
+  assert_true(twotp::UsersLineNames("  \talice\t+15550104567 sms -", "alice"));
+  assert_true(twotp::UsersLineNames("alice#note", "alice"));
+  assert_true(twotp::UsersLineNames("alice", "alice"));
+  assert_false(twotp::UsersLineNames("alice2 +15550104567 sms -", "alice"));
+  assert_false(twotp::UsersLineNames("alic +15550104567 sms -", "alice"));
+  assert_false(twotp::UsersLineNames("bob alice sms -", "alice"));
+  assert_false(twotp::UsersLineNames("# alice +15550104567 sms -", "alice"));
+  assert_false(twotp::UsersLineNames("", "alice"));
+  assert_false(twotp::UsersLineNames("   ", ""));
+  assert_false(twotp::UsersLineNames("a#b +15550104567 sms -", "a#b"));  // '#' starts a comment
+}
+
 static void test_format_round_trips(void**) {
   PhoneRecord r = Record("alice", "+15550104567", "2026-11-23T19:00:00Z");
   r.channel = Channel::kCall;
@@ -109,6 +124,7 @@ int main() {
       cmocka_unit_test(test_parse_good_lines),
       cmocka_unit_test(test_parse_bad_lines_name_the_problem),
       cmocka_unit_test(test_blank_and_comment_lines_are_not_records),
+      cmocka_unit_test(test_names_looks_at_the_first_field_only),
       cmocka_unit_test(test_format_round_trips),
   };
   return cmocka_run_group_tests_name("users_line", tests, nullptr, nullptr);
