@@ -1,9 +1,8 @@
-// (Named send_limits.h, not limits.h: -Ipam_module would shadow <limits.h>.)
 // The abuse limits of limits = { ... }, as pure functions over the state a
 // StateStore keeps: sends per user per window, the resend cooldown, failed
 // codes before a lockout, the host-wide send cap, allowed countries. The
-// login calls them inside StateStore::Update, so the check and the count
-// happen under one lock.
+// login calls them inside one state transaction (StateStore::Lock), so the
+// check and the count happen under one lock.
 #ifndef PAM_TWILIO_OTP_SEND_LIMITS_H_
 #define PAM_TWILIO_OTP_SEND_LIMITS_H_
 
