@@ -5,7 +5,7 @@
 #   make demo-ssh   the same through a real sshd and ssh client on loopback (root)
 #   make install    DESTDIR-aware install into the multiarch PAM directory
 #   make deps       apt-get install every Debian package the build, tests and demo need
-#   make bench      timing and memory of one login, LDAP lookup time (tests/bench/)
+#   make bench      timing and memory of one login, users-file and LDAP lookup time (tests/bench/)
 #   make check SANITIZE=address,undefined   the same suites under ASan+UBSan (build-sanitize/)
 #   make valgrind   an integration run under valgrind memcheck
 #   make soak       1,000 logins in one process; memory must stay flat

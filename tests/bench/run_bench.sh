@@ -4,13 +4,16 @@
 # stand-in), median of RUNS (default 20), in each mode, beside a baseline
 # stack of pam_permit alone. The code is typed by feed_code.py as soon as the
 # stand-in records it (it polls every 5 ms, so the figures include up to 5 ms
-# of "typing").
+# of "typing"). Last, verify mode again with the users file padded to
+# USERS_LINES (default 1000000) lines, the user on the last: what a large
+# file adds to a whole login.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 BUILD=${BUILD:-$root/build}
 case "$BUILD" in /*) ;; *) BUILD="$root/$BUILD" ;; esac
 runs=${RUNS:-20}
+users_lines=${USERS_LINES:-1000000}
 number=+15550104567
 work=$(mktemp -d /tmp/twotp-bench.XXXXXX)
 # shellcheck source=../fake_twilio/fake_env.sh
@@ -37,13 +40,17 @@ login() {
   [ "$service" = bench-baseline ] || typist=("$root/tests/demo/feed_code.py" "$FAKE_TWILIO_DIR" "$number" "$(records_now)")
   start=$EPOCHREALTIME
   "${typist[@]}" | LD_PRELOAD="$wrapper:$nss" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$work/pam.d \
-    /usr/bin/time -o "$work/rss" -f '%M' pamtester "$service" bench authenticate >/dev/null 2>&1
+    /usr/bin/time -o "$work/rss" -f '%M %U %S' pamtester "$service" bench authenticate >/dev/null 2>&1
   end=$EPOCHREALTIME
-  echo "$(awk -v s="$start" -v e="$end" 'BEGIN {printf "%.1f", (e - s) * 1000}') $(cat "$work/rss")" >>"$work/times"
+  local rss user sys
+  read -r rss user sys <"$work/rss"
+  echo "$(awk -v s="$start" -v e="$end" 'BEGIN {printf "%.1f", (e - s) * 1000}') $rss" \
+    "$(awk -v u="$user" -v s="$sys" 'BEGIN {printf "%.0f", (u + s) * 1000}')" >>"$work/times"
 }
 
 report() {  # report LABEL
   echo "bench $1: $(wc -l <"$work/times") logins, median wall $(awk '{print $1}' "$work/times" | median) ms," \
+    "median CPU $(awk '{print $3}' "$work/times" | median) ms (10 ms ticks)," \
     "median peak RSS $(awk '{print $2}' "$work/times" | median) KiB (max $(awk '{print $2}' "$work/times" | sort -n | tail -1) KiB)"
 }
 
@@ -51,14 +58,27 @@ report() {  # report LABEL
 for _ in $(seq "$runs"); do login bench-baseline; done
 report "baseline (pam_permit only)"
 
-for mode in verify messaging; do
-  # Back-to-back logins of one user: lift the per-user send limits for the bench.
-  fake_twilio_write_config "$work/$mode.conf" "$mode" \
-    'limits = { resend_cooldown = 0; sends_per_window = 100; send_window = 60; global_sends_per_hour = 100000; };'
-  printf 'bench %s sms -\n' "$number" >"$FAKE_TWILIO_DIR/users"
+# users_file LINES: the bench user on the last of LINES lines.
+users_file() {
+  awk -v n="$1" -v number="$number" 'BEGIN {
+    for (i = 0; i < n - 1; i++) printf "user%07d +1555%07d sms 2026-11-23T19:00:00Z\n", i, i
+    printf "bench %s sms -\n", number
+  }' >"$FAKE_TWILIO_DIR/users"
   chmod 600 "$FAKE_TWILIO_DIR/users"
-  echo "auth required $BUILD/pam_twilio_otp.so config=$work/$mode.conf" >"$work/pam.d/bench-$mode"
+}
+
+# bench_mode MODE LINES LABEL
+bench_mode() {
+  # Back-to-back logins of one user: lift the per-user send limits for the bench.
+  fake_twilio_write_config "$work/$1.conf" "$1" \
+    'limits = { resend_cooldown = 0; sends_per_window = 100; send_window = 60; global_sends_per_hour = 100000; };'
+  users_file "$2"
+  echo "auth required $BUILD/pam_twilio_otp.so config=$work/$1.conf" >"$work/pam.d/bench-$1"
   : >"$work/times"
-  for _ in $(seq "$runs"); do login "bench-$mode"; done
-  report "$mode (send + check over TLS)"
-done
+  for _ in $(seq "$runs"); do login "bench-$1"; done
+  report "$3"
+}
+
+bench_mode verify 1 "verify (send + check over TLS)"
+bench_mode messaging 1 "messaging (send + check over TLS)"
+bench_mode verify "$users_lines" "verify, users file of $users_lines lines"
