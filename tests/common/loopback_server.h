@@ -33,6 +33,8 @@
 #include <thread>
 #include <vector>
 
+#include "in_child.h"
+
 namespace twotp_test {
 
 struct PkeyFree {
@@ -122,19 +124,6 @@ struct TestPki {
 inline const TestPki& Pki() {
   static const TestPki pki;
   return pki;
-}
-
-// Runs `child` (returning an int) in a forked process and returns its exit
-// status, or 100 + the signal that ended it. A check that must not disturb
-// this process (a lowered limit) runs there and reports by its exit code.
-template <typename Child>
-int InChild(Child child) {
-  std::fflush(nullptr);
-  const pid_t pid = fork();
-  if (pid == 0) _exit(child());
-  int status = 0;
-  if (pid < 0 || waitpid(pid, &status, 0) != pid) Broken("fork or waitpid");
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 100 + WTERMSIG(status);
 }
 
 // A TCP socket bound to 127.0.0.1 on a port of the kernel's choosing (in

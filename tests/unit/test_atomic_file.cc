@@ -10,12 +10,14 @@
 #include <utility>
 
 #include "base/atomic_file.h"
+#include "in_child.h"
 #include "temp_files.h"
 
 // Last: cmocka defines a fail() macro that breaks <ios> if included before it.
 #include "cmocka_cxx.h"
 
 using twotp::Fault;
+using twotp_test::InChild;
 
 namespace {
 
@@ -47,16 +49,6 @@ Fixture& F(void** state) { return *static_cast<Fixture*>(*state); }
 
 bool Contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
-}
-
-// Runs `body` in a child process and returns its exit status (0 = passed).
-template <typename F>
-int InChild(F body) {
-  pid_t pid = fork();
-  if (pid == 0) _exit(body());
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 100;
 }
 
 }  // namespace

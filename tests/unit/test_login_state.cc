@@ -17,9 +17,11 @@
 #include "fake_clock.h"
 #include "state_edit.h"
 #include "temp_files.h"
+#include "table_processes.h"
 #include "cmocka_cxx.h"  // last: its macros clash with the standard headers
 
 using namespace twotp;
+using twotp_test::TableProcesses;
 
 namespace {
 
@@ -45,17 +47,6 @@ class FakeChallenge : public Challenge {
     return Status::Ok();
   }
   void Cancel(const PendingCode& p) override { cancelled.push_back(p.verification_sid); }
-};
-
-// Which processes run, as a table: the pending code's owner check without /proc.
-class TableProcesses : public Processes {
- public:
-  ProcessId self{4242, 777};
-  std::vector<ProcessId> others;  // other logins still running
-  ProcessId Self() override { return self; }
-  bool Alive(const ProcessId& p) override {
-    return p.pid > 0 && (p == self || std::find(others.begin(), others.end(), p) != others.end());
-  }
 };
 
 struct Fixture {

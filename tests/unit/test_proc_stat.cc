@@ -7,19 +7,13 @@
 #include <string>
 
 #include "base/proc_stat.h"
+#include "proc_stat_line.h"
 #include "cmocka_cxx.h"  // last: its macros clash with the standard headers
 
 using namespace twotp;
+using twotp_test::StatLine;
 
 namespace {
-
-// A stat line as Linux 6.1 writes it; `comm` goes between the parentheses.
-std::string StatLine(int pid, const std::string& comm, int session, long long tty_nr,
-                     unsigned long long start_time, char state = 'S') {
-  return std::to_string(pid) + " (" + comm + ") " + state + " 1 " + std::to_string(pid) + " " + std::to_string(session) + " " +
-         std::to_string(tty_nr) + " " + std::to_string(pid) + " 4194560 120 0 0 0 1 2 0 0 20 0 1 0 " +
-         std::to_string(start_time) + " 2351104 220 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 3 0 0 0 0 0\n";
-}
 
 void test_parse_reads_pid_session_tty_and_start_time(void**) {
   Result<ProcStat> stat = ParseProcStat(StatLine(4242, "sudo", 4100, 34819, 52000));

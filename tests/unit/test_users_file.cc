@@ -23,6 +23,9 @@
 #include "base/atomic_file.h"
 #include "directory/users_file.h"
 
+#include "in_child.h"
+#include "phone_record.h"
+
 // Last: cmocka defines a fail() macro that breaks <ios> if included before it.
 #include "cmocka_cxx.h"
 
@@ -31,6 +34,8 @@ using twotp::Fault;
 using twotp::FileTrust;
 using twotp::PhoneRecord;
 using twotp::UsersFile;
+using twotp_test::InChild;
+using twotp_test::Record;
 
 namespace {
 
@@ -95,24 +100,6 @@ std::vector<std::string> DirEntries(const std::string& dir) {
 
 bool Contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
-}
-
-PhoneRecord Record(const std::string& user, const std::string& number, const std::string& verified = "") {
-  PhoneRecord r;
-  r.user = user;
-  r.number = number;
-  r.verified_at = verified;
-  return r;
-}
-
-// Runs `body` in a child process and returns its exit status (0 = passed).
-template <typename F>
-int InChild(F body) {
-  pid_t pid = fork();
-  if (pid == 0) _exit(body());
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 100;
 }
 
 }  // namespace

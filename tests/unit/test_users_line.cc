@@ -3,24 +3,18 @@
 #include <string>
 
 #include "directory/users_line.h"
+#include "phone_record.h"
 #include "cmocka_cxx.h"  // last: its macros clash with the standard headers
 
 using twotp::Channel;
 using twotp::Fault;
 using twotp::PhoneRecord;
+using twotp_test::Record;
 
 namespace {
 
 bool Contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
-}
-
-PhoneRecord Record(const std::string& user, const std::string& number, const std::string& verified = "") {
-  PhoneRecord r;
-  r.user = user;
-  r.number = number;
-  r.verified_at = verified;
-  return r;
 }
 
 }  // namespace
