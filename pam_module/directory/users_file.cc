@@ -142,8 +142,9 @@ Result<PhoneRecord> UsersFile::Lookup(const std::string& user) {
   std::optional<PhoneRecord> found;
   size_t found_line = 0;
   Status fault;
+  const FirstFieldIs names_user(user);
   Status read = ForEachLine(file.value().get(), path_, [&](size_t n, std::string_view text, bool too_long) {
-    if (!UsersLineNames(text, user)) return true;
+    if (!names_user(text)) return true;
     if (found) {
       fault = Status::DirectoryError(PathLine(path_, n) + ": second record for " + user + " (first on line " +
                                      std::to_string(found_line) + ")");

@@ -82,17 +82,20 @@ std::string_view UsersLineUser(std::string_view line) {
   return first;
 }
 
-bool UsersLineNames(std::string_view line, std::string_view user) {
-  // A name with a blank or '#' can never be a line's first field.
-  if (user.empty() || user.find_first_of(kWhite) != std::string_view::npos || user.find('#') != std::string_view::npos) {
-    return false;
-  }
+FirstFieldIs::FirstFieldIs(std::string_view user)
+    // A name with a blank or '#' can never be a line's first field.
+    : user_(user),
+      possible_(!user.empty() && user.find_first_of(kWhite) == std::string_view::npos &&
+                user.find('#') == std::string_view::npos) {}
+
+bool FirstFieldIs::operator()(std::string_view line) const {
+  if (!possible_) return false;
   const size_t start = line.find_first_not_of(kWhite);
   if (start == std::string_view::npos) return false;
   line.remove_prefix(start);
-  if (!line.starts_with(user)) return false;
-  if (line.size() == user.size()) return true;
-  const char after = line[user.size()];
+  if (!line.starts_with(user_)) return false;
+  if (line.size() == user_.size()) return true;
+  const char after = line[user_.size()];
   return after == '#' || kWhite.find(after) != std::string_view::npos;
 }
 

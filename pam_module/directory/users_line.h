@@ -25,10 +25,20 @@ Status CheckRecord(const PhoneRecord& record);
 // The first field of a line with its comment removed ("" if none): the user
 // a malformed line is about.
 std::string_view UsersLineUser(std::string_view line);
-// Whether the line's first field is `user` (UsersLineUser(line) == user,
-// for a non-empty user), looking at no more of the line than it must: a
-// lookup asks this of every line of a file that may hold a million.
-bool UsersLineNames(std::string_view line, std::string_view user);
+// Whether a line's first field is `user` (UsersLineUser(line) == user, for a
+// non-empty user), looking at no more of the line than it must: a lookup
+// asks it of every line of a file that may hold a million, so what depends
+// on `user` alone is settled once, when the test is made. `user` must
+// outlive it.
+class FirstFieldIs {
+ public:
+  explicit FirstFieldIs(std::string_view user);
+  bool operator()(std::string_view line) const;
+
+ private:
+  std::string_view user_;
+  bool possible_;  // false: `user` could never be a first field
+};
 // Lines longer than this (newline excluded) are malformed; readers keep only
 // this much of a line in memory.
 inline constexpr size_t kMaxUsersLineBytes = 1024;

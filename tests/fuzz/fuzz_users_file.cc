@@ -49,11 +49,12 @@ void CheckLine(std::string_view line) {
   // The lookup's quick test agrees with the first field, for the name itself
   // and for names one byte longer or shorter.
   if (!first.empty()) {
-    FUZZ_CHECK(UsersLineNames(line, first), fuzz::Show(line));
-    FUZZ_CHECK(!UsersLineNames(line, std::string(first) + "x"), fuzz::Show(line));
-    FUZZ_CHECK(first.size() == 1 || !UsersLineNames(line, first.substr(0, first.size() - 1)), fuzz::Show(line));
+    const std::string longer = std::string(first) + "x";
+    FUZZ_CHECK(FirstFieldIs(first)(line), fuzz::Show(line));
+    FUZZ_CHECK(!FirstFieldIs(longer)(line), fuzz::Show(line));
+    FUZZ_CHECK(first.size() == 1 || !FirstFieldIs(first.substr(0, first.size() - 1))(line), fuzz::Show(line));
   }
-  FUZZ_CHECK(!UsersLineNames(line, ""), fuzz::Show(line));
+  FUZZ_CHECK(!FirstFieldIs("")(line), fuzz::Show(line));
   if (!parsed.ok()) {
     FUZZ_CHECK(parsed.status().Is(Fault::kNotFound) || parsed.status().Is(Fault::kBadInput),
                parsed.status().ToString());

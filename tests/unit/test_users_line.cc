@@ -90,17 +90,17 @@ static void test_blank_and_comment_lines_are_not_records(void**) {
 
 // The lookup's quick test of a line's first field.
 static void test_names_looks_at_the_first_field_only(void**) {
-  assert_true(twotp::UsersLineNames("alice +15550104567 sms -", "alice"));
-  assert_true(twotp::UsersLineNames("  \talice\t+15550104567 sms -", "alice"));
-  assert_true(twotp::UsersLineNames("alice#note", "alice"));
-  assert_true(twotp::UsersLineNames("alice", "alice"));
-  assert_false(twotp::UsersLineNames("alice2 +15550104567 sms -", "alice"));
-  assert_false(twotp::UsersLineNames("alic +15550104567 sms -", "alice"));
-  assert_false(twotp::UsersLineNames("bob alice sms -", "alice"));
-  assert_false(twotp::UsersLineNames("# alice +15550104567 sms -", "alice"));
-  assert_false(twotp::UsersLineNames("", "alice"));
-  assert_false(twotp::UsersLineNames("   ", ""));
-  assert_false(twotp::UsersLineNames("a#b +15550104567 sms -", "a#b"));  // '#' starts a comment
+  assert_true(twotp::FirstFieldIs("alice")("alice +15550104567 sms -"));
+  assert_true(twotp::FirstFieldIs("alice")("  \talice\t+15550104567 sms -"));
+  assert_true(twotp::FirstFieldIs("alice")("alice#note"));
+  assert_true(twotp::FirstFieldIs("alice")("alice"));
+  assert_false(twotp::FirstFieldIs("alice")("alice2 +15550104567 sms -"));
+  assert_false(twotp::FirstFieldIs("alice")("alic +15550104567 sms -"));
+  assert_false(twotp::FirstFieldIs("alice")("bob alice sms -"));
+  assert_false(twotp::FirstFieldIs("alice")("# alice +15550104567 sms -"));
+  assert_false(twotp::FirstFieldIs("alice")(""));
+  assert_false(twotp::FirstFieldIs("")("   "));
+  assert_false(twotp::FirstFieldIs("a#b")("a#b +15550104567 sms -"));  // '#' starts a comment
 }
 
 static void test_format_round_trips(void**) {
