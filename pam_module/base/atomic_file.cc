@@ -72,9 +72,9 @@ class TempFile {
   }
 
   // fchmod before fsync so the final mode is as durable as the bytes.
-  Status Seal(mode_t mode) {
+  Status Seal(mode_t mode, Durability durability) {
     if (::fchmod(fd_.get(), mode) != 0) return SysError(path_, "fchmod", errno);
-    if (::fsync(fd_.get()) != 0) return SysError(path_, "fsync", errno);
+    if (durability == Durability::kDurable && ::fsync(fd_.get()) != 0) return SysError(path_, "fsync", errno);
     // close can report a delayed write error (NFS); treat it as a failure,
     // so close here rather than leave it to UniqueFd, which can't report.
     if (::close(fd_.Release()) != 0) return SysError(path_, "close", errno);
@@ -104,17 +104,43 @@ Status SyncDirectory(const std::string& dir) {
 
 }  // namespace
 
-Result<FileLock> FileLock::Acquire(const std::string& path) {
-  const std::string lock_path = path + ".lock";
+namespace {
+
+Result<UniqueFd> OpenLockFile(const std::string& lock_path) {
   UniqueFd fd(RetryEintr([&] {
     return ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   }));
   if (!fd.valid()) return SysError(lock_path, "open", errno);
-  if (RetryEintr([&] { return ::flock(fd.get(), LOCK_EX); }) != 0) return SysError(lock_path, "flock", errno);
-  return FileLock(std::move(fd));
+  return fd;
 }
 
-Status ReplaceFileAtomically(const std::string& path, const std::string& contents, mode_t mode) {
+int FlockOperation(LockKind kind) { return kind == LockKind::kShared ? LOCK_SH : LOCK_EX; }
+
+}  // namespace
+
+Result<FileLock> FileLock::Acquire(const std::string& path, LockKind kind) {
+  const std::string lock_path = path + ".lock";
+  Result<UniqueFd> fd = OpenLockFile(lock_path);
+  if (!fd.ok()) return fd.status();
+  if (RetryEintr([&] { return ::flock(fd->get(), FlockOperation(kind)); }) != 0) {
+    return SysError(lock_path, "flock", errno);
+  }
+  return FileLock(std::move(fd.value()));
+}
+
+Result<std::optional<FileLock>> FileLock::TryAcquire(const std::string& path, LockKind kind) {
+  const std::string lock_path = path + ".lock";
+  Result<UniqueFd> fd = OpenLockFile(lock_path);
+  if (!fd.ok()) return fd.status();
+  if (RetryEintr([&] { return ::flock(fd->get(), FlockOperation(kind) | LOCK_NB); }) != 0) {
+    if (errno == EWOULDBLOCK) return std::optional<FileLock>();
+    return SysError(lock_path, "flock", errno);
+  }
+  return std::optional<FileLock>(FileLock(std::move(fd.value())));
+}
+
+Status ReplaceFileAtomically(const std::string& path, const std::string& contents, mode_t mode,
+                             Durability durability) {
   const std::string dir = DirectoryOf(path);
   const size_t slash = path.rfind('/');
   const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
@@ -123,9 +149,9 @@ Status ReplaceFileAtomically(const std::string& path, const std::string& content
   TempFile temp(dir + "/." + base + ".XXXXXX");
   Status s = temp.Create();
   if (s.ok()) s = temp.WriteAll(contents);
-  if (s.ok()) s = temp.Seal(mode);
+  if (s.ok()) s = temp.Seal(mode, durability);
   if (s.ok()) s = temp.RenameTo(path);
-  if (s.ok()) s = SyncDirectory(dir);
+  if (s.ok() && durability == Durability::kDurable) s = SyncDirectory(dir);
   return s;
 }
 

@@ -10,6 +10,7 @@
 
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -18,16 +19,20 @@
 
 namespace twotp {
 
-// An exclusive flock(2) on PATH.lock, held until destruction. The lock file
-// is a separate, empty file because the data file itself is replaced by
-// rename: a lock on the old inode would not exclude a writer that opened the
-// new one. Movable, not copyable.
+enum class LockKind { kExclusive, kShared };
+
+// A flock(2) on PATH.lock, held until destruction. The lock file is a
+// separate, empty file because the data file itself is replaced by rename: a
+// lock on the old inode would not exclude a writer that opened the new one.
+// Movable, not copyable.
 class FileLock {
  public:
   // Creates PATH.lock if needed (0600, O_NOFOLLOW, O_CLOEXEC) and blocks
   // until the lock is ours. kInternal naming the lock file and errno text
   // when it can't be opened or locked.
-  static Result<FileLock> Acquire(const std::string& path);
+  static Result<FileLock> Acquire(const std::string& path, LockKind kind = LockKind::kExclusive);
+  // The same without waiting: nullopt while another holder keeps it.
+  static Result<std::optional<FileLock>> TryAcquire(const std::string& path, LockKind kind);
 
   FileLock(FileLock&&) noexcept = default;
   FileLock& operator=(FileLock&&) noexcept = default;
@@ -37,13 +42,21 @@ class FileLock {
   UniqueFd fd_;  // closing the last fd releases the flock
 };
 
+// kDurable: the new contents survive a crash (fsync of the file, then of
+// the directory after the rename). kAtomicOnly: readers see the old file or
+// the new one, never a mix, but a crash may bring back the old one (no
+// fsync: for records that matter for minutes, such as a code being shared).
+enum class Durability { kDurable, kAtomicOnly };
+
 // Replaces `path` with `contents`: a temp file in the same directory
-// (mkstemp), all bytes written, fchmod(mode), fsync, rename over `path`,
-// fsync of the directory. On any failure before the rename the temp file is
-// removed and the old `path` is left exactly as it was. Errors are kInternal
-// "PATH: step: strerror". A failure of the final directory fsync is reported
-// too, though the new contents are then already in place.
-Status ReplaceFileAtomically(const std::string& path, const std::string& contents, mode_t mode);
+// (mkstemp), all bytes written, fchmod(mode), (kDurable: fsync), rename over
+// `path`, (kDurable: fsync of the directory). On any failure before the
+// rename the temp file is removed and the old `path` is left exactly as it
+// was. Errors are kInternal "PATH: step: strerror". A failure of the final
+// directory fsync is reported too, though the new contents are then already
+// in place.
+Status ReplaceFileAtomically(const std::string& path, const std::string& contents, mode_t mode,
+                             Durability durability = Durability::kDurable);
 
 }  // namespace twotp
 

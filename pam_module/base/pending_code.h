@@ -6,6 +6,7 @@
 
 #include <ctime>
 #include <string>
+#include <vector>
 
 #include "base/proc_stat.h"
 
@@ -19,12 +20,17 @@ struct PendingCode {
   std::string mac_hex;           // ... and HMAC-SHA256 (never the code)
   std::string channel;           // "sms" | "call" | "whatsapp"
   std::time_t sent_at = 0;
-  // The login (process) that sent it, or took it over from one that ended:
-  // while it runs the code is offered to parallel logins as today; once it
-  // is gone the next login is told so, or gets a fresh code
-  // (LoginState::SendOrShare). Unknown (pid 0) in files written before.
-  ProcessId owner = {};
+  // The logins (processes) waiting for this code, one entry per login (so
+  // threads of one process each count): the sender and every login that
+  // shared it. While one of them runs the code is offered to a new login;
+  // once all are gone the next login is told so, or gets a fresh code
+  // (LoginState::SendOrShare). A login that gives up leaves the code to the
+  // others; the last one cancels it. Files written before kept one "owner".
+  std::vector<ProcessId> holders;
   bool empty() const { return sent_at == 0; }
+  // What names this code across logins: the verification SID, or (messaging
+  // mode) its HMAC.
+  const std::string& id() const { return verification_sid.empty() ? mac_hex : verification_sid; }
 };
 
 }  // namespace twotp

@@ -101,11 +101,11 @@ Verdict LoginFlow::AskUntilDone() {
       Result<bool> used = state_.UseBackupCode(typed);
       if (!used.ok()) return OnFault(used.status(), "backup code");
       if (used.value()) {
-        challenge_->Abandon();
+        GiveUp();  // on the code: a parallel login may still want it
         return Succeed("success (backup code)");
       }
     } else {
-      checked = challenge_->Check(typed);
+      checked = state_.Check(*challenge_, typed);
       if (checked.ok() && checked.value() == CheckOutcome::kApproved) {
         // Parallel logins share failures: once they locked the user out, a
         // right code in a login that was already at the prompt doesn't count
@@ -116,7 +116,15 @@ Verdict LoginFlow::AskUntilDone() {
         return Succeed("success");
       }
       if (!checked.ok() && !checked.status().Is(Fault::kCodeDead)) return CheckFailed(checked.status());
-      if (!checked.ok()) deps_.log.Notice(Who() + " code not accepted: " + checked.status().ToString());
+      if (!checked.ok()) {
+        // Never tested (the verification gone, the code past its TTL): no failure.
+        deps_.log.Notice(Who() + " code not accepted: " + checked.status().ToString());
+        if (Status taken = state_.TakeBackAttempt(); !taken.ok()) {
+          deps_.log.Warning(Who() + " could not take back the attempt: " + taken.ToString());
+        } else {
+          attempt_locks_ = false;
+        }
+      }
     }
     if (attempt_locks_) return LockedOut();
     ++attempts;
@@ -142,9 +150,8 @@ Verdict LoginFlow::CheckFailed(const Status& why) {
 }
 
 void LoginFlow::GiveUp() {
-  challenge_->Abandon();
-  if (Status forgot = state_.ForgetPending(); !forgot.ok()) {
-    deps_.log.Warning(Who() + " could not clear the pending code: " + forgot.ToString());
+  if (Status released = state_.Release(*challenge_); !released.ok()) {
+    deps_.log.Warning(Who() + " could not release the pending code: " + released.ToString());
   }
 }
 

@@ -1,7 +1,11 @@
 #include "login/login_state.h"
 
+#include <algorithm>
+#include <chrono>
+
 #include "state/backup_codes.h"
 #include "state/send_limits.h"
+#include "twilio/otp_code.h"
 
 namespace twotp {
 
@@ -27,7 +31,8 @@ LoginState::LoginState(const Config& config, const StateStore& store, Clock& clo
       clock_(clock),
       processes_(processes),
       user_(std::move(user)),
-      grace_key_(std::move(grace_key)) {}
+      grace_key_(std::move(grace_key)),
+      began_(clock.WallNow()) {}
 
 Result<UserState> LoginState::Read() const { return store_.Read(user_); }
 
@@ -40,50 +45,67 @@ Status LoginState::CheckNotLocked() const {
 Status LoginState::SendOrShare(Challenge& challenge, const std::string& number, bool fresh,
                                const std::function<Status()>& send, SendReport* report) {
   *report = SendReport{};
-  // Held until the send is recorded: a parallel login of the same user waits
-  // here and then shares this code instead of sending a second one.
-  Result<UserTransaction> txn = store_.Lock(user_);
-  if (!txn.ok()) return txn.status();
-  UserState& state = txn->state();
-  const std::time_t now = Now();
-  if (Status locked = CheckLockout(state, now); !locked.ok()) return locked;
-  if (Status country = CheckCountry(number, config_.limits); !country.ok()) return country;
-
-  // A code whose login ended without cleaning up (su dies on SIGINT at the
-  // prompt): once a resend would be allowed anyway, it is replaced rather
-  // than offered to this login as if just sent for it.
+  // Held until the code is recorded: a parallel login of the same user
+  // waits here and then shares this code instead of sending a second one.
+  Result<FileLock> sending = store_.LockUser(user_, StateStore::UserLock::kSends, LockKind::kExclusive);
+  if (!sending.ok()) return sending.status();
   PendingCode left_behind;
-  if (!fresh && !state.pending.empty()) {
-    const bool sender_ended = !processes_.Alive(state.pending.owner);
-    if (sender_ended && now - state.pending.sent_at >= config_.limits.resend_cooldown) {
-      left_behind = state.pending;
-    } else if (Share(challenge, state, sender_ended, report)) {
-      return txn->Commit();
-    }
-  }
+  {
+    Result<UserTransaction> txn = store_.Lock(user_);
+    if (!txn.ok()) return txn.status();
+    UserState& state = txn->state();
+    const std::time_t now = Now();
+    if (Status locked = CheckLockout(state, now); !locked.ok()) return locked;
+    if (Status country = CheckCountry(number, config_.limits); !country.ok()) return country;
 
-  if (Status counted = CountSend(state, now); !counted.ok()) {
-    // No new code may be sent, but the one left behind still works: the
-    // user is better told of it than refused.
-    if (!left_behind.empty() && Share(challenge, state, /*sender_ended=*/true, report)) return txn->Commit();
-    return counted;
+    // A code whose logins all ended without cleaning up (su dies on SIGINT
+    // at the prompt): once a resend would be allowed anyway, it is replaced
+    // rather than offered to this login as if just sent for it.
+    if (!fresh && !state.pending.empty()) {
+      const bool sender_ended = !AnyHolderAlive(state.pending);
+      if (sender_ended && now - state.pending.sent_at >= config_.limits.resend_cooldown) {
+        left_behind = state.pending;
+      } else if (Share(challenge, state, sender_ended, report)) {
+        return txn->Commit(Durability::kAtomicOnly);
+      }
+    }
+
+    if (Status counted = CountSend(state, now); !counted.ok()) {
+      // No new code may be sent, but the one left behind still works: the
+      // user is better told of it than refused.
+      if (!left_behind.empty() && Share(challenge, state, /*sender_ended=*/true, report)) {
+        return txn->Commit(Durability::kAtomicOnly);
+      }
+      return counted;
+    }
+    if (!left_behind.empty()) {
+      state.pending = PendingCode{};
+      *report = SendReport{false, true, now - left_behind.sent_at};
+    }
+    // The count is written before the send: a send that fails still counts.
+    if (Status stored = txn->Commit(Durability::kAtomicOnly); !stored.ok()) return stored;
   }
   // Ended before the send: Verify would otherwise hand the same
   // verification, and the same code, back for it.
-  if (!left_behind.empty()) {
-    challenge.Cancel(left_behind);
-    state.pending = PendingCode{};
-    *report = SendReport{false, true, now - left_behind.sent_at};
-  }
-  const Status outcome = send();
+  if (!left_behind.empty()) challenge.Cancel(left_behind);
   // A failed resend leaves the earlier code (still valid) to share.
-  if (outcome.ok()) {
-    state.pending = challenge.Export(now);
-    state.pending.owner = processes_.Self();
-  }
-  // The state is written either way: a send that failed still counts.
-  if (Status stored = txn->Commit(); !stored.ok()) return stored;
-  return outcome;
+  if (Status outcome = send(); !outcome.ok()) return outcome;
+  return RecordPending(challenge.Export(Now()));
+}
+
+Status LoginState::RecordPending(const PendingCode& sent) {
+  Result<UserTransaction> txn = store_.Lock(user_);
+  if (!txn.ok()) return txn.status();
+  PendingCode& pending = txn->state().pending;
+  std::vector<ProcessId> holders;
+  // Verify hands a resend the same verification: whoever waits for it keeps
+  // waiting for the same code.
+  if (!pending.empty() && pending.id() == sent.id()) holders = std::move(pending.holders);
+  if (held_ != sent.id()) holders.push_back(processes_.Self());
+  pending = sent;
+  pending.holders = std::move(holders);
+  held_ = sent.id();
+  return txn->Commit(Durability::kAtomicOnly);
 }
 
 Status LoginState::CountSend(UserState& state, std::time_t now) const {
@@ -93,16 +115,107 @@ Status LoginState::CountSend(UserState& state, std::time_t now) const {
   if (!global.ok()) return global.status();
   if (Status allowed = CheckSend(state, global->state(), config_.limits, now); !allowed.ok()) return allowed;
   RecordSend(state, global->state(), now);
-  return global->Commit();
+  return global->Commit(Durability::kAtomicOnly);
 }
 
-bool LoginState::Share(Challenge& challenge, UserState& state, bool sender_ended, SendReport* report) const {
+bool LoginState::Share(Challenge& challenge, UserState& state, bool sender_ended, SendReport* report) {
   if (!challenge.Adopt(state.pending).ok()) return false;
   *report = SendReport{true, sender_ended, Now() - state.pending.sent_at};
-  // This login waits for the code now, so the next one must not take it for
-  // left behind while it does.
-  if (sender_ended) state.pending.owner = processes_.Self();
+  // This login waits for the code now: the next one must not take it for
+  // left behind while it does, and one that gives up leaves it to this one.
+  state.pending.holders.push_back(processes_.Self());
+  held_ = state.pending.id();
   return true;
+}
+
+bool LoginState::AnyHolderAlive(const PendingCode& pending) const {
+  return std::any_of(pending.holders.begin(), pending.holders.end(),
+                     [this](const ProcessId& holder) { return processes_.Alive(holder); });
+}
+
+void LoginState::LeaveHolders(PendingCode& pending) const {
+  const ProcessId self = processes_.Self();
+  if (auto mine = std::find(pending.holders.begin(), pending.holders.end(), self); mine != pending.holders.end()) {
+    pending.holders.erase(mine);
+  }
+  std::erase_if(pending.holders, [this](const ProcessId& holder) { return !processes_.Alive(holder); });
+}
+
+Result<CheckOutcome> LoginState::Check(Challenge& challenge, const Secret& typed) {
+  const PendingCode mine = challenge.Export(Now());
+  // Nothing pending (the challenge says so), or messaging mode, which
+  // checks in this process: every holder has the code's HMAC.
+  if (mine.empty() || mine.verification_sid.empty()) return challenge.Check(typed);
+  Result<std::optional<CheckOutcome>> approved = CheckApproval(mine.id(), typed);
+  if (!approved.ok()) return approved.status();
+  if (approved.value()) {
+    // Approved at Twilio already: nothing left to cancel.
+    if (*approved.value() == CheckOutcome::kApproved) challenge.Forget();
+    return *approved.value();
+  }
+
+  Result<FileLock> checking = store_.LockUser(user_, StateStore::UserLock::kChecks, LockKind::kShared);
+  if (!checking.ok()) return checking.status();
+  Result<CheckOutcome> checked = challenge.Check(typed);
+  if (checked.ok() && checked.value() == CheckOutcome::kApproved) {
+    // Written before the check lock goes: a parallel check that got 404
+    // for this verification waits for it.
+    (void)LeaveApproval(mine, typed);  // without it the others are asked for a new code
+    return checked;
+  }
+  if (checked.ok() || !checked.status().Is(Fault::kCodeDead)) return checked;
+  // Twilio no longer knows the verification: perhaps a parallel login's
+  // check approved it a moment ago and is writing its approval now.
+  { FileLock done = std::move(checking.value()); }
+  if (Status waited = WaitForChecks(); !waited.ok()) return checked;
+  approved = CheckApproval(mine.id(), typed);
+  if (!approved.ok() || !approved.value()) return checked;
+  return *approved.value();
+}
+
+Result<std::optional<CheckOutcome>> LoginState::CheckApproval(const std::string& code_id, const Secret& typed) const {
+  Result<UserState> state = store_.Read(user_);
+  if (!state.ok()) return state.status();
+  const ApprovedCode& approved = state->approved;
+  if (approved.empty() || approved.code_id != code_id || approved.expires_at <= Now()) {
+    return std::optional<CheckOutcome>();
+  }
+  Result<CodeDigest> digest = CodeDigest::FromHex(approved.mac_key_hex, approved.mac_hex);
+  if (!digest.ok()) return std::optional<CheckOutcome>();  // unreadable: as if there were none
+  return std::optional<CheckOutcome>(digest->Matches(typed) ? CheckOutcome::kApproved : CheckOutcome::kWrongCode);
+}
+
+Status LoginState::LeaveApproval(const PendingCode& used, const Secret& typed) {
+  Result<UserTransaction> txn = store_.Lock(user_);
+  if (!txn.ok()) return txn.status();
+  UserState& state = txn->state();
+  if (state.pending.empty() || state.pending.id() != used.id()) return Status::Ok();
+  LeaveHolders(state.pending);
+  // Nobody else waits for it: the success write ends the code (no write here).
+  if (state.pending.holders.empty()) return Status::Ok();
+  Result<CodeDigest> digest = CodeDigest::Of(typed);
+  if (!digest.ok()) return digest.status();
+  state.approved = ApprovedCode{used.id(), digest->KeyHex(), digest->MacHex(),
+                                state.pending.sent_at + static_cast<std::time_t>(config_.policy.code_ttl)};
+  // Used: a login that starts from now on gets a fresh code.
+  state.pending = PendingCode{};
+  held_.clear();
+  return txn->Commit(Durability::kAtomicOnly);
+}
+
+Status LoginState::WaitForChecks() {
+  constexpr std::chrono::milliseconds kPoll{10};
+  const auto deadline = clock_.Now() + std::chrono::seconds(config_.twilio.timeout);
+  for (;;) {
+    Result<std::optional<FileLock>> idle =
+        store_.TryLockUser(user_, StateStore::UserLock::kChecks, LockKind::kExclusive);
+    if (!idle.ok()) return idle.status();
+    if (idle.value()) return Status::Ok();
+    // A check stuck longer than its own timeout (a stopped process): no
+    // approval is coming from it.
+    if (clock_.Now() >= deadline) return Status::Unavailable("a parallel code check did not finish");
+    clock_.SleepFor(kPoll);
+  }
 }
 
 Result<bool> LoginState::UseBackupCode(const Secret& typed) {
@@ -118,6 +231,7 @@ Result<bool> LoginState::UseBackupCode(const Secret& typed) {
 Status LoginState::ReserveAttempt(bool* already_locked, bool* locks_now) {
   *already_locked = false;
   *locks_now = false;
+  reserved_at_ = 0;
   reserved_lock_until_ = 0;
   Result<UserTransaction> txn = store_.Lock(user_);
   if (!txn.ok()) return txn.status();
@@ -126,16 +240,62 @@ Status LoginState::ReserveAttempt(bool* already_locked, bool* locks_now) {
   // without checking what was typed.
   *already_locked = state.locked_until > Now();
   if (*already_locked) return Status::Ok();
-  *locks_now = twotp::RecordFailure(state, config_.limits, Now());
+  reserved_at_ = Now();
+  *locks_now = twotp::RecordFailure(state, config_.limits, reserved_at_);
   if (*locks_now) reserved_lock_until_ = state.locked_until;
-  return txn->Commit();
+  // Lost in a crash at worst, with the guess it counted; a lockout is kept.
+  return txn->Commit(*locks_now ? Durability::kDurable : Durability::kAtomicOnly);
 }
 
-Status LoginState::ForgetPending() {
+Status LoginState::TakeBackAttempt() {
+  if (reserved_at_ == 0) return Status::Ok();
   Result<UserTransaction> txn = store_.Lock(user_);
   if (!txn.ok()) return txn.status();
-  txn->state().pending = PendingCode{};
-  return txn->Commit();
+  TakeBack(txn->state());
+  return txn->Commit(Durability::kAtomicOnly);
+}
+
+void LoginState::TakeBack(UserState& state) {
+  if (auto counted = std::find(state.failures.begin(), state.failures.end(), reserved_at_);
+      reserved_at_ != 0 && counted != state.failures.end()) {
+    state.failures.erase(counted);
+  }
+  // The attempt that started this lockout: taken back with it (a lockout
+  // another login started since is left alone).
+  if (reserved_lock_until_ != 0 && state.locked_until == reserved_lock_until_) state.locked_until = 0;
+  reserved_at_ = 0;
+  reserved_lock_until_ = 0;
+}
+
+Status LoginState::Release(Challenge& challenge) {
+  const PendingCode mine = challenge.Export(Now());
+  if (mine.empty()) return Status::Ok();
+  bool last = true;
+  {
+    Result<UserTransaction> txn = store_.Lock(user_);
+    if (!txn.ok()) {
+      challenge.Abandon();
+      return txn.status();
+    }
+    PendingCode& pending = txn->state().pending;
+    if (!pending.empty() && pending.id() == mine.id()) {
+      LeaveHolders(pending);
+      last = pending.holders.empty();
+      if (last) pending = PendingCode{};
+      held_.clear();
+      if (Status stored = txn->Commit(Durability::kAtomicOnly); !stored.ok()) {
+        challenge.Abandon();
+        return stored;
+      }
+    }
+  }
+  // After the state lock is given back: cancelling is a network call.
+  if (last) {
+    challenge.Abandon();
+  } else {
+    challenge.Forget();
+  }
+  return Status::Ok();
 }
 
 Status LoginState::RecordSuccess() {
@@ -146,13 +306,13 @@ Status LoginState::RecordSuccess() {
 }
 
 void LoginState::Succeed(UserState& state) {
-  twotp::RecordSuccess(state, Now());
-  // The right code was the attempt that started this lockout: take it back
-  // (a lockout another login started since is left alone).
-  if (reserved_lock_until_ != 0 && state.locked_until == reserved_lock_until_) state.locked_until = 0;
-  reserved_lock_until_ = 0;
-  if (!GraceInUse(config_.policy)) return;
   const std::time_t now = Now();
+  TakeBack(state);
+  twotp::RecordSuccess(state, now, began_);
+  // The code is used: a login that starts from now on gets a fresh one.
+  if (!held_.empty() && !state.pending.empty() && state.pending.id() == held_) state.pending = PendingCode{};
+  held_.clear();
+  if (!GraceInUse(config_.policy)) return;
   std::erase_if(state.grace, [now](const auto& entry) { return entry.second <= now - kMaxGrace; });
   // No terminal session and no remote host: nothing a grace could be bound to.
   if (grace_key_) state.grace[*grace_key_] = now;

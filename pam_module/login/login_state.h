@@ -35,8 +35,8 @@ class LoginState {
  public:
   // `config`, `store`, `clock` and `processes` must outlive this object.
   // `grace_key` is GraceKey(service, rhost, session) for this login; nullopt:
-  // no grace entry is written. `processes` tells whether the login that sent
-  // a pending code is still running.
+  // no grace entry is written. `processes` tells whether the logins holding
+  // a pending code are still running.
   LoginState(const Config& config, const StateStore& store, Clock& clock, Processes& processes, std::string user,
              std::optional<std::string> grace_key);
 
@@ -46,20 +46,31 @@ class LoginState {
   // kRejected (with a user_message) while the user is locked out.
   Status CheckNotLocked() const;
 
-  // Under the user's lock: refuses while locked out or outside
-  // allowed_countries; unless `fresh`, takes over a code another login of the
-  // same user sent within its TTL (sets report->shared and sends nothing);
-  // otherwise checks and counts the send against the user's window, the
-  // cooldown and the host-wide cap, calls `send`, and on success records the
-  // pending code, owned by this process, for parallel logins. A send that
-  // fails still counts (it may have cost).
-  // A pending code whose sending process is gone (`processes`) is taken over
-  // (report->sender_ended), and owned by this process from then on, only
+  // Sends a code, or shares the one a parallel login of the same user sent.
+  // The user's send lock (StateStore::UserLock::kSends) is held throughout,
+  // so a parallel login waits for this code and shares it; the state lock
+  // only around each read-modify-write, never across the network. Refuses
+  // while locked out or outside allowed_countries; unless `fresh`, takes
+  // over a pending code within its TTL (report->shared, nothing sent);
+  // otherwise counts the send against the user's window, the cooldown and
+  // the host-wide cap, calls `send`, and on success records the code as
+  // pending with this login among its holders. A send that fails still
+  // counts (it may have cost). A pending code all of whose holders are gone
+  // (su killed at the prompt) is taken over (report->sender_ended) only
   // within limits.resend_cooldown of its send or when the limits refuse a
-  // new code; otherwise it is cancelled (Challenge::Cancel) and a fresh code
-  // sent instead.
+  // new code; otherwise it is cancelled (Challenge::Cancel) and a fresh one
+  // sent.
   Status SendOrShare(Challenge& challenge, const std::string& number, bool fresh,
                      const std::function<Status()>& send, SendReport* report);
+
+  // Checks `typed` against the code `challenge` holds. A shared code that a
+  // parallel login had approved is checked against that approval, with no
+  // network call; otherwise the challenge checks it. In verify mode, an
+  // approval that other holders still wait for is written before the
+  // user's check lock is let go, and a check that finds the verification
+  // gone (Twilio's 404) waits for the checks in flight (at most
+  // twilio.timeout) and looks for their approval once more.
+  Result<CheckOutcome> Check(Challenge& challenge, const Secret& typed);
 
   // Under the lock: consumes `typed` if it is one of the user's backup codes.
   Result<bool> UseBackupCode(const Secret& typed);
@@ -67,27 +78,51 @@ class LoginState {
   // Counts a code (or backup code) as failed BEFORE it is checked, so a
   // caller who can make a later write fail (its own rlimits, a full disk)
   // never learns whether a guess was right without it having been counted;
-  // a right code takes it back (RecordSuccess). *already_locked: the user
+  // a right code takes it back (RecordSuccess), and so does a code that
+  // could not be tested at all (TakeBackAttempt). *already_locked: the user
   // was locked out already (nothing counted; don't check). *locks_now: this
-  // attempt started a lockout, which stands unless the code is right.
+  // attempt started a lockout, which stands unless taken back.
   Status ReserveAttempt(bool* already_locked, bool* locks_now);
 
-  // Forgets the pending code (the login gave up on it).
-  Status ForgetPending();
+  // Takes back the last ReserveAttempt: its code was never tested (the
+  // verification was gone, or the code older than its TTL), so nothing was
+  // learned from it and it is no failure.
+  Status TakeBackAttempt();
 
-  // A success: clears failures and the pending code, lifts a lockout this
-  // login's own ReserveAttempt started, and (grace on) stamps the grace entry.
+  // The login lets go of its code (it gave up, or got in another way): it
+  // leaves the code's holders, and the last live holder ends the code
+  // (Challenge::Abandon cancels a verification, after the state is
+  // written); while others still wait for it, Challenge::Forget.
+  Status Release(Challenge& challenge);
+
+  // A success (the one durable write of a login): forgives the failures
+  // before this login began, takes back this login's own reserved attempt
+  // and a lockout it started, ends the code it used, and (grace on) stamps
+  // the grace entry.
   Status RecordSuccess();
 
  private:
   std::time_t Now() const { return clock_.WallNow(); }
   void Succeed(UserState& state);  // RecordSuccess and the grace stamp
+  void TakeBack(UserState& state);  // this login's reserved attempt, and the lockout it started
   // Checks and counts one send against the user's window and cooldown and
   // the host-wide cap, under the host-wide lock; kRejected when refused.
   Status CountSend(UserState& state, std::time_t now) const;
-  // Adopts state.pending into `challenge` and fills *report; false when it
-  // can't be (dead, malformed). One whose sender ended becomes this process's.
-  bool Share(Challenge& challenge, UserState& state, bool sender_ended, SendReport* report) const;
+  // Adopts state.pending into `challenge`, joins its holders and fills
+  // *report; false when it can't be (dead, malformed).
+  bool Share(Challenge& challenge, UserState& state, bool sender_ended, SendReport* report);
+  // Records `sent` (just sent by this login) as the pending code.
+  Status RecordPending(const PendingCode& sent);
+  bool AnyHolderAlive(const PendingCode& pending) const;
+  // This login's entry leaves `pending.holders`, and the dead ones with it.
+  void LeaveHolders(PendingCode& pending) const;
+  // kApproved / kWrongCode against an approval of `code_id` left by a
+  // parallel login; nullopt when there is none (or it expired).
+  Result<std::optional<CheckOutcome>> CheckApproval(const std::string& code_id, const Secret& typed) const;
+  // Writes the approval of `used` for the holders still waiting on it.
+  Status LeaveApproval(const PendingCode& used, const Secret& typed);
+  // Waits (at most twilio.timeout) until no check of this user is in flight.
+  Status WaitForChecks();
 
   const Config& config_;
   const StateStore& store_;
@@ -95,7 +130,10 @@ class LoginState {
   Processes& processes_;
   std::string user_;
   std::optional<std::string> grace_key_;
-  std::time_t reserved_lock_until_ = 0;  // the lockout this login's last reservation started
+  const std::time_t began_;                // when this login began: failures before it are forgiven by its success
+  std::string held_;                       // PendingCode::id() of the code this login is a holder of; "" none
+  std::time_t reserved_at_ = 0;            // the failure the last reservation counted; 0 none
+  std::time_t reserved_lock_until_ = 0;    // the lockout that reservation started
 };
 
 }  // namespace twotp

@@ -111,9 +111,10 @@ bool RecordFailure(UserState& state, const LimitsConfig& limits, std::time_t now
   return true;
 }
 
-void RecordSuccess(UserState& state, std::time_t now) {
-  state.failures.clear();
-  state.pending = PendingCode{};
+void RecordSuccess(UserState& state, std::time_t now, std::time_t login_began) {
+  // Failures of logins running beside this one stand: a wrong code typed in
+  // a parallel terminal is counted whichever login finishes first.
+  std::erase_if(state.failures, [login_began](std::time_t t) { return t < login_began; });
   state.succeeded_at = now;
 }
 

@@ -37,9 +37,10 @@ void RecordSend(UserState& user, GlobalState& global, std::time_t now);
 // failure started a lockout.
 bool RecordFailure(UserState& state, const LimitsConfig& limits, std::time_t now);
 
-// A success clears the failures and any pending code, and ends the resend
-// cooldown (succeeded_at = now).
-void RecordSuccess(UserState& state, std::time_t now);
+// A success forgives the failures recorded before its login began (a
+// parallel login's stand) and ends the resend cooldown (succeeded_at =
+// now). The caller takes back its own reserved attempt.
+void RecordSuccess(UserState& state, std::time_t now, std::time_t login_began);
 
 // kRejected (logged by the caller) when `e164` is outside allowed_countries,
 // the message naming its calling code and the allowed ones; ok when the list

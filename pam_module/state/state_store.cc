@@ -40,28 +40,6 @@ Status SysError(const std::string& path, const char* step, int err) {
 // state faults like any other (a full disk must refuse the login cleanly).
 Status AsState(const Status& s) { return s.ok() ? s : Status::StateError(s.message()); }
 
-// A shared flock on the companion PATH.lock, released on destruction.
-// Readers don't need it for consistency (the data file is only ever
-// replaced by rename), but it makes them wait for an update in progress, so
-// a check made right after another login's failure already sees it.
-class SharedLock {
- public:
-  static Result<SharedLock> Acquire(const std::string& path) {
-    const std::string lock_path = path + ".lock";
-    UniqueFd fd(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, kFileMode));
-    if (!fd.valid()) return SysError(lock_path, "open", errno);
-    int rc;
-    do rc = ::flock(fd.get(), LOCK_SH);
-    while (rc != 0 && errno == EINTR);
-    if (rc != 0) return SysError(lock_path, "flock", errno);
-    return SharedLock(std::move(fd));
-  }
-
- private:
-  explicit SharedLock(UniqueFd fd) : fd_(std::move(fd)) {}
-  UniqueFd fd_;  // closing it releases the lock
-};
-
 // How each kind of state file is read and written.
 template <typename T>
 struct Codec;
@@ -78,8 +56,8 @@ struct Codec<GlobalState> {
 
 // Writes a state file whole or not at all (the lock is the caller's).
 template <typename T>
-Status WriteState(const std::string& path, const T& state) {
-  return AsState(ReplaceFileAtomically(path, Codec<T>::Serialize(state), kFileMode));
+Status WriteState(const std::string& path, const T& state, Durability durability = Durability::kDurable) {
+  return AsState(ReplaceFileAtomically(path, Codec<T>::Serialize(state), kFileMode, durability));
 }
 
 // Runs `body`, turning an exception (bad_alloc) into a Status: none may
@@ -136,8 +114,12 @@ struct StateFile {
       Result<bool> exists = Exists();
       if (!exists.ok()) return exists.status();
       if (!exists.value()) return T{};
-      Result<SharedLock> lock = SharedLock::Acquire(path);
-      if (!lock.ok()) return lock.status();
+      // Readers don't need the lock for consistency (the data file is only
+      // ever replaced by rename), but a shared one makes them wait for an
+      // update in progress, so a check made right after another login's
+      // failure already sees it.
+      Result<FileLock> lock = FileLock::Acquire(path, LockKind::kShared);
+      if (!lock.ok()) return AsState(lock.status());
       return Load<T>();
     });
   }
@@ -210,8 +192,8 @@ Result<UserState> StateStore::Read(const std::string& user) const {
 }
 
 template <typename T>
-Status StateTransaction<T>::Commit() {
-  return WriteState(path_, state_);
+Status StateTransaction<T>::Commit(Durability durability) {
+  return WriteState(path_, state_, durability);
 }
 
 template class StateTransaction<UserState>;
@@ -248,6 +230,23 @@ Status StateStore::Reset(const std::string& user, bool keep_backup) const {
     }
     return WriteState(file.path, fresh);
   });
+}
+
+std::string StateStore::UserLockPath(const std::string& user, UserLock which) const {
+  return UserPath(user) + (which == UserLock::kSends ? ".sends" : ".checks");
+}
+
+Result<FileLock> StateStore::LockUser(const std::string& user, UserLock which, LockKind kind) const {
+  Result<FileLock> lock = FileLock::Acquire(UserLockPath(user, which), kind);
+  if (!lock.ok()) return AsState(lock.status());
+  return lock;
+}
+
+Result<std::optional<FileLock>> StateStore::TryLockUser(const std::string& user, UserLock which,
+                                                        LockKind kind) const {
+  Result<std::optional<FileLock>> lock = FileLock::TryAcquire(UserLockPath(user, which), kind);
+  if (!lock.ok()) return AsState(lock.status());
+  return lock;
 }
 
 Result<GlobalState> StateStore::ReadGlobal() const { return StateFile{GlobalPath(), trust_, kGlobalFix}.Read<GlobalState>(); }

@@ -9,6 +9,7 @@
 #ifndef PAM_TWILIO_OTP_STATE_STORE_H_
 #define PAM_TWILIO_OTP_STATE_STORE_H_
 
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -37,7 +38,10 @@ class StateTransaction {
   T& state() { return state_; }
   // Writes state() with ReplaceFileAtomically; kState naming the file when
   // that fails. The lock stays held until the transaction goes away.
-  [[nodiscard]] Status Commit();
+  // kAtomicOnly for what may be lost in a crash (a code being shared, a
+  // send or failure count of the minute): no fsync, so a login makes at
+  // most one durable write.
+  [[nodiscard]] Status Commit(Durability durability = Durability::kDurable);
 
  private:
   friend class StateStore;
@@ -83,6 +87,19 @@ class StateStore {
   Result<GlobalTransaction> LockGlobal() const;
   Result<GlobalState> ReadGlobal() const;
 
+  // Locks that order the logins of one user around their network calls,
+  // never around a state write (so no transaction waits on Twilio):
+  // kSends is held by the login sending a code, so a parallel one waits
+  // and then shares that code instead of sending another; kChecks is held
+  // shared by each Twilio check of a shared verification (until its
+  // approval is written) and taken exclusively by a login whose check found
+  // the verification gone, to wait for an approval a parallel check may be
+  // writing. kState when the lock file can't be opened or locked.
+  enum class UserLock { kSends, kChecks };
+  Result<FileLock> LockUser(const std::string& user, UserLock which, LockKind kind) const;
+  // The same without waiting: nullopt while another login holds it.
+  Result<std::optional<FileLock>> TryLockUser(const std::string& user, UserLock which, LockKind kind) const;
+
   // The file a user's state lives in (for messages and tests).
   std::string UserPath(const std::string& user) const;
   std::string GlobalPath() const { return dir_ + "/global.json"; }
@@ -93,6 +110,7 @@ class StateStore {
   const FileTrust& trust() const { return trust_; }
 
  private:
+  std::string UserLockPath(const std::string& user, UserLock which) const;
   template <typename T>
   Result<StateTransaction<T>> Begin(const std::string& path, const std::string& fix) const;
 

@@ -197,6 +197,9 @@ std::string SerializeUserState(const UserState& state) {
     codes.push_back({{"salt_hex", code.salt_hex}, {"hash_hex", code.hash_hex}});
   }
   const PendingCode& p = state.pending;
+  ordered_json holders = ordered_json::array();
+  for (const ProcessId& h : p.holders) holders.push_back({{"pid", h.pid}, {"start_time", h.start_time}});
+  const ApprovedCode& a = state.approved;
   ordered_json doc = {
       {"version", kVersion},
       {"sends", state.sends},
@@ -211,7 +214,9 @@ std::string SerializeUserState(const UserState& state) {
         {"mac_hex", p.mac_hex},
         {"channel", p.channel},
         {"sent_at", p.sent_at},
-        {"owner", {{"pid", p.owner.pid}, {"start_time", p.owner.start_time}}}}},
+        {"holders", std::move(holders)}}},
+      {"approved",
+       {{"code_id", a.code_id}, {"mac_key_hex", a.mac_key_hex}, {"mac_hex", a.mac_hex}, {"expires_at", a.expires_at}}},
   };
   return Dump(doc);
 }
@@ -237,13 +242,31 @@ Result<UserState> ParseUserState(const std::string& json_text) {
     pending.Text("mac_hex", &state.pending.mac_hex);
     pending.Text("channel", &state.pending.channel);
     pending.Time("sent_at", &state.pending.sent_at);
-    if (pending.Has("owner")) {  // unknown in files written before owners were kept
+    auto holder = [&](StrictObject& object) {
+      ProcessId id;
+      object.Whole("pid", &id.pid);
+      object.Whole("start_time", &id.start_time);
+      object.Finish();
+      state.pending.holders.push_back(id);
+    };
+    if (pending.Has("holders")) {
+      pending.ForEachElement("holders", [&](const json& element, const std::string& name) {
+        StrictObject object = pending.Child(element, name);
+        holder(object);
+      });
+    } else if (pending.Has("owner")) {  // files written before every holder was kept
       StrictObject owner = pending.Object("owner");
-      owner.Whole("pid", &state.pending.owner.pid);
-      owner.Whole("start_time", &state.pending.owner.start_time);
-      owner.Finish();
+      holder(owner);
     }
     pending.Finish();
+    if (top.Has("approved")) {  // absent in older files
+      StrictObject approved = top.Object("approved");
+      approved.Text("code_id", &state.approved.code_id);
+      approved.Text("mac_key_hex", &state.approved.mac_key_hex);
+      approved.Text("mac_hex", &state.approved.mac_hex);
+      approved.Time("expires_at", &state.approved.expires_at);
+      approved.Finish();
+    }
   });
 }
 

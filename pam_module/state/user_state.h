@@ -21,6 +21,18 @@ struct BackupCodeHash {
   std::string hash_hex;  // 32 bytes of scrypt output
 };
 
+// A shared code one login had approved, kept until the code's TTL ends so
+// the parallel logins that shared it are let in with the same code without
+// asking Twilio again (which answers 404 for an approved verification):
+// the HMAC of the approved code under a fresh key, never the code.
+struct ApprovedCode {
+  std::string code_id;  // PendingCode::id() of the code that was approved
+  std::string mac_key_hex;
+  std::string mac_hex;
+  std::time_t expires_at = 0;
+  bool empty() const { return code_id.empty(); }
+};
+
 struct UserState {
   std::vector<std::time_t> sends;     // when codes were sent (pruned to limits.send_window)
   std::vector<std::time_t> failures;  // wrong codes since the last success
@@ -29,6 +41,7 @@ struct UserState {
   std::map<std::string, std::time_t> grace;  // grace key (GraceKey) -> last success
   std::vector<BackupCodeHash> backup_codes;
   PendingCode pending;
+  ApprovedCode approved;
 };
 
 struct GlobalState {
@@ -36,9 +49,9 @@ struct GlobalState {
 };
 
 // JSON round trip. Parsing is strict: a missing field, a wrong type or an
-// unknown version is a kState fault naming the problem. Only pending.owner
-// and succeeded_at may be missing (files written before them): the owner is
-// then unknown, and no success is known.
+// unknown version is a kState fault naming the problem. Only
+// pending.holders (older files have pending.owner instead), succeeded_at and
+// approved may be missing (files written before them).
 std::string SerializeUserState(const UserState& state);
 Result<UserState> ParseUserState(const std::string& json);
 std::string SerializeGlobalState(const GlobalState& state);

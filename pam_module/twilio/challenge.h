@@ -43,6 +43,9 @@ class Challenge {
   // Gives up on the pending code (verify mode: cancels the verification so
   // it can't be approved later). Safe to call when nothing is pending.
   virtual void Abandon() = 0;
+  // Lets go of the pending code without ending it, because a parallel login
+  // that shares it still waits for it (LoginState::Release decides).
+  virtual void Forget() = 0;
 
   // The pending code as another login of the same user can take it over
   // (verify mode: the verification SID; messaging mode: the code's HMAC and

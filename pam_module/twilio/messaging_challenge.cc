@@ -47,6 +47,8 @@ Result<CheckOutcome> MessagingChallenge::Check(const Secret& typed) {
 
 void MessagingChallenge::Abandon() { pending_.reset(); }
 
+void MessagingChallenge::Forget() { pending_.reset(); }
+
 // An SMS can't be unsent; the code ends when the state forgets its HMAC.
 void MessagingChallenge::Cancel(const PendingCode&) {}
 

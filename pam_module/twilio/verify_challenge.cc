@@ -74,6 +74,8 @@ void VerifyChallenge::Cancel(const PendingCode& pending) {
   (void)client_.CancelVerification(pending.verification_sid);
 }
 
+void VerifyChallenge::Forget() { sid_.clear(); }
+
 void VerifyChallenge::Abandon() {
   if (sid_.empty()) return;
   // Best effort: a verification left pending could still be approved by

@@ -18,6 +18,7 @@ class VerifyChallenge : public Challenge {
   Status Send(const std::string& to, Channel channel, const ChallengeContext& context) override;
   Result<CheckOutcome> Check(const Secret& typed) override;
   void Abandon() override;
+  void Forget() override;
   PendingCode Export(std::time_t sent_at) const override;
   Status Adopt(const PendingCode& pending) override;
   void Cancel(const PendingCode& pending) override;

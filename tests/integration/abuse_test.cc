@@ -1,14 +1,13 @@
 // Abuse resistance through the real PAM stack (issue 5): lockout, cooldown,
 // the host-wide cap, countries, backup codes raced by two logins, grace and
-// trusted networks (PAM_RHOST through pam_set_items), break-glass, and 50
-// parallel logins of one user counted exactly. Each test has its own users
-// file and state directory.
+// trusted networks (PAM_RHOST through pam_set_items), break-glass. Each test
+// has its own users file and state directory; parallel logins of one user
+// and of many are parallel_test.cc's.
 #include <security/pam_appl.h>
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "harness.h"
@@ -24,41 +23,11 @@ using itest::TestEnv;
 using itest::Right;
 using itest::Say;
 using itest::Wrong;
+using itest::Isolated;
 using itest::kOnlyIgnored;
 
 namespace {
 
-
-// A config whose users file holds `user` at `number`, with its own state dir.
-ConfigOptions Isolated(const std::string& name, const std::string& user, const std::string& number) {
-  ConfigOptions o;
-  o.users_file = TestEnv().dir + "/users-" + name;
-  itest::WriteUsers(o.users_file, user + " " + number + " sms -\n");
-  o.state = "state-" + name;
-  return o;
-}
-
-// `count` logins of `user` at once, each answering `answer` at the prompt;
-// their pam_authenticate results. Threads, not processes: pam_wrapper sets
-// itself up again in every new process and its scratch names then collide.
-std::vector<int> ParallelLogins(int count, const std::string& service, const std::string& user,
-                                const std::string& answer) {
-  std::vector<int> results(static_cast<size_t>(count), -1);
-  itest::EnsureAccount(user);  // before the threads: nss_wrapper's reload is not thread-safe
-  std::vector<std::thread> threads;
-  for (int i = 0; i < count; ++i) {
-    threads.emplace_back([&, i] {
-      Dialogue d{"", {Say(answer)}};
-      results[static_cast<size_t>(i)] = RunLogin(service, user, d);
-    });
-  }
-  for (std::thread& t : threads) t.join();
-  return results;
-}
-
-nlohmann::json Status(const std::string& service, const std::string& user) {
-  return nlohmann::json::parse(itest::RunCli(itest::ConfigPathOf(service), "status " + user + " --json"));
-}
 
 void test_failed_codes_lock_the_user_out(void**) {
   ConfigOptions o = Isolated("lockout", "locky", "+15550200001");
@@ -75,7 +44,7 @@ void test_failed_codes_lock_the_user_out(void**) {
   assert_true(locked.Showed("Too many failed codes"));
   assert_true(locked.prompts.empty());                  // told, not asked
   assert_int_equal(CountSends("+15550200001"), sends);  // and nothing sent
-  assert_true(Status(service, "locky")["locked"].get<bool>());
+  assert_true(itest::UserStatus(service, "locky")["locked"].get<bool>());
 
   itest::RunCli(itest::ConfigPathOf(service), "unlock locky");
   Dialogue after{"+15550200001", {Right()}};
@@ -150,9 +119,10 @@ void test_backup_code_works_once_even_when_raced(void**) {
   std::getline(printed, code);
   assert_int_equal(code.size(), 9);  // "xxxx-xxxx"
 
-  const std::vector<int> results = ParallelLogins(2, service, "lost", code);
+  std::vector<Dialogue> both(2, Dialogue{"", {Say(code)}});
+  const std::vector<int> results = itest::RunLoginsAtOnce(service, {"lost", "lost"}, both);
   assert_int_equal(std::count(results.begin(), results.end(), PAM_SUCCESS), 1);
-  assert_int_equal(Status(service, "lost")["backup_codes_left"].get<int>(), 2);
+  assert_int_equal(itest::UserStatus(service, "lost")["backup_codes_left"].get<int>(), 2);
 }
 
 // No SMS can arrive (Twilio down, failmode = "secure"): a user with backup
@@ -269,7 +239,7 @@ void test_other_names_of_an_enrolled_account_are_asked_its_code(void**) {
     }
   }
   // The CLI maps the name the same way: RTUSER's state is rtuser's.
-  assert_string_equal(Status(service, "RTUSER")["user"].get<std::string>().c_str(), "rtuser");
+  assert_string_equal(itest::UserStatus(service, "RTUSER")["user"].get<std::string>().c_str(), "rtuser");
 }
 
 // A login that gave up (wrong codes, Ctrl-C) leaves no code behind for the
@@ -284,23 +254,6 @@ void test_a_login_that_gave_up_leaves_no_code_to_share(void**) {
   Dialogue next{"+15550200021", {Right()}};
   assert_int_equal(RunLogin(service, "quitter", next), PAM_SUCCESS);
   assert_int_equal(CountSends("+15550200021"), 3);
-}
-
-// 50 logins of one user at once, each typing one wrong code: the state counts
-// exactly 50 failures, and exactly the sends the stand-in received (logins
-// that overlap share a code; one that gave up clears it, so later ones send).
-void test_fifty_parallel_logins_are_counted_exactly(void**) {
-  ConfigOptions o = Isolated("crowd", "crowd", "+15550200010");
-  o.max_attempts = 1;
-  o.timeout = 10;
-  o.total_timeout = 30;
-  o.limits = "resend_cooldown = 0; max_failures = 100; sends_per_window = 100;";
-  const std::string service = MakeService("crowd", o);
-  const std::vector<int> results = ParallelLogins(50, service, "crowd", "000000");
-  assert_int_equal(std::count(results.begin(), results.end(), PAM_AUTH_ERR), 50);
-  const nlohmann::json state = Status(service, "crowd");
-  assert_int_equal(state["failures"].get<int>(), 50);
-  assert_int_equal(state["sends_in_window"].get<int>(), CountSends("+15550200010"));
 }
 
 }  // namespace
@@ -322,7 +275,6 @@ int RunAbuseTests() {
       cmocka_unit_test(test_enroll_at_login_proves_and_saves_the_number),
       cmocka_unit_test(test_other_names_of_an_enrolled_account_are_asked_its_code),
       cmocka_unit_test(test_a_login_that_gave_up_leaves_no_code_to_share),
-      cmocka_unit_test(test_fifty_parallel_logins_are_counted_exactly),
   };
   const std::string group = "abuse_" + TestEnv().mode + (TestEnv().backend == "ldap" ? "_ldap" : "");
   return cmocka_run_group_tests_name(group.c_str(), tests, nullptr, nullptr);

@@ -16,6 +16,8 @@
 #include <optional>
 #include <sstream>
 #include <stdexcept>
+#include <string>
+#include <thread>
 
 extern "C" {
 #include <libpamtest.h>
@@ -97,6 +99,7 @@ int Converse(int num_msg, const struct pam_message** msg, struct pam_response** 
       case PAM_PROMPT_ECHO_OFF:
       case PAM_PROMPT_ECHO_ON: {
         d->prompts.push_back(text);
+        if (d->at_prompt) d->at_prompt();
         if (d->next >= d->steps.size() || d->steps[d->next].kind == Step::kFail) {
           free(replies);
           return PAM_CONV_ERR;
@@ -303,6 +306,31 @@ int RunLogin(const std::string& service, const std::string& user, Dialogue& dial
   struct pam_testcase tests[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS)};
   (void)_pamtest_conv(service.c_str(), user.c_str(), Converse, &dialogue, tests, 1, nullptr);
   return tests[0].op_rv;
+}
+
+ConfigOptions Isolated(const std::string& name, const std::string& user, const std::string& number) {
+  ConfigOptions o;
+  o.users_file = TestEnv().dir + "/users-" + name;
+  WriteUsers(o.users_file, user + " " + number + " sms -\n");
+  o.state = "state-" + name;
+  return o;
+}
+
+std::vector<int> RunLoginsAtOnce(const std::string& service, const std::vector<std::string>& users,
+                                 std::vector<Dialogue>& dialogues) {
+  std::vector<int> results(users.size(), -1);
+  // Before the threads: nss_wrapper's reload is not thread-safe.
+  for (const std::string& user : users) EnsureAccount(user);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < users.size(); ++i) {
+    threads.emplace_back([&, i] { results[i] = RunLogin(service, users[i], dialogues[i]); });
+  }
+  for (std::thread& t : threads) t.join();
+  return results;
+}
+
+nlohmann::json UserStatus(const std::string& service, const std::string& user) {
+  return nlohmann::json::parse(RunCli(ConfigPathOf(service), "status " + user + " --json"));
 }
 
 bool LoginLog::Has(const std::string& needle) const {

@@ -6,6 +6,7 @@
 
 #include <security/pam_appl.h>
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -49,6 +50,9 @@ struct ConfigOptions {
 // name. With `set_items`, pam_set_items runs first and copies PAM_RHOST and
 // PAM_TTY from the environment (see SetRemoteHost).
 std::string MakeService(const std::string& name, const ConfigOptions& options, bool set_items = false);
+// A config whose users file holds only `user` at `number`, with a state
+// directory of its own (named after `name`).
+ConfigOptions Isolated(const std::string& name, const std::string& user, const std::string& number);
 // Writes a raw config text as the config of a new service (for bad configs).
 std::string MakeServiceWithConfigText(const std::string& name, const std::string& text, bool set_items = false);
 // The config file behind a service MakeService returned.
@@ -91,6 +95,7 @@ struct Dialogue {
   std::string number;  // whose latest code kRightCode types
   std::vector<Step> steps;
   bool fail_everything = false;  // like a caller with no terminal
+  std::function<void()> at_prompt;  // runs before each answer (e.g. waits for parallel logins)
   size_t next = 0;
   std::vector<std::string> prompts, infos, errors;
   bool Showed(const std::string& needle) const;  // in any info or error
@@ -111,6 +116,13 @@ void AddAccountAlias(const std::string& alias, const std::string& account);
 // pam_start(service, user) + pam_authenticate through libpamtest; returns
 // what pam_authenticate returned.
 int RunLogin(const std::string& service, const std::string& user, Dialogue& dialogue);
+// Logins at once, login i of users[i] answering dialogues[i]; their
+// pam_authenticate results. Threads, not processes: pam_wrapper sets itself
+// up again in every new process and its scratch names then collide.
+std::vector<int> RunLoginsAtOnce(const std::string& service, const std::vector<std::string>& users,
+                                 std::vector<Dialogue>& dialogues);
+// `twilio-otp status USER --json` against the config of `service`.
+nlohmann::json UserStatus(const std::string& service, const std::string& user);
 
 // What the module logged during one login. Under pam_wrapper, pam_syslog
 // lines go to stderr as "PWRAP_<LEVEL>(<pid>) - SYSLOG(<priority>): <text>".

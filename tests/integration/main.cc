@@ -4,11 +4,12 @@
 
 int RunLoginTests();
 int RunAbuseTests();
+int RunParallelTests();
 int RunFaultMatrixTests();
 int RunBadInputTests();
 int RunSoak(int logins);
 
 int main() {
   if (const char* soak = std::getenv("TWOTP_SOAK"); soak != nullptr && *soak != '\0') return RunSoak(std::atoi(soak));
-  return RunLoginTests() + RunAbuseTests() + RunFaultMatrixTests() + RunBadInputTests();
+  return RunLoginTests() + RunAbuseTests() + RunParallelTests() + RunFaultMatrixTests() + RunBadInputTests();
 }

@@ -77,10 +77,12 @@ class FakeChallenge : public Challenge {
     return typed.str() == code ? CheckOutcome::kApproved : CheckOutcome::kWrongCode;
   }
   void Abandon() override { abandoned = true; }
+  bool forgotten = false;
+  void Forget() override { forgotten = true; }
   // Verify mode's shape: the pending code is a SID, "VEfake<N>" after N sends.
   PendingCode Export(std::time_t at) const override {
     if (sent.empty()) return {};
-    return PendingCode{"VEfake" + std::to_string(sent.size()), "", "", "sms", at};
+    return PendingCode{"VEfake" + std::to_string(sent.size()), "", "", "sms", at, {}};
   }
   std::string adopted;                 // the SID Adopt took over
   std::vector<std::string> cancelled;  // the SIDs Cancel ended
@@ -608,7 +610,7 @@ void test_failed_resend_keeps_the_login_going(void**) {
 // A code another login of alice sent `age` seconds ago, and left pending.
 void LeavePending(World& w, ProcessId owner, std::time_t age) {
   assert_true(EditState(w.state, "alice", [&](UserState& s) {
-    s.pending = PendingCode{"VEleft", "", "", "sms", std::time(nullptr) - age, owner};
+    s.pending = PendingCode{"VEleft", "", "", "sms", std::time(nullptr) - age, {owner}};
     s.sends.push_back(s.pending.sent_at);
   }).ok());
 }
@@ -641,17 +643,18 @@ void test_a_code_whose_login_ended_is_shared_only_with_a_word(void**) {
     w.config.limits.resend_cooldown = 30;
     w.processes.others = {sibling};
     LeavePending(w, row.owner, 12);
-    ProcessId owner_at_prompt;
-    w.challenge.on_check = [&w, &owner_at_prompt] { owner_at_prompt = w.state.Read("alice")->pending.owner; };
+    std::vector<ProcessId> holders_at_prompt;
+    w.challenge.on_check = [&w, &holders_at_prompt] { holders_at_prompt = w.state.Read("alice")->pending.holders; };
     w.conversation.answers = {"424242"};
     assert_int_equal(w.Login(), Verdict::kAllow);
     assert_true(w.challenge.sent.empty());
     assert_string_equal(w.challenge.adopted.c_str(), "VEleft");
     assert_true(w.challenge.cancelled.empty());
     assert_int_equal(ToldOfAnEndedLogin(w), row.told);
-    // Whoever shares a code whose login ended owns it now: the next login
-    // must not take it for left behind while this one waits for it.
-    assert_true(owner_at_prompt == (row.told ? self : row.owner));
+    // Whoever shares a code holds it too: the next login must not take it
+    // for left behind while this one waits for it.
+    const std::vector<ProcessId> expected{row.owner, self};
+    assert_true(holders_at_prompt == expected);
   }
 }
 
@@ -678,8 +681,8 @@ void test_a_code_whose_login_ended_is_replaced_after_the_cooldown(void**) {
   World w;
   w.config.limits.resend_cooldown = 30;
   LeavePending(w, ProcessId{6000, 900}, 40);
-  ProcessId owner_at_prompt;
-  w.challenge.on_check = [&w, &owner_at_prompt] { owner_at_prompt = w.state.Read("alice")->pending.owner; };
+  std::vector<ProcessId> holders_at_prompt;
+  w.challenge.on_check = [&w, &holders_at_prompt] { holders_at_prompt = w.state.Read("alice")->pending.holders; };
   w.conversation.answers = {"424242"};
   assert_int_equal(w.Login(), Verdict::kAllow);
   assert_int_equal(w.challenge.cancelled.size(), 1);
@@ -687,7 +690,7 @@ void test_a_code_whose_login_ended_is_replaced_after_the_cooldown(void**) {
   assert_int_equal(w.challenge.sent.size(), 1);
   assert_true(w.challenge.adopted.empty());
   assert_false(ToldOfAnEndedLogin(w));
-  assert_true(owner_at_prompt == w.processes.self);
+  assert_true(holders_at_prompt == std::vector<ProcessId>{w.processes.self});
   assert_int_equal(w.log.Count("cancelled the code a login that ended sent 4"), 1);
 }
 

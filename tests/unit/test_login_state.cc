@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <functional>
 #include <ctime>
 #include <memory>
 #include <optional>
@@ -27,23 +29,46 @@ namespace {
 
 constexpr std::time_t kNow = 1'800'000'000;
 
-// LoginState only exports, adopts and cancels pending codes: Send and Check
-// belong to the login, which passes the send in as a callback.
+// Verify mode's shape: the pending code is a SID. The login passes the
+// send in as a callback; Check answers as Twilio would (on_check first).
 class FakeChallenge : public Challenge {
  public:
-  bool has_code = false;               // set by a test's send callback
+  bool has_code = false;               // set by a test's send callback or Adopt
+  std::string sid = "VEmine";
+  std::string code = "424242";
+  int checks = 0;
+  bool gone_at_twilio = false;         // Check answers 404 (approved elsewhere)
+  std::function<void()> on_check;
+  bool abandoned = false;
+  bool forgotten = false;
   std::string adopted;                 // the SID Adopt took over
   std::vector<std::string> cancelled;  // the SIDs Cancel ended
   Status Send(const std::string&, Channel, const ChallengeContext&) override { return Status::Ok(); }
-  Result<CheckOutcome> Check(const Secret&) override { return CheckOutcome::kWrongCode; }
-  void Abandon() override {}
+  Result<CheckOutcome> Check(const Secret& typed) override {
+    ++checks;
+    if (on_check) on_check();
+    if (gone_at_twilio) {
+      has_code = false;
+      return Status::CodeDead("verification not found");
+    }
+    return typed.str() == code ? CheckOutcome::kApproved : CheckOutcome::kWrongCode;
+  }
+  void Abandon() override {
+    abandoned = has_code;
+    has_code = false;
+  }
+  void Forget() override {
+    forgotten = true;
+    has_code = false;
+  }
   PendingCode Export(std::time_t at) const override {
     if (!has_code) return {};
-    return PendingCode{"VEmine", "", "", "sms", at};
+    return PendingCode{sid, "", "", "sms", at, {}};
   }
   Status Adopt(const PendingCode& p) override {
     if (p.verification_sid.empty()) return Status::CodeDead("nothing to adopt");
-    adopted = p.verification_sid;
+    adopted = sid = p.verification_sid;
+    has_code = true;
     return Status::Ok();
   }
   void Cancel(const PendingCode& p) override { cancelled.push_back(p.verification_sid); }
@@ -142,7 +167,7 @@ void test_send_or_share_shares_a_live_senders_code(void** state) {
   const ProcessId sender{1111, 5};
   f.processes.others = {sender};
   assert_true(EditState(*f.store, "alice", [&](UserState& s) {
-                s.pending = PendingCode{"VEother", "", "", "sms", kNow - 10, sender};
+                s.pending = PendingCode{"VEother", "", "", "sms", kNow - 10, {sender}};
               }).ok());
   LoginState login = f.For();
   bool sent = false;
@@ -162,7 +187,8 @@ void test_send_or_share_shares_a_live_senders_code(void** state) {
   const UserState after = f.Stored();
   assert_true(after.sends.empty());  // sharing is not a send
   assert_string_equal(after.pending.verification_sid.c_str(), "VEother");
-  assert_true(after.pending.owner == sender);  // still the sender's
+  // The sender's, and this login's too now.
+  assert_true(after.pending.holders == (std::vector<ProcessId>{sender, f.processes.self}));
   assert_true(f.StoredGlobal().sends.empty());
 }
 
@@ -208,7 +234,7 @@ void test_failed_send_still_counts_and_returns_its_status(void** state) {
   assert_int_equal(f.StoredGlobal().sends.size(), 1);
 }
 
-void test_sent_code_is_pending_for_this_login_until_forgotten(void** state) {
+void test_sent_code_is_pending_for_this_login_until_released(void** state) {
   Fixture& f = F(state);
   LoginState login = f.For();
   SendReport report;
@@ -224,11 +250,152 @@ void test_sent_code_is_pending_for_this_login_until_forgotten(void** state) {
   assert_int_equal(after.sends.size(), 1);
   assert_string_equal(after.pending.verification_sid.c_str(), "VEmine");
   assert_int_equal(after.pending.sent_at, kNow);
-  assert_true(after.pending.owner == f.processes.self);
-  assert_true(login.ForgetPending().ok());
+  assert_true(after.pending.holders == std::vector<ProcessId>{f.processes.self});
+  assert_true(login.Release(f.challenge).ok());
   after = f.Stored();
   assert_true(after.pending.empty());
+  assert_true(f.challenge.abandoned);  // the last holder ends it at Twilio
   assert_int_equal(after.sends.size(), 1);  // the send still counts
+}
+
+// Parallel logins share one code: one that gives up leaves it to the others
+// (no cancel at Twilio), and the dead holders go with it.
+void test_a_login_that_gives_up_leaves_the_code_to_the_others(void** state) {
+  Fixture& f = F(state);
+  const ProcessId sibling{1111, 5};
+  f.processes.others = {sibling};
+  assert_true(EditState(*f.store, "alice", [&](UserState& s) {
+                s.pending = PendingCode{"VEshared", "", "", "sms", kNow - 10, {sibling, ProcessId{2222, 7}}};
+              }).ok());
+  LoginState login = f.For();
+  SendReport report;
+  assert_true(login.SendOrShare(f.challenge, "+15550104567", false, [] { return Status::Ok(); }, &report).ok());
+  assert_true(report.shared);
+  assert_true(login.Release(f.challenge).ok());
+  assert_false(f.challenge.abandoned);
+  assert_true(f.challenge.forgotten);
+  const UserState after = f.Stored();
+  assert_string_equal(after.pending.verification_sid.c_str(), "VEshared");
+  assert_true(after.pending.holders == std::vector<ProcessId>{sibling});
+}
+
+// Shares "VEshared" (held by a live sibling too) into a fresh challenge.
+void ShareWithSibling(Fixture& f, LoginState& login, FakeChallenge& challenge) {
+  const ProcessId sibling{1111, 5};
+  f.processes.others = {sibling};
+  assert_true(EditState(*f.store, "alice", [&](UserState& s) {
+                if (s.pending.empty()) s.pending = PendingCode{"VEshared", "", "", "sms", kNow - 10, {sibling}};
+              }).ok());
+  SendReport report;
+  assert_true(login.SendOrShare(challenge, "+15550104567", false, [] { return Status::Ok(); }, &report).ok());
+  assert_true(report.shared);
+}
+
+// Two logins of alice holding "VEshared" (with a live sibling process).
+struct TwoHolders {
+  explicit TwoHolders(Fixture& f) : first(f.For()), second(f.For()) {
+    ShareWithSibling(f, first, first_code);
+    ShareWithSibling(f, second, second_code);
+  }
+  LoginState first;
+  FakeChallenge first_code;
+  LoginState second;
+  FakeChallenge second_code;
+};
+
+// Verify mode: the login whose check Twilio approved leaves the approval
+// (an HMAC of the code, never the code) for the holders still waiting; each
+// of them is let in with the same code without asking Twilio (which would
+// say 404), and a wrong one is still wrong.
+void test_an_approved_shared_code_lets_every_holder_in(void** state) {
+  Fixture& f = F(state);
+  TwoHolders logins(f);
+  auto& [first, first_code, second, second_code] = logins;
+
+  Result<CheckOutcome> approved = first.Check(first_code, Secret("424242"));
+  assert_true(approved.ok() && approved.value() == CheckOutcome::kApproved);
+  assert_true(first.RecordSuccess().ok());
+  UserState after = f.Stored();
+  assert_true(after.pending.empty());  // used: a new login gets a fresh code
+  assert_string_equal(after.approved.code_id.c_str(), "VEshared");
+  assert_int_equal(after.approved.expires_at, kNow - 10 + f.config.policy.code_ttl);
+  assert_true(SerializeUserState(after).find("424242") == std::string::npos);
+
+  Result<CheckOutcome> wrong = second.Check(second_code, Secret("111111"));
+  assert_true(wrong.ok() && wrong.value() == CheckOutcome::kWrongCode);
+  Result<CheckOutcome> right = second.Check(second_code, Secret("424242"));
+  assert_true(right.ok() && right.value() == CheckOutcome::kApproved);
+  assert_int_equal(second_code.checks, 0);  // Twilio was never asked
+
+  // Past the code's TTL the approval lets nobody in.
+  LoginState late = f.For();
+  FakeChallenge late_code;
+  late_code.Adopt(PendingCode{"VEshared", "", "", "sms", kNow - 10, {}}).ok();
+  f.clock.Advance(std::chrono::seconds(f.config.policy.code_ttl));
+  late_code.gone_at_twilio = true;
+  Result<CheckOutcome> expired = late.Check(late_code, Secret("424242"));
+  assert_true(expired.status().Is(Fault::kCodeDead));
+}
+
+// Two holders type the code at once: Twilio approves one check and answers
+// the other 404. That one waits for the checks in flight and finds the
+// approval they wrote: a success, not a failure.
+void test_a_404_for_a_verification_a_parallel_check_approved_is_a_success(void** state) {
+  Fixture& f = F(state);
+  TwoHolders logins(f);
+  auto& [first, first_code, second, second_code] = logins;
+  second_code.gone_at_twilio = true;
+  second_code.on_check = [&] {
+    Result<CheckOutcome> approved = first.Check(first_code, Secret("424242"));
+    assert_true(approved.ok() && approved.value() == CheckOutcome::kApproved);
+  };
+  Result<CheckOutcome> checked = second.Check(second_code, Secret("424242"));
+  assert_true(checked.ok());
+  assert_int_equal(checked.value(), CheckOutcome::kApproved);
+
+  // Without an approval, a 404 stays a dead code (no failure: TakeBackAttempt).
+  LoginState third = f.For();
+  FakeChallenge third_code;
+  third_code.Adopt(PendingCode{"VEother", "", "", "sms", kNow - 10, {}}).ok();
+  third_code.gone_at_twilio = true;
+  assert_true(third.Check(third_code, Secret("424242")).status().Is(Fault::kCodeDead));
+}
+
+// A code never tested (kCodeDead) is no failure: its reservation is taken
+// back, and a lockout it started with it.
+void test_take_back_attempt_uncounts_the_reservation(void** state) {
+  Fixture& f = F(state);
+  f.config.limits.max_failures = 2;
+  assert_true(EditState(*f.store, "alice", [&](UserState& s) { s.failures = {kNow}; }).ok());
+  LoginState login = f.For();
+  bool already_locked = false;
+  bool locks_now = false;
+  assert_true(login.ReserveAttempt(&already_locked, &locks_now).ok());
+  assert_true(locks_now);
+  assert_true(login.TakeBackAttempt().ok());
+  assert_int_equal(f.Stored().locked_until, 0);
+  f.config.limits.max_failures = 5;
+  assert_true(login.ReserveAttempt(&already_locked, &locks_now).ok());
+  assert_int_equal(f.Stored().failures.size(), 1);
+  assert_true(login.TakeBackAttempt().ok());
+  assert_true(f.Stored().failures.empty());
+}
+
+// A success forgives the failures made before its login began, not those
+// of a login running beside it: a wrong code typed in a parallel terminal
+// is counted whichever login finishes first.
+void test_a_success_keeps_a_parallel_logins_failure(void** state) {
+  Fixture& f = F(state);
+  assert_true(EditState(*f.store, "alice", [&](UserState& s) { s.failures = {kNow - 100}; }).ok());
+  LoginState mine = f.For();
+  LoginState parallel = f.For();
+  f.clock.Advance(std::chrono::seconds(5));
+  bool already_locked = false;
+  bool locks_now = false;
+  assert_true(parallel.ReserveAttempt(&already_locked, &locks_now).ok());  // a wrong code, it turns out
+  assert_true(mine.ReserveAttempt(&already_locked, &locks_now).ok());      // the right one
+  assert_true(mine.RecordSuccess().ok());
+  assert_true(f.Stored().failures == std::vector<std::time_t>{kNow + 5});
 }
 
 void test_use_backup_code_consumes_a_code_once(void** state) {
@@ -267,7 +434,13 @@ int main() {
       cmocka_unit_test_setup_teardown(test_send_or_share_shares_a_live_senders_code, Setup, Teardown),
       cmocka_unit_test_setup_teardown(test_send_or_share_refuses_a_country_not_allowed, Setup, Teardown),
       cmocka_unit_test_setup_teardown(test_failed_send_still_counts_and_returns_its_status, Setup, Teardown),
-      cmocka_unit_test_setup_teardown(test_sent_code_is_pending_for_this_login_until_forgotten, Setup, Teardown),
+      cmocka_unit_test_setup_teardown(test_sent_code_is_pending_for_this_login_until_released, Setup, Teardown),
+      cmocka_unit_test_setup_teardown(test_a_login_that_gives_up_leaves_the_code_to_the_others, Setup, Teardown),
+      cmocka_unit_test_setup_teardown(test_an_approved_shared_code_lets_every_holder_in, Setup, Teardown),
+      cmocka_unit_test_setup_teardown(test_a_404_for_a_verification_a_parallel_check_approved_is_a_success, Setup,
+                                      Teardown),
+      cmocka_unit_test_setup_teardown(test_take_back_attempt_uncounts_the_reservation, Setup, Teardown),
+      cmocka_unit_test_setup_teardown(test_a_success_keeps_a_parallel_logins_failure, Setup, Teardown),
       cmocka_unit_test_setup_teardown(test_use_backup_code_consumes_a_code_once, Setup, Teardown),
   };
   return cmocka_run_group_tests_name("login_state", tests, nullptr, nullptr);

@@ -87,7 +87,7 @@ static void test_success_ends_the_cooldown(void**) {
   UserState user;
   GlobalState global;
   assert_true(Send(user, global, limits, kT).ok());
-  RecordSuccess(user, kT + 5);
+  RecordSuccess(user, kT + 5, kT + 1);
   assert_int_equal(user.succeeded_at, kT + 5);
   assert_true(Send(user, global, limits, kT + 6).ok());
   assert_int_equal(user.sends.size(), 2);
@@ -96,7 +96,7 @@ static void test_success_ends_the_cooldown(void**) {
                 "A code was just sent; try again in 26 seconds.");
   // The window bounds sends whatever the successes: limits.sends_per_window.
   limits.sends_per_window = 2;
-  RecordSuccess(user, kT + 11);
+  RecordSuccess(user, kT + 11, kT + 7);
   AssertRefused(CheckSend(user, global, limits, kT + 12), "user send limit: 2 codes",
                 "Too many codes sent; try again in 15 minutes.");
 }
@@ -166,17 +166,17 @@ static void test_lockout_starts_at_max_failures_and_expires(void**) {
   assert_false(RecordFailure(user, limits, kT + 930));
 }
 
-static void test_success_clears_failures_and_pending_code(void**) {
+// A success forgives the failures before its login began; a parallel
+// login's (at or after it began) stand.
+static void test_success_clears_failures_before_its_login_began(void**) {
   const LimitsConfig limits = Limits();
   UserState user;
-  user.pending.verification_sid = "VE0123";
-  user.pending.sent_at = kT;
-  assert_false(RecordFailure(user, limits, kT));
   assert_false(RecordFailure(user, limits, kT + 1));
-  RecordSuccess(user, kT + 1);
+  assert_false(RecordFailure(user, limits, kT + 4));
+  RecordSuccess(user, kT + 5, kT + 2);
+  assert_true(user.failures == std::vector<std::time_t>{kT + 4});
+  RecordSuccess(user, kT + 6, kT + 6);
   assert_true(user.failures.empty());
-  assert_true(user.pending.empty());
-  assert_true(user.pending.verification_sid.empty());
   assert_false(RecordFailure(user, limits, kT + 2));
   assert_false(RecordFailure(user, limits, kT + 3));
   assert_int_equal(user.locked_until, 0);
@@ -219,7 +219,7 @@ int main() {
       cmocka_unit_test(test_global_cap_counts_every_user_over_an_hour),
       cmocka_unit_test(test_send_from_the_future_counts_as_now),
       cmocka_unit_test(test_lockout_starts_at_max_failures_and_expires),
-      cmocka_unit_test(test_success_clears_failures_and_pending_code),
+      cmocka_unit_test(test_success_clears_failures_before_its_login_began),
       cmocka_unit_test(test_countries_empty_list_allows_any),
       cmocka_unit_test(test_countries_outside_the_list_are_refused),
       cmocka_unit_test(test_country_one_covers_all_of_nanp),

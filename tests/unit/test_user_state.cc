@@ -23,7 +23,9 @@ UserState FullState() {
   s.grace = {{"alice|sshd|203.0.113.7", 1700000050}, {"alice|login|tty1", 1700000060}};
   s.backup_codes = {{"00112233445566778899aabbccddeeff", std::string(64, 'a')},
                     {"ffeeddccbbaa99887766554433221100", std::string(64, 'b')}};
-  s.pending = {"VE0123456789abcdef0123456789abcdef", "", "", "sms", 1700000100, ProcessId{31337, 4242424242}};
+  s.pending = {"VE0123456789abcdef0123456789abcdef", "", "", "sms", 1700000100,
+               {ProcessId{31337, 4242424242}, ProcessId{31338, 4242424243}}};
+  s.approved = {"VE00000000000000000000000000000001", std::string(64, 'c'), std::string(64, 'd'), 1700000400};
   return s;
 }
 
@@ -43,8 +45,11 @@ void AssertSameState(const UserState& a, const UserState& b) {
   assert_string_equal(a.pending.mac_hex.c_str(), b.pending.mac_hex.c_str());
   assert_string_equal(a.pending.channel.c_str(), b.pending.channel.c_str());
   assert_int_equal(a.pending.sent_at, b.pending.sent_at);
-  assert_int_equal(a.pending.owner.pid, b.pending.owner.pid);
-  assert_int_equal(a.pending.owner.start_time, b.pending.owner.start_time);
+  assert_true(a.pending.holders == b.pending.holders);
+  assert_string_equal(a.approved.code_id.c_str(), b.approved.code_id.c_str());
+  assert_string_equal(a.approved.mac_key_hex.c_str(), b.approved.mac_key_hex.c_str());
+  assert_string_equal(a.approved.mac_hex.c_str(), b.approved.mac_hex.c_str());
+  assert_int_equal(a.approved.expires_at, b.approved.expires_at);
 }
 
 // The message must start with the field (or the problem, for non-JSON).
@@ -120,17 +125,23 @@ static void test_invalid_utf8_key_is_written_without_throwing(void**) {
   assert_int_equal(parsed->grace.begin()->second, 5);
 }
 
-// A file written before owners were kept still reads, its pending code's
-// owner unknown (pid 0): a login takes such a code for one left behind.
-static void test_pending_code_without_owner_reads_as_unknown_owner(void**) {
+// Files written before every holder was kept: one "owner", or none (a
+// login then takes such a code for one left behind); no approval either.
+static void test_older_pending_codes_read_with_their_one_owner_or_none(void**) {
   json doc = json::parse(SerializeUserState(FullState()));
-  doc["pending"].erase("owner");
+  doc["pending"].erase("holders");
+  doc.erase("approved");
   Result<UserState> parsed = ParseUserState(doc.dump());
   if (!parsed.ok()) fail_msg("%s", parsed.status().message().c_str());
   assert_string_equal(parsed->pending.verification_sid.c_str(), "VE0123456789abcdef0123456789abcdef");
-  assert_true(parsed->pending.owner == ProcessId{});
-  // Written back, the owner is there from then on.
-  assert_true(json::parse(SerializeUserState(parsed.value()))["pending"].contains("owner"));
+  assert_true(parsed->pending.holders.empty());
+  assert_true(parsed->approved.empty());
+  doc["pending"]["owner"] = {{"pid", 31337}, {"start_time", 99}};
+  parsed = ParseUserState(doc.dump());
+  if (!parsed.ok()) fail_msg("%s", parsed.status().message().c_str());
+  assert_true(parsed->pending.holders == (std::vector<ProcessId>{ProcessId{31337, 99}}));
+  // Written back, the holders are there from then on.
+  assert_true(json::parse(SerializeUserState(parsed.value()))["pending"].contains("holders"));
 }
 
 // A file written before successes were kept still reads, with none known
@@ -204,14 +215,20 @@ static void test_every_malformed_user_field_is_named(void**) {
       {"/pending/sent_at", kErase, "pending.sent_at: missing"},
       {"/pending/sent_at", "now", "pending.sent_at: must be a non-negative integer"},
       {"/pending/code", "123456", "pending.code: unknown field"},
-      {"/pending/owner", 31337, "pending.owner: must be an object"},
-      {"/pending/owner/pid", kErase, "pending.owner.pid: missing"},
-      {"/pending/owner/pid", -1, "pending.owner.pid: must be a non-negative integer"},
-      {"/pending/owner/pid", 4294967296LL, "pending.owner.pid: must be a non-negative integer"},
-      {"/pending/owner/pid", "31337", "pending.owner.pid: must be a non-negative integer"},
-      {"/pending/owner/start_time", kErase, "pending.owner.start_time: missing"},
-      {"/pending/owner/start_time", 1.5, "pending.owner.start_time: must be a non-negative integer"},
-      {"/pending/owner/tty", 1, "pending.owner.tty: unknown field"},
+      {"/pending/holders", 31337, "pending.holders: must be an array"},
+      {"/pending/holders/1", 31337, "pending.holders[1]: must be an object"},
+      {"/pending/holders/0/pid", kErase, "pending.holders[0].pid: missing"},
+      {"/pending/holders/0/pid", -1, "pending.holders[0].pid: must be a non-negative integer"},
+      {"/pending/holders/0/pid", 4294967296LL, "pending.holders[0].pid: must be a non-negative integer"},
+      {"/pending/holders/1/pid", "31337", "pending.holders[1].pid: must be a non-negative integer"},
+      {"/pending/holders/0/start_time", kErase, "pending.holders[0].start_time: missing"},
+      {"/pending/holders/0/start_time", 1.5, "pending.holders[0].start_time: must be a non-negative integer"},
+      {"/pending/holders/0/tty", 1, "pending.holders[0].tty: unknown field"},
+      {"/approved", 5, "approved: must be an object"},
+      {"/approved/code_id", kErase, "approved.code_id: missing"},
+      {"/approved/mac_hex", 1, "approved.mac_hex: must be a string"},
+      {"/approved/expires_at", "later", "approved.expires_at: must be a non-negative integer"},
+      {"/approved/code", "123456", "approved.code: unknown field"},
       {"/lockout", 5, "lockout: unknown field"},
   };
   for (const Mutation& m : cases) {
@@ -244,7 +261,7 @@ int main() {
       cmocka_unit_test(test_empty_user_state_round_trips),
       cmocka_unit_test(test_global_state_round_trips),
       cmocka_unit_test(test_invalid_utf8_key_is_written_without_throwing),
-      cmocka_unit_test(test_pending_code_without_owner_reads_as_unknown_owner),
+      cmocka_unit_test(test_older_pending_codes_read_with_their_one_owner_or_none),
       cmocka_unit_test(test_state_without_succeeded_at_reads_as_no_success),
       cmocka_unit_test(test_text_that_is_not_a_state_object_is_refused),
       cmocka_unit_test(test_every_malformed_user_field_is_named),
