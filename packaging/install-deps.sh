@@ -13,8 +13,8 @@ packages=(
   libcmocka-dev libpam-wrapper libpamtest0-dev libnss-wrapper python3 openssl ca-certificates
   # contract tests: Twilio's OpenAPI mocks behind a TLS front
   stunnel4 curl python3-jsonschema
-  # tools the scripts use (pamtester: the demo's PAM client)
-  pamtester procps psmisc time valgrind
+  # tools the scripts use (pamtester: the demo's PAM client; strace: make bench counts fsyncs)
+  pamtester procps psmisc time valgrind strace
   # the LDAP backend's tests start their own slapd on loopback
   slapd
   # end-to-end tests and make demo-ssh: the real front-ends, driven by pexpect

@@ -108,25 +108,21 @@ Verdict LoginFlow::AskUntilDone() {
       checked = state_.Check(*challenge_, typed);
       if (checked.ok() && checked.value() == CheckOutcome::kApproved) {
         // Parallel logins share failures: once they locked the user out, a
-        // right code in a login that was already at the prompt doesn't count
-        // (unless the lockout is this very attempt's, which it takes back).
-        if (!attempt_locks_) {
-          if (Status locked = state_.CheckNotLocked(); !locked.ok()) return OnFault(locked, "lockout");
+        // right code in a login that was already at the prompt doesn't count.
+        if (Status locked = state_.CheckNotLocked(); !locked.ok()) {
+          TakeBackAttempt();
+          return OnFault(locked, "lockout");
         }
         return Succeed("success");
       }
       if (!checked.ok() && !checked.status().Is(Fault::kCodeDead)) return CheckFailed(checked.status());
-      if (!checked.ok()) {
-        // Never tested (the verification gone, the code past its TTL): no failure.
-        deps_.log.Notice(Who() + " code not accepted: " + checked.status().ToString());
-        if (Status taken = state_.TakeBackAttempt(); !taken.ok()) {
-          deps_.log.Warning(Who() + " could not take back the attempt: " + taken.ToString());
-        } else {
-          attempt_locks_ = false;
-        }
-      }
     }
-    if (attempt_locks_) return LockedOut();
+    if (checked.ok()) {
+      if (std::optional<Verdict> stopped = CountWrongCode()) return *stopped;
+    } else {
+      deps_.log.Notice(Who() + " code not accepted: " + checked.status().ToString());
+      TakeBackAttempt();
+    }
     ++attempts;
     if (attempts >= max_attempts) break;
     (void)deps_.conversation.Error(checked.ok()
@@ -157,10 +153,24 @@ void LoginFlow::GiveUp() {
 
 std::optional<Verdict> LoginFlow::CountAttempt() {
   bool already_locked = false;
-  Status counted = state_.ReserveAttempt(&already_locked, &attempt_locks_);
+  Status counted = state_.ReserveAttempt(&already_locked);
   if (!counted.ok()) return OnFault(counted, "failure count");
   if (already_locked) return LockedOut();
   return std::nullopt;
+}
+
+std::optional<Verdict> LoginFlow::CountWrongCode() {
+  bool locks_now = false;
+  Status counted = state_.RecordWrongCode(&locks_now);
+  if (!counted.ok()) return OnFault(counted, "failure count");
+  if (locks_now) return LockedOut();
+  return std::nullopt;
+}
+
+void LoginFlow::TakeBackAttempt() {
+  if (Status taken = state_.TakeBackAttempt(); !taken.ok()) {
+    deps_.log.Warning(Who() + " could not take back the attempt: " + taken.ToString());
+  }
 }
 
 Verdict LoginFlow::LockedOut() {
@@ -411,7 +421,7 @@ std::optional<Verdict> LoginFlow::BackupCodeInstead(const Status& why) {
     Result<bool> used = state_.UseBackupCode(typed);
     if (!used.ok()) return OnFault(used.status(), "backup code");
     if (used.value()) return Succeed("success (backup code; no code could be sent)");
-    if (attempt_locks_) return LockedOut();
+    if (std::optional<Verdict> stopped = CountWrongCode()) return *stopped;
     (void)deps_.conversation.Error("That is not one of your backup codes.");
   }
   return Finish(Verdict::kDeny, LogLevel::kNotice, "denied: no code could be sent and no backup code matched");

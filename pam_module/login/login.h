@@ -100,13 +100,19 @@ class LoginFlow {
   bool ConversationWorks(const std::string& greeting);
   // "Two-step verification for USER.": the first thing a login shows.
   std::string Greeting() const;
-  // Ends the pending code for good: cancelled at Twilio and forgotten in the
-  // state, so the next login sends a fresh code instead of sharing a dead one.
+  // Lets go of the pending code (LoginState::Release): the last login
+  // holding it cancels it at Twilio and clears it from the state, so the
+  // next login sends a fresh code instead of sharing a dead one.
   void GiveUp();
-  // Counts what the user typed as a failed code before it is checked
-  // (LoginState::ReserveAttempt); sets attempt_locks_. A verdict when the
-  // count can't be written or the user is locked out already.
+  // Counts what the user typed as a code being checked before it is
+  // checked (LoginState::ReserveAttempt). A verdict when the count can't be
+  // written, too many codes are being checked, or the user is locked out.
   std::optional<Verdict> CountAttempt();
+  // The code was wrong: a failure (LoginState::RecordWrongCode). A verdict
+  // when that can't be written or it locked the user out.
+  std::optional<Verdict> CountWrongCode();
+  // The code was never tested (kCodeDead): no failure.
+  void TakeBackAttempt();
   // Ends a login whose user is locked out, telling them until when.
   Verdict LockedOut();
   Verdict Succeed(const char* how);
@@ -135,7 +141,6 @@ class LoginFlow {
   Challenge* challenge_ = nullptr;
   int sends_ = 0;
   bool enrolling_ = false;
-  bool attempt_locks_ = false;  // the attempt being checked started a lockout
 };
 
 }  // namespace twotp

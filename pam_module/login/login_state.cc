@@ -228,43 +228,93 @@ Result<bool> LoginState::UseBackupCode(const Secret& typed) {
   return used.value();
 }
 
-Status LoginState::ReserveAttempt(bool* already_locked, bool* locks_now) {
+Status LoginState::ReserveAttempt(bool* already_locked) {
   *already_locked = false;
+  constexpr std::chrono::milliseconds kPoll{20};
+  const auto deadline = clock_.Now() + std::chrono::seconds(config_.twilio.timeout);
+  const size_t slots = static_cast<size_t>(std::max(config_.limits.max_failures, 1));
+  for (;;) {
+    Result<UserTransaction> txn = store_.Lock(user_);
+    if (!txn.ok()) return txn.status();
+    UserState& state = txn->state();
+    const bool settled = SettleAbandonedAttempts(state);
+    // Locked out (a parallel login's failures): this login ends without
+    // checking what was typed.
+    *already_locked = state.locked_until > Now();
+    const bool room = state.failures.size() + state.attempts.size() < slots;
+    if (!*already_locked && room) {
+      attempt_ = AttemptInFlight{processes_.Self(), Now()};
+      state.attempts.push_back(*attempt_);
+    }
+    if (settled || attempt_) {
+      // Lost in a crash at worst, with the guess it counted; a lockout is kept.
+      if (Status stored = txn->Commit(settled ? Durability::kDurable : Durability::kAtomicOnly); !stored.ok()) {
+        attempt_.reset();
+        return stored;
+      }
+    }
+    if (*already_locked || attempt_) return Status::Ok();
+    if (clock_.Now() >= deadline) {
+      Status busy = Status::Rejected("limits.max_failures codes of this user are being checked at once");
+      busy.WithUserMessage("Too many codes are being checked right now; try again in a moment.");
+      return busy;
+    }
+    clock_.SleepFor(kPoll);
+  }
+}
+
+bool LoginState::SettleAbandonedAttempts(UserState& state) const {
+  bool any = false;
+  std::erase_if(state.attempts, [&](const AttemptInFlight& attempt) {
+    if (processes_.Alive(attempt.owner)) return false;
+    twotp::RecordFailure(state, config_.limits, Now());
+    any = true;
+    return true;
+  });
+  return any;
+}
+
+Status LoginState::RecordWrongCode(bool* locks_now) {
   *locks_now = false;
-  reserved_at_ = 0;
-  reserved_lock_until_ = 0;
   Result<UserTransaction> txn = store_.Lock(user_);
   if (!txn.ok()) return txn.status();
   UserState& state = txn->state();
-  // Locked out meanwhile (a parallel login's failures): this login ends
-  // without checking what was typed.
-  *already_locked = state.locked_until > Now();
-  if (*already_locked) return Status::Ok();
-  reserved_at_ = Now();
-  *locks_now = twotp::RecordFailure(state, config_.limits, reserved_at_);
-  if (*locks_now) reserved_lock_until_ = state.locked_until;
-  // Lost in a crash at worst, with the guess it counted; a lockout is kept.
+  // Gone from the state (an unlock meanwhile) is counted all the same.
+  TakeBack(state);
+  *locks_now = twotp::RecordFailure(state, config_.limits, Now());
+  if (*locks_now) {
+    failed_.clear();  // the lockout cleared them all
+  } else {
+    failed_.push_back(Now());
+  }
   return txn->Commit(*locks_now ? Durability::kDurable : Durability::kAtomicOnly);
 }
 
 Status LoginState::TakeBackAttempt() {
-  if (reserved_at_ == 0) return Status::Ok();
+  if (!attempt_) return Status::Ok();
   Result<UserTransaction> txn = store_.Lock(user_);
   if (!txn.ok()) return txn.status();
-  TakeBack(txn->state());
+  if (!TakeBack(txn->state())) return Status::Ok();
   return txn->Commit(Durability::kAtomicOnly);
 }
 
-void LoginState::TakeBack(UserState& state) {
-  if (auto counted = std::find(state.failures.begin(), state.failures.end(), reserved_at_);
-      reserved_at_ != 0 && counted != state.failures.end()) {
-    state.failures.erase(counted);
+bool LoginState::TakeBack(UserState& state) {
+  if (!attempt_) return false;
+  const AttemptInFlight mine = *attempt_;
+  attempt_.reset();
+  auto found = std::find(state.attempts.begin(), state.attempts.end(), mine);
+  if (found == state.attempts.end()) return false;
+  state.attempts.erase(found);
+  return true;
+}
+
+LoginState::~LoginState() {
+  if (!attempt_) return;
+  try {
+    bool locks_now = false;
+    (void)RecordWrongCode(&locks_now);
+  } catch (...) {
   }
-  // The attempt that started this lockout: taken back with it (a lockout
-  // another login started since is left alone).
-  if (reserved_lock_until_ != 0 && state.locked_until == reserved_lock_until_) state.locked_until = 0;
-  reserved_at_ = 0;
-  reserved_lock_until_ = 0;
 }
 
 Status LoginState::Release(Challenge& challenge) {
@@ -307,8 +357,14 @@ Status LoginState::RecordSuccess() {
 
 void LoginState::Succeed(UserState& state) {
   const std::time_t now = Now();
-  TakeBack(state);
+  (void)TakeBack(state);
   twotp::RecordSuccess(state, now, began_);
+  for (std::time_t mine : failed_) {
+    if (auto found = std::find(state.failures.begin(), state.failures.end(), mine); found != state.failures.end()) {
+      state.failures.erase(found);
+    }
+  }
+  failed_.clear();
   // The code is used: a login that starts from now on gets a fresh one.
   if (!held_.empty() && !state.pending.empty() && state.pending.id() == held_) state.pending = PendingCode{};
   held_.clear();

@@ -10,6 +10,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "twilio/challenge.h"
 #include "base/clock.h"
@@ -75,18 +76,24 @@ class LoginState {
   // Under the lock: consumes `typed` if it is one of the user's backup codes.
   Result<bool> UseBackupCode(const Secret& typed);
 
-  // Counts a code (or backup code) as failed BEFORE it is checked, so a
-  // caller who can make a later write fail (its own rlimits, a full disk)
-  // never learns whether a guess was right without it having been counted;
-  // a right code takes it back (RecordSuccess), and so does a code that
-  // could not be tested at all (TakeBackAttempt). *already_locked: the user
-  // was locked out already (nothing counted; don't check). *locks_now: this
-  // attempt started a lockout, which stands unless taken back.
-  Status ReserveAttempt(bool* already_locked, bool* locks_now);
+  // Counts a code (or backup code) as being checked BEFORE it is checked
+  // (an attempt in flight, UserState::attempts), so a caller who can make
+  // a later write fail (its own rlimits, a full disk, a kill) never has a
+  // guess go uncounted: an attempt whose login is gone counts as a failure.
+  // At most limits.max_failures codes are checked at once, failures
+  // included: a login finding the user's slots all taken waits (at most
+  // twilio.timeout) for a parallel check to end, then gives up (kRejected
+  // with a user_message; nothing counted). *already_locked: the user is
+  // locked out (nothing counted; don't check).
+  Status ReserveAttempt(bool* already_locked);
 
-  // Takes back the last ReserveAttempt: its code was never tested (the
-  // verification was gone, or the code older than its TTL), so nothing was
-  // learned from it and it is no failure.
+  // The attempt's code was wrong: it becomes a failure. *locks_now: it
+  // started a lockout.
+  Status RecordWrongCode(bool* locks_now);
+
+  // Takes back the attempt: its code was never tested (the verification
+  // was gone, the code older than its TTL), so nothing was learned from it
+  // and it is no failure.
   Status TakeBackAttempt();
 
   // The login lets go of its code (it gave up, or got in another way): it
@@ -96,15 +103,22 @@ class LoginState {
   Status Release(Challenge& challenge);
 
   // A success (the one durable write of a login): forgives the failures
-  // before this login began, takes back this login's own reserved attempt
-  // and a lockout it started, ends the code it used, and (grace on) stamps
-  // the grace entry.
+  // before this login began and its own, takes back its attempt, ends the
+  // code it used, and (grace on) stamps the grace entry.
   Status RecordSuccess();
+
+  // An attempt still in flight (a path that ended the login without a
+  // verdict on its code) is counted as a failure.
+  ~LoginState();
+  LoginState(const LoginState&) = delete;
+  LoginState& operator=(const LoginState&) = delete;
 
  private:
   std::time_t Now() const { return clock_.WallNow(); }
   void Succeed(UserState& state);  // RecordSuccess and the grace stamp
-  void TakeBack(UserState& state);  // this login's reserved attempt, and the lockout it started
+  bool TakeBack(UserState& state);  // removes this login's attempt in flight; false: there was none
+  // Attempts whose login is gone become failures (true when any did).
+  bool SettleAbandonedAttempts(UserState& state) const;
   // Checks and counts one send against the user's window and cooldown and
   // the host-wide cap, under the host-wide lock; kRejected when refused.
   Status CountSend(UserState& state, std::time_t now) const;
@@ -132,8 +146,8 @@ class LoginState {
   std::optional<std::string> grace_key_;
   const std::time_t began_;                // when this login began: failures before it are forgiven by its success
   std::string held_;                       // PendingCode::id() of the code this login is a holder of; "" none
-  std::time_t reserved_at_ = 0;            // the failure the last reservation counted; 0 none
-  std::time_t reserved_lock_until_ = 0;    // the lockout that reservation started
+  std::optional<AttemptInFlight> attempt_;  // this login's code being checked
+  std::vector<std::time_t> failed_;         // this login's own failures, forgiven by its success
 };
 
 }  // namespace twotp

@@ -200,10 +200,15 @@ std::string SerializeUserState(const UserState& state) {
   ordered_json holders = ordered_json::array();
   for (const ProcessId& h : p.holders) holders.push_back({{"pid", h.pid}, {"start_time", h.start_time}});
   const ApprovedCode& a = state.approved;
+  ordered_json attempts = ordered_json::array();
+  for (const AttemptInFlight& t : state.attempts) {
+    attempts.push_back({{"pid", t.owner.pid}, {"start_time", t.owner.start_time}, {"at", t.at}});
+  }
   ordered_json doc = {
       {"version", kVersion},
       {"sends", state.sends},
       {"failures", state.failures},
+      {"attempts", std::move(attempts)},
       {"locked_until", state.locked_until},
       {"succeeded_at", state.succeeded_at},
       {"grace", state.grace},
@@ -225,6 +230,17 @@ Result<UserState> ParseUserState(const std::string& json_text) {
   return ParseVersioned<UserState>(json_text, [](StrictObject& top, UserState& state) {
     top.Times("sends", &state.sends);
     top.Times("failures", &state.failures);
+    if (top.Has("attempts")) {  // absent in older files
+      top.ForEachElement("attempts", [&](const json& element, const std::string& name) {
+        AttemptInFlight attempt;
+        StrictObject object = top.Child(element, name);
+        object.Whole("pid", &attempt.owner.pid);
+        object.Whole("start_time", &attempt.owner.start_time);
+        object.Time("at", &attempt.at);
+        object.Finish();
+        state.attempts.push_back(attempt);
+      });
+    }
     top.Time("locked_until", &state.locked_until);
     if (top.Has("succeeded_at")) top.Time("succeeded_at", &state.succeeded_at);  // absent in older files
     top.TimeMap("grace", &state.grace);

@@ -33,9 +33,19 @@ struct ApprovedCode {
   bool empty() const { return code_id.empty(); }
 };
 
+// A code being checked right now, by a login (process) that counted it
+// before the check: a right code takes it back, a wrong one becomes a
+// failure, and one whose login is gone (killed mid-check) is a failure too.
+struct AttemptInFlight {
+  ProcessId owner;
+  std::time_t at = 0;
+  bool operator==(const AttemptInFlight&) const = default;
+};
+
 struct UserState {
   std::vector<std::time_t> sends;     // when codes were sent (pruned to limits.send_window)
   std::vector<std::time_t> failures;  // wrong codes since the last success
+  std::vector<AttemptInFlight> attempts;  // codes being checked now
   std::time_t locked_until = 0;       // 0 = not locked
   std::time_t succeeded_at = 0;       // the last right code: it ends the resend cooldown
   std::map<std::string, std::time_t> grace;  // grace key (GraceKey) -> last success
@@ -50,8 +60,8 @@ struct GlobalState {
 
 // JSON round trip. Parsing is strict: a missing field, a wrong type or an
 // unknown version is a kState fault naming the problem. Only
-// pending.holders (older files have pending.owner instead), succeeded_at and
-// approved may be missing (files written before them).
+// pending.holders (older files have pending.owner instead), attempts,
+// succeeded_at and approved may be missing (files written before them).
 std::string SerializeUserState(const UserState& state);
 Result<UserState> ParseUserState(const std::string& json);
 std::string SerializeGlobalState(const GlobalState& state);

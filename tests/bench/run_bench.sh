@@ -82,3 +82,62 @@ bench_mode() {
 bench_mode verify 1 "verify (send + check over TLS)"
 bench_mode messaging 1 "messaging (send + check over TLS)"
 bench_mode verify "$users_lines" "verify, users file of $users_lines lines"
+
+# state_writes MODE: the state writes of one whole login, from its system
+# calls (strace): renames (every state write is one) and fsyncs (a durable
+# write makes two: the file, then its directory). The user's state is
+# cleared first, so the login sends a code of its own.
+state_writes() {
+  fake_twilio_write_config "$work/writes-$1.conf" "$1"
+  users_file 1
+  rm -rf "$FAKE_TWILIO_DIR/state"
+  echo "auth required $BUILD/pam_twilio_otp.so config=$work/writes-$1.conf" >"$work/pam.d/writes-$1"
+  "$root/tests/demo/feed_code.py" "$FAKE_TWILIO_DIR" "$number" "$(records_now)" |
+    strace -f -qq -o "$work/strace" -e trace=rename,renameat,renameat2,fsync,fdatasync \
+      -E LD_PRELOAD="$wrapper:$nss" -E PAM_WRAPPER=1 -E PAM_WRAPPER_SERVICE_DIR="$work/pam.d" \
+      pamtester "writes-$1" bench authenticate >"$work/writes.out" 2>&1 || true
+  grep -q "successfully authenticated" "$work/writes.out" || { cat "$work/writes.out"; return 1; }
+  echo "bench state writes $1: one successful login: $(grep -c 'rename' "$work/strace") state file(s) replaced," \
+    "$(grep -Ec 'fsync|fdatasync' "$work/strace") fsync(s)"
+}
+
+# crowd MODE: 50 logins of one user at once with the shipped limits, each
+# typing the code it was sent (feed_code.py): how they ended, and how many
+# codes went out.
+crowd() {
+  local n=50 i since
+  fake_twilio_write_config "$work/crowd-$1.conf" "$1"
+  users_file 1
+  rm -rf "$FAKE_TWILIO_DIR/state"
+  echo "auth required $BUILD/pam_twilio_otp.so config=$work/crowd-$1.conf" >"$work/pam.d/crowd-$1"
+  since=$(records_now)
+  for i in $(seq "$n"); do
+    # A runtime dir each: pam_wrapper's default names run out at 36 processes.
+    mkdir -p "$work/pw.$i"
+    (
+      rc=0
+      "$root/tests/demo/feed_code.py" "$FAKE_TWILIO_DIR" "$number" "$since" 60 |
+        LD_PRELOAD="$wrapper:$nss" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$work/pam.d \
+          PAM_WRAPPER_RUNTIME_DIR=$work/pw.$i pamtester "crowd-$1" bench authenticate >"$work/crowd.$i" 2>&1 || rc=$?
+      echo "rc=$rc" >>"$work/crowd.$i"
+    ) &
+  done
+  wait
+  local ok cooldown locked other sent
+  ok=$(grep -l '^rc=0$' "$work"/crowd.* | wc -l)
+  cooldown=$(grep -L '^rc=0$' "$work"/crowd.* | xargs -r grep -l 'A code was just sent' | wc -l)
+  locked=$(grep -L '^rc=0$' "$work"/crowd.* | xargs -r grep -l 'Too many failed codes' | wc -l)
+  other=$((n - ok - cooldown - locked))
+  sent=$(tail -n "+$((since + 1))" "$FAKE_TWILIO_DIR/records.jsonl" | python3 -c '
+import json, sys
+print(sum(1 for line in sys.stdin for r in [json.loads(line)]
+          if r.get("kind") in ("verification", "message", "call") and (r.get("status") or 500) < 300))')
+  echo "bench crowd $1: $n logins of one user at once, shipped limits: $ok succeeded, $cooldown refused by the" \
+    "cooldown, $locked locked out, $other otherwise refused; $sent code(s) sent"
+  rm -rf "$work"/crowd.* "$work"/pw.*
+}
+
+state_writes verify
+state_writes messaging
+crowd verify
+crowd messaging

@@ -479,7 +479,9 @@ void test_a_guess_is_counted_before_it_is_checked(void**) {
     // A wrong guess never gets in; a right one may be refused when the
     // state can't even be read back (fail closed), never the other way.
     if (std::string(typed) != "424242") assert_int_not_equal(verdict, Verdict::kAllow);
-    assert_int_equal(after->failures.size(), 1);  // counted either way, before the check
+    // Counted either way, before the check: an attempt in flight, a failure
+    // once this login is gone (its verdict could not be written).
+    assert_int_equal(after->attempts.size(), 1);
     assert_int_equal(w.challenge.checks, 1);
   }
 }
@@ -498,8 +500,8 @@ void test_no_check_without_a_written_count(void**) {
   (void)rmdir(lock.c_str());
 }
 
-// The attempt that reaches limits.max_failures starts the lockout before it
-// is checked; when it is the right code it takes that lockout back.
+// A right code after a wrong one gets in and forgives it (codes in flight
+// never lock); the max_failures-th wrong code locks the user out.
 void test_a_right_code_on_the_last_allowed_attempt_still_gets_in(void**) {
   World w;
   w.config.limits.max_failures = 2;

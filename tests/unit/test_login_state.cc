@@ -1,8 +1,10 @@
 // login/login_state: LoginState's transactions against a real StateStore in a
-// temp dir, on a fake clock: failures counted before the check and the lockout
-// they start, a success lifting only its own lockout, a pending code shared
-// instead of sent, refused countries, failed sends that still count, backup
-// codes used once. Every test reads its outcome back from the store.
+// temp dir, on a fake clock: codes counted before the check (attempts in
+// flight) and the failures and lockouts they turn into, a pending code
+// shared instead of sent and left to the other holders, an approved shared
+// code letting the others in, refused countries, failed sends that still
+// count, backup codes used once. Every test reads its outcome back from the
+// store.
 #include <unistd.h>
 
 #include <algorithm>
@@ -116,50 +118,77 @@ int Teardown(void** state) {
 
 Fixture& F(void** state) { return *static_cast<Fixture*>(*state); }
 
-void test_reserve_attempt_counts_before_the_check_and_locks_on_the_last(void** state) {
+// A code is counted before it is checked (an attempt in flight), and
+// becomes a failure when it turns out wrong; the max_failures-th locks.
+void test_an_attempt_is_counted_before_the_check_and_a_wrong_code_becomes_a_failure(void** state) {
   Fixture& f = F(state);
   f.config.limits.max_failures = 3;
   f.config.limits.lockout = 600;
   LoginState login = f.For();
   bool already_locked = true;
   bool locks_now = true;
-  for (int attempt = 1; attempt <= 2; ++attempt) {
-    assert_true(login.ReserveAttempt(&already_locked, &locks_now).ok());
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    assert_true(login.ReserveAttempt(&already_locked).ok());
     assert_false(already_locked);
-    assert_false(locks_now);
-    assert_int_equal(f.Stored().failures.size(), attempt);  // counted, nothing checked yet
-    assert_int_equal(f.Stored().locked_until, 0);
+    assert_int_equal(f.Stored().attempts.size(), 1);  // counted, nothing checked yet
+    assert_int_equal(f.Stored().failures.size(), attempt - 1);
+    assert_true(login.RecordWrongCode(&locks_now).ok());
+    assert_true(f.Stored().attempts.empty());
+    assert_int_equal(locks_now, attempt == 3);  // the max_failures-th
   }
-  assert_true(login.ReserveAttempt(&already_locked, &locks_now).ok());
-  assert_false(already_locked);
-  assert_true(locks_now);  // the max_failures-th
   assert_int_equal(f.Stored().locked_until, kNow + 600);
   assert_true(f.Stored().failures.empty());  // the next lockout needs new failures
   // Locked: nothing more is counted.
-  assert_true(login.ReserveAttempt(&already_locked, &locks_now).ok());
+  assert_true(login.ReserveAttempt(&already_locked).ok());
   assert_true(already_locked);
-  assert_false(locks_now);
-  assert_true(f.Stored().failures.empty());
-  assert_int_equal(f.Stored().locked_until, kNow + 600);
+  assert_true(f.Stored().attempts.empty());
 }
 
-void test_record_success_lifts_only_the_lockout_its_reservation_started(void** state) {
+// At most max_failures codes (failures included) are checked at once: a
+// login finding the slots taken waits for one to end (on the fake clock),
+// and gives up after twilio.timeout without counting anything. Right codes
+// in flight never lock anybody out.
+void test_attempts_in_flight_take_slots_until_they_end(void** state) {
   Fixture& f = F(state);
-  f.config.limits.max_failures = 1;
+  f.config.limits.max_failures = 2;
+  f.config.twilio.timeout = 3;
   bool already_locked = false;
-  bool locks_now = false;
-  // Another login's wrong code locked the user: this login's success leaves it.
-  LoginState other = f.For();
-  assert_true(other.ReserveAttempt(&already_locked, &locks_now).ok());
-  assert_true(locks_now);
-  LoginState mine = f.For();
-  assert_true(mine.RecordSuccess().ok());
-  assert_int_equal(f.Stored().locked_until, kNow + f.config.limits.lockout);
-  // The login whose own (right) attempt started it takes it back.
-  assert_true(other.RecordSuccess().ok());
-  const UserState after = f.Stored();
-  assert_int_equal(after.locked_until, 0);
-  assert_true(after.failures.empty());
+  LoginState first = f.For();
+  LoginState second = f.For();
+  LoginState third = f.For();
+  assert_true(first.ReserveAttempt(&already_locked).ok());
+  assert_true(second.ReserveAttempt(&already_locked).ok());
+  const Status busy = third.ReserveAttempt(&already_locked);
+  assert_true(busy.Is(Fault::kRejected));
+  assert_true(busy.user_message().has_value());
+  assert_false(already_locked);
+  assert_int_equal(f.clock.sleeps().size(), 150);  // 3 s of 20 ms polls
+  assert_int_equal(f.Stored().attempts.size(), 2);
+  assert_int_equal(f.Stored().locked_until, 0);
+  assert_true(first.RecordSuccess().ok());  // takes back its own attempt only
+  assert_true(f.Stored().attempts == (std::vector<AttemptInFlight>{AttemptInFlight{f.processes.self, kNow}}));
+  assert_true(third.ReserveAttempt(&already_locked).ok());
+  assert_int_equal(f.Stored().attempts.size(), 2);
+}
+
+// A login killed mid-check (or that ended without a verdict) leaves its
+// attempt: it counts as a failure, whoever comes next.
+void test_an_attempt_whose_login_is_gone_is_a_failure(void** state) {
+  Fixture& f = F(state);
+  assert_true(EditState(*f.store, "alice", [&](UserState& s) {
+                s.attempts = {AttemptInFlight{ProcessId{6000, 900}, kNow - 3}};
+              }).ok());
+  bool already_locked = false;
+  LoginState next = f.For();
+  assert_true(next.ReserveAttempt(&already_locked).ok());
+  assert_int_equal(f.Stored().failures.size(), 1);
+  assert_int_equal(f.Stored().attempts.size(), 1);  // next's own
+  {
+    LoginState ended = f.For();
+    assert_true(ended.ReserveAttempt(&already_locked).ok());
+  }
+  assert_int_equal(f.Stored().failures.size(), 2);
+  assert_int_equal(f.Stored().attempts.size(), 1);
 }
 
 void test_send_or_share_shares_a_live_senders_code(void** state) {
@@ -361,24 +390,17 @@ void test_a_404_for_a_verification_a_parallel_check_approved_is_a_success(void**
   assert_true(third.Check(third_code, Secret("424242")).status().Is(Fault::kCodeDead));
 }
 
-// A code never tested (kCodeDead) is no failure: its reservation is taken
-// back, and a lockout it started with it.
-void test_take_back_attempt_uncounts_the_reservation(void** state) {
+// A code never tested (kCodeDead) is no failure: its attempt is taken back.
+void test_take_back_attempt_uncounts_the_attempt(void** state) {
   Fixture& f = F(state);
-  f.config.limits.max_failures = 2;
-  assert_true(EditState(*f.store, "alice", [&](UserState& s) { s.failures = {kNow}; }).ok());
   LoginState login = f.For();
   bool already_locked = false;
-  bool locks_now = false;
-  assert_true(login.ReserveAttempt(&already_locked, &locks_now).ok());
-  assert_true(locks_now);
+  assert_true(login.ReserveAttempt(&already_locked).ok());
+  assert_int_equal(f.Stored().attempts.size(), 1);
   assert_true(login.TakeBackAttempt().ok());
-  assert_int_equal(f.Stored().locked_until, 0);
-  f.config.limits.max_failures = 5;
-  assert_true(login.ReserveAttempt(&already_locked, &locks_now).ok());
-  assert_int_equal(f.Stored().failures.size(), 1);
-  assert_true(login.TakeBackAttempt().ok());
-  assert_true(f.Stored().failures.empty());
+  const UserState after = f.Stored();
+  assert_true(after.attempts.empty());
+  assert_true(after.failures.empty());
 }
 
 // A success forgives the failures made before its login began, not those
@@ -392,8 +414,9 @@ void test_a_success_keeps_a_parallel_logins_failure(void** state) {
   f.clock.Advance(std::chrono::seconds(5));
   bool already_locked = false;
   bool locks_now = false;
-  assert_true(parallel.ReserveAttempt(&already_locked, &locks_now).ok());  // a wrong code, it turns out
-  assert_true(mine.ReserveAttempt(&already_locked, &locks_now).ok());      // the right one
+  assert_true(parallel.ReserveAttempt(&already_locked).ok());  // a wrong code, it turns out
+  assert_true(mine.ReserveAttempt(&already_locked).ok());      // the right one
+  assert_true(parallel.RecordWrongCode(&locks_now).ok());
   assert_true(mine.RecordSuccess().ok());
   assert_true(f.Stored().failures == std::vector<std::time_t>{kNow + 5});
 }
@@ -427,10 +450,10 @@ void test_use_backup_code_consumes_a_code_once(void** state) {
 
 int main() {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_reserve_attempt_counts_before_the_check_and_locks_on_the_last, Setup,
-                                      Teardown),
-      cmocka_unit_test_setup_teardown(test_record_success_lifts_only_the_lockout_its_reservation_started, Setup,
-                                      Teardown),
+      cmocka_unit_test_setup_teardown(
+          test_an_attempt_is_counted_before_the_check_and_a_wrong_code_becomes_a_failure, Setup, Teardown),
+      cmocka_unit_test_setup_teardown(test_attempts_in_flight_take_slots_until_they_end, Setup, Teardown),
+      cmocka_unit_test_setup_teardown(test_an_attempt_whose_login_is_gone_is_a_failure, Setup, Teardown),
       cmocka_unit_test_setup_teardown(test_send_or_share_shares_a_live_senders_code, Setup, Teardown),
       cmocka_unit_test_setup_teardown(test_send_or_share_refuses_a_country_not_allowed, Setup, Teardown),
       cmocka_unit_test_setup_teardown(test_failed_send_still_counts_and_returns_its_status, Setup, Teardown),
@@ -439,7 +462,7 @@ int main() {
       cmocka_unit_test_setup_teardown(test_an_approved_shared_code_lets_every_holder_in, Setup, Teardown),
       cmocka_unit_test_setup_teardown(test_a_404_for_a_verification_a_parallel_check_approved_is_a_success, Setup,
                                       Teardown),
-      cmocka_unit_test_setup_teardown(test_take_back_attempt_uncounts_the_reservation, Setup, Teardown),
+      cmocka_unit_test_setup_teardown(test_take_back_attempt_uncounts_the_attempt, Setup, Teardown),
       cmocka_unit_test_setup_teardown(test_a_success_keeps_a_parallel_logins_failure, Setup, Teardown),
       cmocka_unit_test_setup_teardown(test_use_backup_code_consumes_a_code_once, Setup, Teardown),
   };
