@@ -230,37 +230,58 @@ Result<bool> LoginState::UseBackupCode(const Secret& typed) {
 
 Status LoginState::ReserveAttempt(bool* already_locked) {
   *already_locked = false;
-  constexpr std::chrono::milliseconds kPoll{20};
-  const auto deadline = clock_.Now() + std::chrono::seconds(config_.twilio.timeout);
-  const size_t slots = static_cast<size_t>(std::max(config_.limits.max_failures, 1));
+  // A crowd of logins waiting for a slot looks with a shared lock, less and
+  // less often, so the logins in the slots have the state to themselves.
+  std::chrono::milliseconds poll{10};
+  constexpr std::chrono::milliseconds kMaxPoll{160};
+  const auto deadline = clock_.Now() + std::chrono::seconds(config_.twilio.total_timeout);
   for (;;) {
-    Result<UserTransaction> txn = store_.Lock(user_);
-    if (!txn.ok()) return txn.status();
-    UserState& state = txn->state();
-    const bool settled = SettleAbandonedAttempts(state);
-    // Locked out (a parallel login's failures): this login ends without
-    // checking what was typed.
-    *already_locked = state.locked_until > Now();
-    const bool room = state.failures.size() + state.attempts.size() < slots;
-    if (!*already_locked && room) {
-      attempt_ = AttemptInFlight{processes_.Self(), Now()};
-      state.attempts.push_back(*attempt_);
-    }
-    if (settled || attempt_) {
-      // Lost in a crash at worst, with the guess it counted; a lockout is kept.
-      if (Status stored = txn->Commit(settled ? Durability::kDurable : Durability::kAtomicOnly); !stored.ok()) {
-        attempt_.reset();
-        return stored;
+    Result<bool> taken = TryReserve(already_locked);
+    if (!taken.ok()) return taken.status();
+    if (taken.value()) return Status::Ok();
+    for (;;) {
+      if (clock_.Now() >= deadline) {
+        Status busy = Status::Rejected("limits.max_failures codes of this user are being checked at once");
+        busy.WithUserMessage("Too many codes are being checked right now; try again in a moment.");
+        return busy;
       }
+      clock_.SleepFor(poll);
+      poll = std::min(poll * 2, kMaxPoll);
+      Result<UserState> now = store_.Read(user_);
+      if (!now.ok()) return now.status();
+      const bool abandoned = std::any_of(now->attempts.begin(), now->attempts.end(),
+                                         [this](const AttemptInFlight& a) { return !processes_.Alive(a.owner); });
+      if (!SlotsFull(now.value()) || now->locked_until > Now() || abandoned) break;
     }
-    if (*already_locked || attempt_) return Status::Ok();
-    if (clock_.Now() >= deadline) {
-      Status busy = Status::Rejected("limits.max_failures codes of this user are being checked at once");
-      busy.WithUserMessage("Too many codes are being checked right now; try again in a moment.");
-      return busy;
-    }
-    clock_.SleepFor(kPoll);
   }
+}
+
+bool LoginState::SlotsFull(const UserState& state) const {
+  const size_t slots = static_cast<size_t>(std::max(config_.limits.max_failures, 1));
+  return state.failures.size() + state.attempts.size() >= slots;
+}
+
+Result<bool> LoginState::TryReserve(bool* already_locked) {
+  Result<UserTransaction> txn = store_.Lock(user_);
+  if (!txn.ok()) return txn.status();
+  UserState& state = txn->state();
+  const bool settled = SettleAbandonedAttempts(state);
+  // Locked out (a parallel login's failures): this login ends without
+  // checking what was typed.
+  *already_locked = state.locked_until > Now();
+  if (!*already_locked && !SlotsFull(state)) {
+    attempt_ = AttemptInFlight{processes_.Self(), Now()};
+    state.attempts.push_back(*attempt_);
+  }
+  if (settled || attempt_) {
+    // Lost in a crash at worst, with the guess it counted; a failure of a
+    // login that is gone is kept.
+    if (Status stored = txn->Commit(settled ? Durability::kDurable : Durability::kAtomicOnly); !stored.ok()) {
+      attempt_.reset();
+      return stored;
+    }
+  }
+  return *already_locked || attempt_.has_value();
 }
 
 bool LoginState::SettleAbandonedAttempts(UserState& state) const {

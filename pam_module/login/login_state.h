@@ -82,8 +82,8 @@ class LoginState {
   // guess go uncounted: an attempt whose login is gone counts as a failure.
   // At most limits.max_failures codes are checked at once, failures
   // included: a login finding the user's slots all taken waits (at most
-  // twilio.timeout) for a parallel check to end, then gives up (kRejected
-  // with a user_message; nothing counted). *already_locked: the user is
+  // twilio.total_timeout) for a parallel check to end, then gives up
+  // (kRejected with a user_message; nothing counted). *already_locked: the user is
   // locked out (nothing counted; don't check).
   Status ReserveAttempt(bool* already_locked);
 
@@ -117,6 +117,10 @@ class LoginState {
   std::time_t Now() const { return clock_.WallNow(); }
   void Succeed(UserState& state);  // RecordSuccess and the grace stamp
   bool TakeBack(UserState& state);  // removes this login's attempt in flight; false: there was none
+  // One look under the lock: settles abandoned attempts, then takes a slot
+  // (attempt_) unless the user is locked out; false: all slots taken.
+  Result<bool> TryReserve(bool* already_locked);
+  bool SlotsFull(const UserState& state) const;  // max_failures codes failed or in flight
   // Attempts whose login is gone become failures (true when any did).
   bool SettleAbandonedAttempts(UserState& state) const;
   // Checks and counts one send against the user's window and cooldown and

@@ -101,11 +101,12 @@ state_writes() {
     "$(grep -Ec 'fsync|fdatasync' "$work/strace") fsync(s)"
 }
 
-# crowd MODE: 50 logins of one user at once with the shipped limits, each
-# typing the code it was sent (feed_code.py): how they ended, and how many
-# codes went out.
+# crowd MODE: 50 logins of one user at once with the shipped limits, as 50
+# terminals opened together: each waits at its prompt (pamtester reading a
+# FIFO) until all are there or have ended, then each types the code the
+# stand-in sent last. How they ended, and how many codes went out.
 crowd() {
-  local n=50 i since
+  local n=50 i since code pids=()
   fake_twilio_write_config "$work/crowd-$1.conf" "$1"
   users_file 1
   rm -rf "$FAKE_TWILIO_DIR/state"
@@ -114,19 +115,35 @@ crowd() {
   for i in $(seq "$n"); do
     # A runtime dir each: pam_wrapper's default names run out at 36 processes.
     mkdir -p "$work/pw.$i"
+    mkfifo "$work/in.$i"
+    # The typist: holds the FIFO open until the gate opens, types the code
+    # once and closes it (a second prompt then reads end of input).
+    (while [ ! -e "$work/gate" ]; do sleep 0.05; done; cat "$work/gate") >"$work/in.$i" &
+    pids+=($!)
     (
       rc=0
-      "$root/tests/demo/feed_code.py" "$FAKE_TWILIO_DIR" "$number" "$since" 60 |
-        LD_PRELOAD="$wrapper:$nss" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$work/pam.d \
-          PAM_WRAPPER_RUNTIME_DIR=$work/pw.$i pamtester "crowd-$1" bench authenticate >"$work/crowd.$i" 2>&1 || rc=$?
+      LD_PRELOAD="$wrapper:$nss" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$work/pam.d PAM_WRAPPER_RUNTIME_DIR=$work/pw.$i \
+        pamtester "crowd-$1" bench authenticate <"$work/in.$i" >"$work/crowd.$i" 2>&1 || rc=$?
       echo "rc=$rc" >>"$work/crowd.$i"
     ) &
+    pids+=($!)
   done
-  wait
+  # The gate: every login at its prompt or ended (bounded only against a hang).
+  local waited=0
+  until [ "$( (grep -lE 'Verification code:|^rc=' "$work"/crowd.* || true) | wc -l)" -ge "$n" ] || [ $waited -ge 600 ]; do
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+  code=$(fake_twilio_last_code "$number" 2>/dev/null || true)
+  echo "$code" >"$work/gate.new"
+  mv "$work/gate.new" "$work/gate"
+  wait "${pids[@]}"
   local ok cooldown locked other sent
-  ok=$(grep -l '^rc=0$' "$work"/crowd.* | wc -l)
-  cooldown=$(grep -L '^rc=0$' "$work"/crowd.* | xargs -r grep -l 'A code was just sent' | wc -l)
-  locked=$(grep -L '^rc=0$' "$work"/crowd.* | xargs -r grep -l 'Too many failed codes' | wc -l)
+  # ended_with TEXT: how many logins that failed showed TEXT.
+  ended_with() { (grep -L '^rc=0$' "$work"/crowd.* | xargs -r grep -l "$1" || true) | wc -l; }
+  ok=$( (grep -l '^rc=0$' "$work"/crowd.* || true) | wc -l)
+  cooldown=$(ended_with 'A code was just sent')
+  locked=$(ended_with 'Too many failed codes')
   other=$((n - ok - cooldown - locked))
   sent=$(tail -n "+$((since + 1))" "$FAKE_TWILIO_DIR/records.jsonl" | python3 -c '
 import json, sys
@@ -134,7 +151,7 @@ print(sum(1 for line in sys.stdin for r in [json.loads(line)]
           if r.get("kind") in ("verification", "message", "call") and (r.get("status") or 500) < 300))')
   echo "bench crowd $1: $n logins of one user at once, shipped limits: $ok succeeded, $cooldown refused by the" \
     "cooldown, $locked locked out, $other otherwise refused; $sent code(s) sent"
-  rm -rf "$work"/crowd.* "$work"/pw.*
+  rm -rf "$work"/crowd.* "$work"/pw.* "$work"/in.* "$work/gate"
 }
 
 state_writes verify

@@ -146,12 +146,12 @@ void test_an_attempt_is_counted_before_the_check_and_a_wrong_code_becomes_a_fail
 
 // At most max_failures codes (failures included) are checked at once: a
 // login finding the slots taken waits for one to end (on the fake clock),
-// and gives up after twilio.timeout without counting anything. Right codes
+// and gives up after twilio.total_timeout without counting anything. Right codes
 // in flight never lock anybody out.
 void test_attempts_in_flight_take_slots_until_they_end(void** state) {
   Fixture& f = F(state);
   f.config.limits.max_failures = 2;
-  f.config.twilio.timeout = 3;
+  f.config.twilio.total_timeout = 3;
   bool already_locked = false;
   LoginState first = f.For();
   LoginState second = f.For();
@@ -162,7 +162,13 @@ void test_attempts_in_flight_take_slots_until_they_end(void** state) {
   assert_true(busy.Is(Fault::kRejected));
   assert_true(busy.user_message().has_value());
   assert_false(already_locked);
-  assert_int_equal(f.clock.sleeps().size(), 150);  // 3 s of 20 ms polls
+  // It waited twilio.total_timeout, looking again at growing intervals.
+  std::chrono::milliseconds waited{0};
+  for (const auto& sleep : f.clock.sleeps()) {
+    assert_true(sleep <= std::chrono::milliseconds(160));
+    waited += sleep;
+  }
+  assert_true(waited >= std::chrono::seconds(3) && waited < std::chrono::milliseconds(3160));
   assert_int_equal(f.Stored().attempts.size(), 2);
   assert_int_equal(f.Stored().locked_until, 0);
   assert_true(first.RecordSuccess().ok());  // takes back its own attempt only
