@@ -33,7 +33,12 @@ long ResidentKiB() {
 }  // namespace
 
 int RunSoak(int logins) {
-  itest::WriteUsers(itest::UsersFilePath(), "soak +15550300001 sms -\n");
+  // Logins take a few ms each: ten users in turn stay under the cap of
+  // limits.sends_per_window (at most 100) in the shortest send_window (1 s).
+  constexpr int kUsers = 10;
+  std::string users;
+  for (int u = 0; u < kUsers; ++u) users += "soak" + std::to_string(u) + " +1555030010" + std::to_string(u) + " sms -\n";
+  itest::WriteUsers(itest::UsersFilePath(), users);
   itest::ConfigOptions options;
   options.limits = "resend_cooldown = 0; sends_per_window = 100; send_window = 1; global_sends_per_hour = 100000;";
   const std::string service = itest::MakeService("soak", options);
@@ -44,8 +49,9 @@ int RunSoak(int logins) {
       after_warmup = ResidentKiB();
       heap_after_warmup = HeapInUseKiB();
     }
-    itest::Dialogue dialogue{"+15550300001", {itest::Right()}};
-    const int rc = itest::RunLogin(service, "soak", dialogue);
+    const std::string u = std::to_string(i % kUsers);
+    itest::Dialogue dialogue{"+1555030010" + u, {itest::Right()}};
+    const int rc = itest::RunLogin(service, "soak" + u, dialogue);
     if (rc != PAM_SUCCESS) {
       std::printf("[  FAILED  ] soak: login %d returned %d\n", i + 1, rc);
       return 1;
