@@ -50,6 +50,7 @@ Status LoginState::SendOrShare(Challenge& challenge, const std::string& number, 
   Result<FileLock> sending = store_.LockUser(user_, StateStore::UserLock::kSends, LockKind::kExclusive);
   if (!sending.ok()) return sending.status();
   PendingCode left_behind;
+  std::time_t counted_at = 0;  // the time the send is counted under
   {
     Result<UserTransaction> txn = store_.Lock(user_);
     if (!txn.ok()) return txn.status();
@@ -70,6 +71,7 @@ Status LoginState::SendOrShare(Challenge& challenge, const std::string& number, 
       }
     }
 
+    counted_at = now;
     if (Status counted = CountSend(state, now); !counted.ok()) {
       // No new code may be sent, but the one left behind still works: the
       // user is better told of it than refused.
@@ -82,15 +84,39 @@ Status LoginState::SendOrShare(Challenge& challenge, const std::string& number, 
       state.pending = PendingCode{};
       *report = SendReport{false, true, now - left_behind.sent_at};
     }
-    // The count is written before the send: a send that fails still counts.
+    // The count is written before the send, so parallel sends of many users
+    // can't pass the host-wide cap together; a send that failed for sure is
+    // taken back (UncountSend).
     if (Status stored = txn->Commit(Durability::kAtomicOnly); !stored.ok()) return stored;
   }
   // Ended before the send: Verify would otherwise hand the same
   // verification, and the same code, back for it.
   if (!left_behind.empty()) challenge.Cancel(left_behind);
   // A failed resend leaves the earlier code (still valid) to share.
-  if (Status outcome = send(); !outcome.ok()) return outcome;
+  if (Status outcome = send(); !outcome.ok()) {
+    if (!MayHaveBeenSent(outcome)) {
+      if (Status uncounted = UncountSend(counted_at); !uncounted.ok()) return uncounted;
+    }
+    return outcome;
+  }
   return RecordPending(challenge.Export(Now()));
+}
+
+bool LoginState::MayHaveBeenSent(const Status& failed) {
+  // Twilio answered (a refusal, a 5xx) or the request never left (refused
+  // before a byte was written): nothing was sent. A timeout or a connection
+  // lost after the request left may have cost a message: it stays counted.
+  return failed.Is(Fault::kUnavailable) && !failed.witnessed();
+}
+
+Status LoginState::UncountSend(std::time_t counted_at) {
+  Result<UserTransaction> txn = store_.Lock(user_);
+  if (!txn.ok()) return txn.status();
+  Result<GlobalTransaction> global = store_.LockGlobal();
+  if (!global.ok()) return global.status();
+  ForgetSend(txn->state(), global->state(), counted_at);
+  if (Status stored = global->Commit(Durability::kAtomicOnly); !stored.ok()) return stored;
+  return txn->Commit(Durability::kAtomicOnly);
 }
 
 Status LoginState::RecordPending(const PendingCode& sent) {

@@ -55,8 +55,9 @@ class LoginState {
   // over a pending code within its TTL (report->shared, nothing sent);
   // otherwise counts the send against the user's window, the cooldown and
   // the host-wide cap, calls `send`, and on success records the code as
-  // pending with this login among its holders. A send that fails still
-  // counts (it may have cost). A pending code all of whose holders are gone
+  // pending with this login among its holders. A send that Twilio refused
+  // or never got costs nothing (no window, no cooldown, no host count); one
+  // that may have left (a timeout) still counts. A pending code all of whose holders are gone
   // (su killed at the prompt) is taken over (report->sender_ended) only
   // within limits.resend_cooldown of its send or when the limits refuse a
   // new code; otherwise it is cancelled (Challenge::Cancel) and a fresh one
@@ -129,6 +130,10 @@ class LoginState {
   // Adopts state.pending into `challenge`, joins its holders and fills
   // *report; false when it can't be (dead, malformed).
   bool Share(Challenge& challenge, UserState& state, bool sender_ended, SendReport* report);
+  // Whether a failed send may still have reached Twilio (so it counts).
+  static bool MayHaveBeenSent(const Status& failed);
+  // Takes back the send counted at `counted_at` (it failed for sure).
+  Status UncountSend(std::time_t counted_at);
   // Records `sent` (just sent by this login) as the pending code.
   Status RecordPending(const PendingCode& sent);
   bool AnyHolderAlive(const PendingCode& pending) const;

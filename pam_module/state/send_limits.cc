@@ -102,6 +102,12 @@ void RecordSend(UserState& user, GlobalState& global, std::time_t now) {
   global.sends.push_back(now);
 }
 
+void ForgetSend(UserState& user, GlobalState& global, std::time_t at) {
+  for (std::vector<std::time_t>* sends : {&user.sends, &global.sends}) {
+    if (auto found = std::find(sends->begin(), sends->end(), at); found != sends->end()) sends->erase(found);
+  }
+}
+
 bool RecordFailure(UserState& state, const LimitsConfig& limits, std::time_t now) {
   state.failures.push_back(now);
   if (state.failures.size() < static_cast<size_t>(std::max(limits.max_failures, 1))) return false;

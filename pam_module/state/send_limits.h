@@ -32,6 +32,10 @@ Status CheckSend(UserState& user, GlobalState& global, const LimitsConfig& limit
 // Counts a send in both states.
 void RecordSend(UserState& user, GlobalState& global, std::time_t now);
 
+// Takes back a send RecordSend counted at `at` (it never reached Twilio, or
+// Twilio refused it): one entry of that time from both states.
+void ForgetSend(UserState& user, GlobalState& global, std::time_t at);
+
 // Counts a wrong code; at limits.max_failures the user is locked out for
 // limits.lockout seconds (and the count starts again). Returns true when this
 // failure started a lockout.

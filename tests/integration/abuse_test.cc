@@ -75,6 +75,28 @@ void test_a_success_ends_the_cooldown(void**) {
   assert_false(second.Showed("A code was just sent"));
 }
 
+// Twilio down (503) or refusing the credentials (401) when the code is due:
+// nothing was sent, so nothing is counted. The next login is not told "a
+// code was just sent" (the cooldown is the shipped 30 s) and the failed
+// attempts don't fill the window.
+void test_a_send_twilio_refused_costs_nothing(void**) {
+  ConfigOptions o = Isolated("refused-send", "unlucky", "+15550200030");
+  o.limits = "resend_cooldown = 30; sends_per_window = 2;";
+  const std::string service = MakeService("refused-send", o);
+  for (const char* fault : {R"({"fault":"http503"})", R"({"fault":"http401"})", R"({"fault":"http503"})"}) {
+    itest::SetFault(fault);
+    Dialogue down{"+15550200030", {Right()}};
+    assert_int_not_equal(RunLogin(service, "unlucky", down), PAM_SUCCESS);
+    itest::SetFault("");
+  }
+  assert_int_equal(itest::UserStatus(service, "unlucky")["sends_in_window"].get<int>(), 0);
+  Dialogue next{"+15550200030", {Right()}};
+  assert_int_equal(RunLogin(service, "unlucky", next), PAM_SUCCESS);
+  assert_false(next.Showed("A code was just sent"));
+  assert_false(next.Showed("Too many codes sent"));
+  assert_int_equal(CountSends("+15550200030"), 1);
+}
+
 void test_user_window_caps_sends(void**) {
   ConfigOptions o = Isolated("window", "pumped", "+15550200003");
   o.limits = "resend_cooldown = 0; sends_per_window = 2; send_window = 900;";
@@ -263,6 +285,7 @@ int RunAbuseTests() {
       cmocka_unit_test(test_failed_codes_lock_the_user_out),
       cmocka_unit_test(test_cooldown_refuses_a_quick_resend),
       cmocka_unit_test(test_a_success_ends_the_cooldown),
+      cmocka_unit_test(test_a_send_twilio_refused_costs_nothing),
       cmocka_unit_test(test_user_window_caps_sends),
       cmocka_unit_test(test_host_wide_cap_refuses_other_users),
       cmocka_unit_test(test_numbers_outside_allowed_countries_get_nothing),

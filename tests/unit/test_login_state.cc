@@ -248,6 +248,7 @@ void test_send_or_share_refuses_a_country_not_allowed(void** state) {
   assert_true(f.StoredGlobal().sends.empty());
 }
 
+// A timeout (the request may have left) still counts: it may have cost.
 void test_failed_send_still_counts_and_returns_its_status(void** state) {
   Fixture& f = F(state);
   LoginState login = f.For();
@@ -263,10 +264,28 @@ void test_failed_send_still_counts_and_returns_its_status(void** state) {
   assert_string_equal(s.message().c_str(), "twilio is down");
   assert_int_equal(sends, 1);
   const UserState after = f.Stored();
-  assert_int_equal(after.sends.size(), 1);  // it may have cost: it counts
+  assert_int_equal(after.sends.size(), 1);  // a timeout may have cost: it counts
   assert_int_equal(after.sends[0], kNow);
   assert_true(after.pending.empty());  // nothing to share
   assert_int_equal(f.StoredGlobal().sends.size(), 1);
+}
+
+// A send Twilio refused (a 4xx, or its own 5xx) or never got (refused
+// before a byte was written) costs nothing: no window, no cooldown, no
+// host-wide count.
+void test_a_send_that_never_left_or_was_refused_costs_nothing(void** state) {
+  Fixture& f = F(state);
+  Status refused_by_twilio = Status::Unavailable("HTTP 503");
+  refused_by_twilio.Witnessed();
+  for (const Status& failure : {Status::Rejected("HTTP 400, Twilio 21211"), Status::ConfigError("HTTP 401, Twilio 20003"),
+                                refused_by_twilio}) {
+    LoginState login = f.For();
+    SendReport report;
+    Status s = login.SendOrShare(f.challenge, "+15550104567", /*fresh=*/false, [&] { return failure; }, &report);
+    assert_int_equal(s.fault(), failure.fault());
+    assert_true(f.Stored().sends.empty());
+    assert_true(f.StoredGlobal().sends.empty());
+  }
 }
 
 void test_sent_code_is_pending_for_this_login_until_released(void** state) {
@@ -463,6 +482,7 @@ int main() {
       cmocka_unit_test_setup_teardown(test_send_or_share_shares_a_live_senders_code, Setup, Teardown),
       cmocka_unit_test_setup_teardown(test_send_or_share_refuses_a_country_not_allowed, Setup, Teardown),
       cmocka_unit_test_setup_teardown(test_failed_send_still_counts_and_returns_its_status, Setup, Teardown),
+      cmocka_unit_test_setup_teardown(test_a_send_that_never_left_or_was_refused_costs_nothing, Setup, Teardown),
       cmocka_unit_test_setup_teardown(test_sent_code_is_pending_for_this_login_until_released, Setup, Teardown),
       cmocka_unit_test_setup_teardown(test_a_login_that_gives_up_leaves_the_code_to_the_others, Setup, Teardown),
       cmocka_unit_test_setup_teardown(test_an_approved_shared_code_lets_every_holder_in, Setup, Teardown),
