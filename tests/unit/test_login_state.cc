@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "login/login_state.h"
+#include "base/atomic_file.h"
 #include "state/backup_codes.h"
 #include "fake_clock.h"
 #include "state_edit.h"
@@ -333,6 +334,34 @@ void test_a_login_that_gives_up_leaves_the_code_to_the_others(void** state) {
   assert_true(after.pending.holders == std::vector<ProcessId>{sibling});
 }
 
+// No state lock is held across a network call: while the code is being
+// sent, and while Twilio checks it, another login can take the user's
+// state lock at once (its failure counts, its success, the CLI).
+void test_no_state_lock_is_held_across_a_network_call(void** state) {
+  Fixture& f = F(state);
+  auto state_lock_is_free = [&f] {
+    Result<std::optional<FileLock>> lock = FileLock::TryAcquire(f.store->UserPath("alice"), LockKind::kExclusive);
+    return lock.ok() && lock->has_value();
+  };
+  LoginState login = f.For();
+  SendReport report;
+  bool free_during_send = false;
+  assert_true(login.SendOrShare(f.challenge, "+15550104567", false,
+                                [&] {
+                                  free_during_send = state_lock_is_free();
+                                  f.challenge.has_code = true;
+                                  return Status::Ok();
+                                },
+                                &report)
+                  .ok());
+  assert_true(free_during_send);
+  bool free_during_check = false;
+  f.challenge.on_check = [&] { free_during_check = state_lock_is_free(); };
+  Result<CheckOutcome> checked = login.Check(f.challenge, Secret("424242"));
+  assert_true(checked.ok());
+  assert_true(free_during_check);
+}
+
 // Shares "VEshared" (held by a live sibling too) into a fresh challenge.
 void ShareWithSibling(Fixture& f, LoginState& login, FakeChallenge& challenge) {
   const ProcessId sibling{1111, 5};
@@ -485,6 +514,7 @@ int main() {
       cmocka_unit_test_setup_teardown(test_a_send_that_never_left_or_was_refused_costs_nothing, Setup, Teardown),
       cmocka_unit_test_setup_teardown(test_sent_code_is_pending_for_this_login_until_released, Setup, Teardown),
       cmocka_unit_test_setup_teardown(test_a_login_that_gives_up_leaves_the_code_to_the_others, Setup, Teardown),
+      cmocka_unit_test_setup_teardown(test_no_state_lock_is_held_across_a_network_call, Setup, Teardown),
       cmocka_unit_test_setup_teardown(test_an_approved_shared_code_lets_every_holder_in, Setup, Teardown),
       cmocka_unit_test_setup_teardown(test_a_404_for_a_verification_a_parallel_check_approved_is_a_success, Setup,
                                       Teardown),
