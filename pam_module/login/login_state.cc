@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "base/erase_one.h"
 #include "state/backup_codes.h"
 #include "state/send_limits.h"
 #include "twilio/otp_code.h"
@@ -160,10 +161,7 @@ bool LoginState::AnyHolderAlive(const PendingCode& pending) const {
 }
 
 void LoginState::LeaveHolders(PendingCode& pending) const {
-  const ProcessId self = processes_.Self();
-  if (auto mine = std::find(pending.holders.begin(), pending.holders.end(), self); mine != pending.holders.end()) {
-    pending.holders.erase(mine);
-  }
+  EraseOne(pending.holders, processes_.Self());
   std::erase_if(pending.holders, [this](const ProcessId& holder) { return !processes_.Alive(holder); });
 }
 
@@ -349,10 +347,7 @@ bool LoginState::TakeBack(UserState& state) {
   if (!attempt_) return false;
   const AttemptInFlight mine = *attempt_;
   attempt_.reset();
-  auto found = std::find(state.attempts.begin(), state.attempts.end(), mine);
-  if (found == state.attempts.end()) return false;
-  state.attempts.erase(found);
-  return true;
+  return EraseOne(state.attempts, mine);
 }
 
 LoginState::~LoginState() {
@@ -406,11 +401,7 @@ void LoginState::Succeed(UserState& state) {
   const std::time_t now = Now();
   (void)TakeBack(state);
   twotp::RecordSuccess(state, now, began_);
-  for (std::time_t mine : failed_) {
-    if (auto found = std::find(state.failures.begin(), state.failures.end(), mine); found != state.failures.end()) {
-      state.failures.erase(found);
-    }
-  }
+  for (std::time_t mine : failed_) EraseOne(state.failures, mine);
   failed_.clear();
   // The code is used: a login that starts from now on gets a fresh one.
   if (!held_.empty() && !state.pending.empty() && state.pending.id() == held_) state.pending = PendingCode{};

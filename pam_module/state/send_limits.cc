@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/erase_one.h"
 #include "base/phone.h"
 
 namespace twotp {
@@ -103,9 +104,8 @@ void RecordSend(UserState& user, GlobalState& global, std::time_t now) {
 }
 
 void ForgetSend(UserState& user, GlobalState& global, std::time_t at) {
-  for (std::vector<std::time_t>* sends : {&user.sends, &global.sends}) {
-    if (auto found = std::find(sends->begin(), sends->end(), at); found != sends->end()) sends->erase(found);
-  }
+  EraseOne(user.sends, at);
+  EraseOne(global.sends, at);
 }
 
 bool RecordFailure(UserState& state, const LimitsConfig& limits, std::time_t now) {

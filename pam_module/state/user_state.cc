@@ -189,6 +189,19 @@ Result<T> ParseVersioned(const std::string& text, Fields fields) {
   }
 }
 
+// A login (process) as the state records it: {"pid", "start_time"}, for the
+// holders of a pending code and the owners of attempts in flight.
+ordered_json ProcessJson(const ProcessId& process) {
+  return {{"pid", process.pid}, {"start_time", process.start_time}};
+}
+
+ProcessId ReadProcess(StrictObject& object) {
+  ProcessId process;
+  object.Whole("pid", &process.pid);
+  object.Whole("start_time", &process.start_time);
+  return process;
+}
+
 }  // namespace
 
 std::string SerializeUserState(const UserState& state) {
@@ -198,11 +211,13 @@ std::string SerializeUserState(const UserState& state) {
   }
   const PendingCode& p = state.pending;
   ordered_json holders = ordered_json::array();
-  for (const ProcessId& h : p.holders) holders.push_back({{"pid", h.pid}, {"start_time", h.start_time}});
+  for (const ProcessId& h : p.holders) holders.push_back(ProcessJson(h));
   const ApprovedCode& a = state.approved;
   ordered_json attempts = ordered_json::array();
   for (const AttemptInFlight& t : state.attempts) {
-    attempts.push_back({{"pid", t.owner.pid}, {"start_time", t.owner.start_time}, {"at", t.at}});
+    ordered_json attempt = ProcessJson(t.owner);
+    attempt["at"] = t.at;
+    attempts.push_back(std::move(attempt));
   }
   ordered_json doc = {
       {"version", kVersion},
@@ -234,8 +249,7 @@ Result<UserState> ParseUserState(const std::string& json_text) {
       top.ForEachElement("attempts", [&](const json& element, const std::string& name) {
         AttemptInFlight attempt;
         StrictObject object = top.Child(element, name);
-        object.Whole("pid", &attempt.owner.pid);
-        object.Whole("start_time", &attempt.owner.start_time);
+        attempt.owner = ReadProcess(object);
         object.Time("at", &attempt.at);
         object.Finish();
         state.attempts.push_back(attempt);
@@ -259,11 +273,8 @@ Result<UserState> ParseUserState(const std::string& json_text) {
     pending.Text("channel", &state.pending.channel);
     pending.Time("sent_at", &state.pending.sent_at);
     auto holder = [&](StrictObject& object) {
-      ProcessId id;
-      object.Whole("pid", &id.pid);
-      object.Whole("start_time", &id.start_time);
+      state.pending.holders.push_back(ReadProcess(object));
       object.Finish();
-      state.pending.holders.push_back(id);
     };
     if (pending.Has("holders")) {
       pending.ForEachElement("holders", [&](const json& element, const std::string& name) {

@@ -25,6 +25,9 @@ wrapper=$(pam_wrapper_lib)
 nss=$(nss_wrapper_lib)
 nss_wrapper_files "$work" bench  # the module refuses users NSS doesn't know
 mkdir -p "$work/pam.d"
+# What every pamtester here runs under: real PAM behind pam_wrapper, NSS
+# behind nss_wrapper, our services.
+pam_env=(LD_PRELOAD="$wrapper:$nss" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$work/pam.d")
 echo "auth required pam_deny.so" >"$work/pam.d/other"
 echo "auth required pam_permit.so" >"$work/pam.d/bench-baseline"
 
@@ -39,7 +42,7 @@ login() {
   local typist=(cat /dev/null)
   [ "$service" = bench-baseline ] || typist=("$root/tests/demo/feed_code.py" "$FAKE_TWILIO_DIR" "$number" "$(records_now)")
   start=$EPOCHREALTIME
-  "${typist[@]}" | LD_PRELOAD="$wrapper:$nss" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$work/pam.d \
+  "${typist[@]}" | env "${pam_env[@]}" \
     /usr/bin/time -o "$work/rss" -f '%M %U %S' pamtester "$service" bench authenticate >/dev/null 2>&1
   end=$EPOCHREALTIME
   local rss user sys
@@ -67,13 +70,28 @@ users_file() {
   chmod 600 "$FAKE_TWILIO_DIR/users"
 }
 
+# service NAME MODE [LINE...]: a PAM service NAME through the module, with a
+# config for MODE (and LINEs) pointing at the stand-in.
+service() {
+  local name=$1 mode=$2
+  shift 2
+  fake_twilio_write_config "$work/$name.conf" "$mode" "$@"
+  echo "auth required $BUILD/pam_twilio_otp.so config=$work/$name.conf" >"$work/pam.d/$name"
+}
+
+# first_login_ever: the bench user alone in the users file, with no state
+# (no sends, no failures), as on its first login.
+first_login_ever() {
+  users_file 1
+  rm -rf "$FAKE_TWILIO_DIR/state"
+}
+
 # bench_mode MODE LINES LABEL
 bench_mode() {
   # Back-to-back logins of one user: lift the per-user send limits for the bench.
-  fake_twilio_write_config "$work/$1.conf" "$1" \
+  service "bench-$1" "$1" \
     'limits = { resend_cooldown = 0; sends_per_window = 100; send_window = 60; global_sends_per_hour = 100000; };'
   users_file "$2"
-  echo "auth required $BUILD/pam_twilio_otp.so config=$work/$1.conf" >"$work/pam.d/bench-$1"
   : >"$work/times"
   for _ in $(seq "$runs"); do login "bench-$1"; done
   report "$3"
@@ -88,14 +106,12 @@ bench_mode verify "$users_lines" "verify, users file of $users_lines lines"
 # write makes two: the file, then its directory). The user's state is
 # cleared first, so the login sends a code of its own.
 state_writes() {
-  fake_twilio_write_config "$work/writes-$1.conf" "$1"
-  users_file 1
-  rm -rf "$FAKE_TWILIO_DIR/state"
-  echo "auth required $BUILD/pam_twilio_otp.so config=$work/writes-$1.conf" >"$work/pam.d/writes-$1"
+  service "writes-$1" "$1"
+  first_login_ever
+  # env inside strace: the wrappers are preloaded into pamtester, not strace.
   "$root/tests/demo/feed_code.py" "$FAKE_TWILIO_DIR" "$number" "$(records_now)" |
     strace -f -qq -o "$work/strace" -e trace=rename,renameat,renameat2,fsync,fdatasync \
-      -E LD_PRELOAD="$wrapper:$nss" -E PAM_WRAPPER=1 -E PAM_WRAPPER_SERVICE_DIR="$work/pam.d" \
-      pamtester "writes-$1" bench authenticate >"$work/writes.out" 2>&1 || true
+      env "${pam_env[@]}" pamtester "writes-$1" bench authenticate >"$work/writes.out" 2>&1 || true
   grep -q "successfully authenticated" "$work/writes.out" || { cat "$work/writes.out"; return 1; }
   echo "bench state writes $1: one successful login: $(grep -c 'rename' "$work/strace") state file(s) replaced," \
     "$(grep -Ec 'fsync|fdatasync' "$work/strace") fsync(s)"
@@ -107,10 +123,8 @@ state_writes() {
 # stand-in sent last. How they ended, and how many codes went out.
 crowd() {
   local n=50 i since code pids=()
-  fake_twilio_write_config "$work/crowd-$1.conf" "$1"
-  users_file 1
-  rm -rf "$FAKE_TWILIO_DIR/state"
-  echo "auth required $BUILD/pam_twilio_otp.so config=$work/crowd-$1.conf" >"$work/pam.d/crowd-$1"
+  service "crowd-$1" "$1"
+  first_login_ever
   since=$(records_now)
   for i in $(seq "$n"); do
     # A runtime dir each: pam_wrapper's default names run out at 36 processes.
@@ -122,7 +136,7 @@ crowd() {
     pids+=($!)
     (
       rc=0
-      LD_PRELOAD="$wrapper:$nss" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$work/pam.d PAM_WRAPPER_RUNTIME_DIR=$work/pw.$i \
+      env "${pam_env[@]}" PAM_WRAPPER_RUNTIME_DIR="$work/pw.$i" \
         pamtester "crowd-$1" bench authenticate <"$work/in.$i" >"$work/crowd.$i" 2>&1 || rc=$?
       echo "rc=$rc" >>"$work/crowd.$i"
     ) &
