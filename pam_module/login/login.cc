@@ -17,6 +17,13 @@ namespace {
 constexpr int kMaxSendsPerLogin = 4;
 constexpr size_t kMaxLoggedField = 64;
 
+// What a refused user reads: an outage passes, anything else needs someone
+// with root (pam_twilio_otp(8), "Reading the logs", says where to look).
+constexpr const char* kUnavailableSentence =
+    "Two-step verification is unavailable right now; try again in a few minutes.";
+constexpr const char* kAdministratorSentence =
+    "Two-step verification is not working on this host; ask your administrator (the reason is in the system log).";
+
 const char* ChannelRequestHint(Channel channel) {
   switch (channel) {
     case Channel::kSms: return "'sms' for a text message";
@@ -77,17 +84,17 @@ std::string LoginFlow::Greeting() const {
 bool LoginFlow::ConversationWorks(const std::string& greeting) {
   // Prove the conversation works before anything costs money: scripts and
   // `sudo -n` stop here, with no code sent.
-  return deps_.conversation.Info(greeting).ok();
+  return conversation_.Info(greeting).ok();
 }
 
 Verdict LoginFlow::AskUntilDone() {
   const int max_attempts = deps_.config.policy.max_attempts;
   int attempts = 0;
   while (attempts < max_attempts) {
-    Result<Secret> reply = deps_.conversation.AskHidden(Prompt());
+    Result<Secret> reply = conversation_.AskHidden(Prompt());
     if (!reply.ok()) {
       GiveUp();
-      return Finish(Verdict::kConvError, LogLevel::kNotice, "conversation ended before a code was typed");
+      return Cancelled("conversation ended before a code was typed");
     }
     Secret typed(Trim(reply->view()));
     // Only words are commands; digits are a code and are never copied.
@@ -125,12 +132,12 @@ Verdict LoginFlow::AskUntilDone() {
     }
     ++attempts;
     if (attempts >= max_attempts) break;
-    (void)deps_.conversation.Error(checked.ok()
+    (void)conversation_.Error(checked.ok()
         ? "Wrong code, try again."
         : "That code has expired or can't be used any more; type 'resend' for a new one.");
   }
   GiveUp();
-  (void)deps_.conversation.Error("Too many wrong codes.");
+  (void)conversation_.Error("Too many wrong codes; log in again for a new code.");
   return Finish(Verdict::kDeny, LogLevel::kNotice,
                 "denied after " + std::to_string(max_attempts) + " wrong code(s)");
 }
@@ -141,7 +148,7 @@ Verdict LoginFlow::CheckFailed(const Status& why) {
   if (!why.Is(Fault::kUnavailable)) return OnFault(why, "check");
   GiveUp();
   deps_.log.Warning(Who() + " the code could not be checked (" + why.ToString() + "); refused whatever failmode says");
-  (void)deps_.conversation.Error("Your code could not be checked right now; try again later.");
+  (void)conversation_.Error("Your code could not be checked right now; try again later.");
   return Finish(Verdict::kRefuse, LogLevel::kWarning, "refused (code check unavailable)");
 }
 
@@ -176,7 +183,7 @@ void LoginFlow::TakeBackAttempt() {
 Verdict LoginFlow::LockedOut() {
   GiveUp();
   const Status locked = state_.CheckNotLocked();
-  (void)deps_.conversation.Error(locked.user_message().value_or("Too many failed codes; try again later."));
+  (void)conversation_.Error(locked.user_message().value_or("Too many failed codes; try again later."));
   return Finish(Verdict::kDeny, LogLevel::kWarning, "denied; locked out after limits.max_failures failed codes");
 }
 
@@ -206,7 +213,7 @@ bool LoginFlow::MaybeResend(const std::string& word) {
   std::optional<Channel> asked = ParseChannel(word);
   if (!asked) return false;
   if (!ChannelAllowed(*asked)) {
-    (void)deps_.conversation.Error(std::string("Codes can't be sent by ") + ChannelDescription(*asked) + " here.");
+    (void)conversation_.Error(std::string("Codes can't be sent by ") + ChannelDescription(*asked) + " here.");
     return true;
   }
   if (enrolling_ && *asked != channel_) {
@@ -214,7 +221,7 @@ bool LoginFlow::MaybeResend(const std::string& word) {
     // call to it (premium numbers bill by the minute), no second channel.
     deps_.log.Notice(Who() + " asked for a code by " + ChannelName(*asked) +
                      " while enrolling; refused until the number is proven");
-    (void)deps_.conversation.Error(std::string("While a new number is being enrolled, codes are sent only by ") +
+    (void)conversation_.Error(std::string("While a new number is being enrolled, codes are sent only by ") +
                                    ChannelDescription(channel_) + "; type 'resend' for a new one.");
     return true;
   }
@@ -224,7 +231,7 @@ bool LoginFlow::MaybeResend(const std::string& word) {
 
 void LoginFlow::Resend(Channel channel) {
   if (sends_ >= kMaxSendsPerLogin) {
-    (void)deps_.conversation.Error("No more codes can be sent for this login.");
+    (void)conversation_.Error("No more codes can be sent for this login.");
     return;
   }
   // limits.resend_cooldown and the send windows are enforced in SendCode.
@@ -235,7 +242,7 @@ void LoginFlow::Resend(Channel channel) {
   }
   // The earlier code stays valid, so a failed resend never ends the login.
   deps_.log.Warning(Who() + " resend failed: " + sent.ToString());
-  (void)deps_.conversation.Error(sent.user_message().value_or("Could not send a new code; the last one still works."));
+  (void)conversation_.Error(sent.user_message().value_or("Could not send a new code; the last one still works."));
 }
 
 Status LoginFlow::SendCode(Channel channel, bool fresh) {
@@ -254,7 +261,7 @@ Status LoginFlow::SendCode(Channel channel, bool fresh) {
     // The prompt says a code was sent, and it was, but not for this login:
     // the person must not take it for one they just asked for.
     deps_.log.Notice(Who() + " sharing the code a login that ended sent " + ago + " to " + MaskNumber(record_.number));
-    (void)deps_.conversation.Info("A code was sent " + WaitText(report.age) +
+    (void)conversation_.Info("A code was sent " + WaitText(report.age) +
                                   " ago for an earlier login that ended; it still works, or type 'resend' for a new "
                                   "one.");
   } else if (report.shared) {
@@ -277,7 +284,7 @@ Verdict LoginFlow::OnFault(const Status& given, const char* stage, const char* s
                         "); failmode=safe lets the login through without a code");
       return Finish(verdict, LogLevel::kWarning, std::string("failsafe: no code asked (") + service + " unavailable)");
     case Verdict::kRefuse:
-      (void)deps_.conversation.Error("Two-step verification is unavailable right now; try again later.");
+      (void)conversation_.Error(status.Is(Fault::kUnavailable) ? kUnavailableSentence : kAdministratorSentence);
       if (status.Is(Fault::kUnavailable)) {
         if (deps_.config.policy.failmode == FailMode::kSafe) {
           // A timeout, or a failure after the request left, is not evidence:
@@ -292,7 +299,7 @@ Verdict LoginFlow::OnFault(const Status& given, const char* stage, const char* s
       deps_.log.Critical(Who() + " an administrator must fix this: " + what);
       return Finish(verdict, LogLevel::kError, std::string("refused (") + FaultName(status.fault()) + " fault)");
     default:
-      (void)deps_.conversation.Error(status.user_message().value_or("The code could not be sent."));
+      (void)conversation_.Error(status.user_message().value_or("The code could not be sent; try again later, or ask your administrator if it keeps happening."));
       return Finish(verdict, LogLevel::kNotice, std::string("denied (") + what + ")");
   }
 }
@@ -311,7 +318,19 @@ Status LoginFlow::WithProbeWitness(const Status& status, const char* service) co
   return witnessed.Witnessed();
 }
 
+Verdict LoginFlow::Cancelled(const std::string& result) {
+  // Ctrl-D or Ctrl-C at a prompt: the terminal may still show a line.
+  (void)conversation_.Error("No code was typed, so the login was cancelled; log in again for a new code.");
+  return Finish(Verdict::kConvError, LogLevel::kNotice, result);
+}
+
 Verdict LoginFlow::Finish(Verdict verdict, LogLevel level, const std::string& result) {
+  // Every refusal ends with a sentence of ours saying whether to retry or
+  // to call an administrator; paths that said nothing get the general one.
+  if (!conversation_.told()) {
+    if (verdict == Verdict::kRefuse) (void)conversation_.Error(kAdministratorSentence);
+    if (verdict == Verdict::kDeny) (void)conversation_.Error("Two-step verification did not succeed; log in again to retry.");
+  }
   std::string line = Who();
   if (!record_.number.empty()) line += " number=" + MaskNumber(record_.number) + " channel=" + ChannelName(channel_);
   line += std::string(" mode=") + (deps_.config.twilio.mode == Mode::kVerify ? "verify" : "messaging");
@@ -356,7 +375,7 @@ Verdict LoginFlow::Unenrolled() {
     case Unenrolled::kDeny:
       break;
   }
-  (void)deps_.conversation.Error("You have no phone number for two-step verification; ask your administrator.");
+  (void)conversation_.Error("You have no phone number for two-step verification; ask your administrator.");
   return Finish(Verdict::kDeny, LogLevel::kNotice, "not enrolled; denied (unenrolled=deny)");
 }
 
@@ -371,16 +390,16 @@ Verdict LoginFlow::EnrollAtLogin() {
                          " yet: enrol one now with a code sent to it.")) {
     return Finish(Verdict::kConvError, LogLevel::kNotice, "no conversation (non-interactive); not enrolled");
   }
-  Result<Secret> typed = deps_.conversation.AskVisible("Mobile number, with country code (e.g. +15551234567): ");
-  if (!typed.ok()) return Finish(Verdict::kConvError, LogLevel::kNotice, "conversation ended at enrolment");
+  Result<Secret> typed = conversation_.AskVisible("Mobile number, with country code (e.g. +15551234567): ");
+  if (!typed.ok()) return Cancelled("conversation ended at enrolment");
   Result<std::string> number = NormalizeE164(Trim(typed->view()));
   if (!number.ok()) {
-    (void)deps_.conversation.Error(number.status().message());
+    (void)conversation_.Error(number.status().message());
     return Finish(Verdict::kDeny, LogLevel::kNotice, "enrolment refused: not an E.164 number");
   }
   // The caller picked this number: refused before anything is opened or sent.
   if (Status country = CheckCountry(number.value(), deps_.config.limits); !country.ok()) {
-    (void)deps_.conversation.Error(EnrolmentCountryRefusal());
+    (void)conversation_.Error(EnrolmentCountryRefusal());
     return Finish(Verdict::kDeny, LogLevel::kNotice, "enrolment refused: " + country.message());
   }
   enrolling_ = true;
@@ -412,18 +431,19 @@ std::optional<Verdict> LoginFlow::BackupCodeInstead(const Status& why) {
   if (!state.ok() || state->backup_codes.empty()) return std::nullopt;
 
   deps_.log.Warning(Who() + " no code could be sent (" + why.ToString() + "); asking for a backup code");
-  (void)deps_.conversation.Error(why.user_message().value_or("No code could be sent right now."));
+  (void)conversation_.Error(why.user_message().value_or("No code could be sent right now."));
   for (int attempt = 0; attempt < deps_.config.policy.max_attempts; ++attempt) {
-    Result<Secret> reply = deps_.conversation.AskHidden("Backup code (xxxx-xxxx): ");
-    if (!reply.ok()) return Finish(Verdict::kConvError, LogLevel::kNotice, "conversation ended at the backup-code prompt");
+    Result<Secret> reply = conversation_.AskHidden("Backup code (xxxx-xxxx): ");
+    if (!reply.ok()) return Cancelled("conversation ended at the backup-code prompt");
     Secret typed(Trim(reply->view()));
     if (std::optional<Verdict> stopped = CountAttempt()) return *stopped;
     Result<bool> used = state_.UseBackupCode(typed);
     if (!used.ok()) return OnFault(used.status(), "backup code");
     if (used.value()) return Succeed("success (backup code; no code could be sent)");
     if (std::optional<Verdict> stopped = CountWrongCode()) return *stopped;
-    (void)deps_.conversation.Error("That is not one of your backup codes.");
+    (void)conversation_.Error("That is not one of your backup codes.");
   }
+  (void)conversation_.Error("No backup code matched; try again later, or ask your administrator for new codes.");
   return Finish(Verdict::kDeny, LogLevel::kNotice, "denied: no code could be sent and no backup code matched");
 }
 

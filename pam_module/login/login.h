@@ -19,6 +19,7 @@
 #include "base/proc_stat.h"
 #include "login/login_state.h"
 #include "login/session_identity.h"
+#include "login/told_conversation.h"
 #include "login/verdict.h"
 #include "login/skip_rules.h"
 #include "state/state_store.h"
@@ -78,6 +79,7 @@ class LoginFlow {
   LoginFlow(const LoginRequest& request, const LoginDeps& deps)
       : request_(request),
         deps_(deps),
+        conversation_(deps.conversation),
         state_(deps.config, deps.state, deps.clock, deps.processes, request.user,
                GraceKey(request.service, request.rhost, request.session)) {}
   Verdict Run();
@@ -128,6 +130,10 @@ class LoginFlow {
   // `status`, marked witnessed when it is an unwitnessed Twilio outage under
   // failmode=safe and a fresh probe record by root saw Twilio down too.
   Status WithProbeWitness(const Status& status, const char* service) const;
+  // The person stopped answering (Ctrl-D): told so, PAM_CONV_ERR.
+  Verdict Cancelled(const std::string& result);
+  // Logs the one outcome line; a refusal that told the person nothing since
+  // their last answer gets a sentence saying whether to retry or whom to ask.
   Verdict Finish(Verdict verdict, LogLevel level, const std::string& result);
   std::string Prompt() const;
   bool ChannelAllowed(Channel channel) const;
@@ -135,6 +141,7 @@ class LoginFlow {
 
   const LoginRequest& request_;
   const LoginDeps& deps_;
+  ToldConversation conversation_;  // deps_.conversation, remembering what was said
   LoginState state_;
   PhoneRecord record_;
   Channel channel_ = Channel::kSms;

@@ -54,6 +54,14 @@ std::string PamItem(pam_handle_t* pamh, int type) {
   return static_cast<const char*>(item);
 }
 
+// What the person reads when the module can't even start a login: only
+// someone with root can fix it (pam_twilio_otp(8), "Reading the logs").
+constexpr const char* kBrokenSentence =
+    "Two-step verification is not set up correctly on this host; ask your administrator (the reason is in the "
+    "system log).";
+
+void TellUserItIsBroken(pam_handle_t* pamh) { (void)PamConversation(pamh).Error(kBrokenSentence); }
+
 int PamCodeFor(Verdict verdict) {
   switch (verdict) {
     case Verdict::kAllow: return PAM_SUCCESS;
@@ -70,6 +78,7 @@ int AuthenticateWithPam(pam_handle_t* pamh, int argc, const char** argv) {
   PamLogger log(pamh, args.ok() && args->debug);
   if (!args.ok()) {
     log.Error(args.status().ToString());
+    TellUserItIsBroken(pamh);
     return PAM_AUTHINFO_UNAVAIL;
   }
 
@@ -89,6 +98,7 @@ int AuthenticateWithPam(pam_handle_t* pamh, int argc, const char** argv) {
       return PAM_USER_UNKNOWN;
     }
     log.Error("user=" + LogField(user) + " result=refused (account lookup failed): " + account.status().ToString());
+    TellUserItIsBroken(pamh);
     return PAM_AUTHINFO_UNAVAIL;
   }
   request.user = std::move(account.value());
@@ -112,6 +122,7 @@ int AuthenticateWithPam(pam_handle_t* pamh, int argc, const char** argv) {
   Result<Config> config = LoadConfig(args->config_path, trust);
   if (!config.ok()) {
     log.Error("user=" + UserForLog(request) + " result=refused (bad configuration): " + config.status().ToString());
+    TellUserItIsBroken(pamh);
     return PAM_AUTHINFO_UNAVAIL;
   }
   StateStore state(config->state_dir, trust);  // prepared by the login, after the skip rules
@@ -146,6 +157,8 @@ __attribute__((visibility("default"))) int pam_sm_authenticate(pam_handle_t* pam
   } catch (...) {
     pam_syslog(pamh, LOG_CRIT, "internal error; login refused");
   }
+  // Plain pam_error: nothing here may throw again.
+  pam_error(pamh, "%s", twotp::kBrokenSentence);
   return PAM_AUTHINFO_UNAVAIL;
 }
 

@@ -135,6 +135,8 @@ void test_conversations_that_fail_or_answer_null(void**) {
   assert_int_equal(RunLogin(service, "conv", fails), PAM_CONV_ERR);
   Dialogue null_reply{"", {itest::NullReply()}};
   assert_int_equal(RunLogin(service, "conv", null_reply), PAM_CONV_ERR);
+  // Ctrl-D at the prompt: the person reads why, not only "Conversation error".
+  assert_true(null_reply.Showed("the login was cancelled"));
   Dialogue no_replies{"", {itest::NoReplies()}};
   assert_int_equal(RunLogin(service, "conv", no_replies), PAM_CONV_ERR);
 }
@@ -153,6 +155,8 @@ void test_broken_configs_refuse_the_login(void**) {
     Dialogue d{"", {Say("123456")}};
     const int rc = RunLogin(service, "right", d);
     if (rc != PAM_AUTHINFO_UNAVAIL) fail_msg("config %s: PAM result %d", name.c_str(), rc);
+    // Not only PAM's "cannot retrieve authentication info": whom to ask.
+    if (!d.EndedWithAdvice() || !d.Showed("ask your administrator")) fail_msg("config %s: no sentence", name.c_str());
   }
   // A config others may write, or a symlink to a good one, is not believed.
   const std::string good = itest::MakeService("bad_config_good", {});
@@ -184,6 +188,7 @@ void test_users_files_not_to_be_believed(void**) {
   assert_int_equal(chown(foreign.users_file.c_str(), 65534, 65534), 0);
   Dialogue d2{"", {Say("123456")}};
   assert_int_equal(RunLogin(MakeService("bad_users_foreign", foreign), "trusty", d2), PAM_AUTHINFO_UNAVAIL);
+  assert_true(d2.Showed("ask your administrator"));
   assert_true(Slurp(foreign.users_file) == lines);  // refused, and left as it was
 }
 

@@ -341,6 +341,8 @@ std::pair<int, double> OneLogin(const Row& row, const char* failmode, int expect
   }
   assert_int_equal(rc, expected);
   assert_true(rc != PAM_SUCCESS);
+  // A refusal ends with the module's own sentence: retry, or ask whom.
+  if (rc != kOnlyIgnored && !d.EndedWithAdvice()) fail_msg("%s: the user read no advice", where.c_str());
   if (seconds > Bound()) print_error("%s: took %.2f s (bound %.1f s)\n", where.c_str(), seconds, Bound());
   assert_true(seconds <= Bound());
   assert_true(d.prompts.empty());  // nothing was sent, so nothing was asked

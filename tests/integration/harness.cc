@@ -226,6 +226,14 @@ void SetFault(const std::string& json) {
   WriteFile(TestEnv().fake_dir + "/control.json", json.empty() ? "{}" : json, 0644);
 }
 
+bool Dialogue::EndedWithAdvice() const {
+  if (errors.empty()) return false;
+  for (const char* advice : {"try again", "administrator", "log in again", "voice call", "new one"}) {
+    if (errors.back().find(advice) != std::string::npos) return true;
+  }
+  return false;
+}
+
 bool Dialogue::Showed(const std::string& needle) const {
   for (const auto* list : {&infos, &errors, &prompts}) {
     for (const std::string& line : *list) {

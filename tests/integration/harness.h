@@ -99,6 +99,9 @@ struct Dialogue {
   size_t next = 0;
   std::vector<std::string> prompts, infos, errors;
   bool Showed(const std::string& needle) const;  // in any info or error
+  // The last error shown says what to do next: retry (now, later, by
+  // another channel) or ask an administrator. Every refusal must end so.
+  bool EndedWithAdvice() const;
 };
 
 // NSS runs under nss_wrapper (run.sh), and the module refuses users NSS
