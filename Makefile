@@ -1,10 +1,12 @@
 # pam_twilio_otp: one Makefile, no other build system.
 #   make            build the module, the CLI and the tests
 #   make check      every test (unit, symbols, layout, integration, cli, ldap, contract, e2e, fuzz, package)
-#   make demo       install deps, build, and run one full login against the local stand-in
-#   make demo-ssh   the same through a real sshd and ssh client on loopback (root)
+#   make demo       install the build deps, build the module and CLI, and show one real ssh
+#                   login on loopback against the local stand-in (root)
+#   make demo-pam   the same login through pamtester under pam_wrapper (nothing on the host touched)
 #   make install    DESTDIR-aware install into the multiarch PAM directory
-#   make deps       apt-get install every Debian package the build, tests and demo need
+#   make deps       apt-get install what the build and make demo need
+#   make deps-test  ... and everything the tests, fuzzing and packaging need (CI)
 #   make bench      timing and memory of one login, users-file and LDAP lookup time (tests/bench/)
 #   make check SANITIZE=address,undefined   the same suites under ASan+UBSan (build-sanitize/)
 #   make valgrind   an integration run under valgrind memcheck
@@ -64,7 +66,8 @@ TOOL     := $(BUILD)/twilio-otp
 # Keep objects make would otherwise delete as intermediates.
 .SECONDARY:
 
-.PHONY: all check unit integration contract symbols layout demo demo-ssh install deps clean bench valgrind soak \
+.PHONY: all check unit integration contract symbols layout demo demo-ssh demo-pam install deps deps-test clean bench \
+  valgrind soak \
   deb rpm selinux
 all: $(MODULE) $(TOOL) $(UNIT_BINS) $(if $(INTEG_SRCS),$(INTEG_BIN)) $(if $(CONTRACT_SRCS),$(CONTRACT_BIN))
 
@@ -83,6 +86,12 @@ $(MODULE): $(GLUE_OBJS) $(CORE_LIB) pam_module/pam/module.map
 $(TOOL): $(TOOL_OBJS) $(CORE_LIB)
 	$(CXX) $(LDFLAGS) -pie -o $@ $(TOOL_OBJS) $(CORE_LIB) $(LIBS)
 
+# `twilio-otp --version`: the top entry of the Debian changelog, read with sed
+# (no dpkg-dev needed); only the file that prints it is rebuilt when it changes.
+TWOTP_VERSION := $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' packaging/debian/changelog 2>/dev/null)
+$(BUILD)/tool/twilio_otp.o: CXXFLAGS += -DTWOTP_VERSION='"$(or $(TWOTP_VERSION),unknown)"'
+$(BUILD)/tool/twilio_otp.o: $(wildcard packaging/debian/changelog)
+
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(CORE_LIB)
 	$(CXX) $(LDFLAGS) -o $@ $< $(CORE_LIB) -lcmocka $(LIBS)
 
@@ -93,7 +102,7 @@ $(CONTRACT_BIN): $(CONTRACT_SRCS:%.cc=$(BUILD)/%.o) $(CORE_LIB)
 	$(CXX) $(LDFLAGS) -o $@ $(CONTRACT_SRCS:%.cc=$(BUILD)/%.o) $(CORE_LIB) $(LIBS)
 
 # The whole suite; tests/run_all.sh prints one "N passed, N failed" line.
-check: all $(if $(SANITIZE),,fuzz-build)
+check: deps-test all $(if $(SANITIZE),,fuzz-build)
 	BUILD=$(BUILD) SANITIZE=$(SANITIZE) bash tests/run_all.sh $(CHECK_SUITES)
 
 # One integration run (file backend, verify mode) under valgrind memcheck:
@@ -121,7 +130,11 @@ symbols: $(MODULE)
 layout:
 	bash tests/run_all.sh layout
 
-demo: deps all
+# A real ssh login (tests/e2e/demo.py): only the module and the CLI are built.
+demo: deps $(MODULE) $(TOOL)
+	BUILD=$(BUILD) bash tests/demo/run_demo_ssh.sh
+
+demo-pam: deps-test $(MODULE) $(TOOL)
 	BUILD=$(BUILD) bash tests/demo/run_demo.sh
 
 # The LDAP lookup bench's program; built for `make bench` only, not `all`.
@@ -139,12 +152,13 @@ bench: all $(BENCH_LDAP_BIN) $(BENCH_USERS_BIN)
 	$(BENCH_USERS_BIN)
 	BUILD=$(BUILD) bash tests/bench/ldap_lookup_bench.sh
 
-# A real ssh login with the code through a private sshd on loopback (root).
-demo-ssh: deps all
-	BUILD=$(BUILD) bash tests/demo/run_demo_ssh.sh
+# The same as make demo, by its older name.
+demo-ssh: demo
 
 deps:
-	bash packaging/install-deps.sh
+	bash packaging/install-deps.sh build
+deps-test:
+	bash packaging/install-deps.sh test
 
 # Packages into $(BUILD)/packages (packaging/; make check's "package" suite
 # builds the .deb, installs it, logs in through it and purges it).

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/config.h"
@@ -27,9 +28,12 @@ inline constexpr int kExitRefused = 1;  // wrong code, unknown user, bad config 
 inline constexpr int kExitUsage = 2;    // the command line itself is wrong
 
 // One subcommand option, beyond the --config and --help that all have.
+// --help lists each with its help text (tests/cli/run.sh checks there is one).
 struct OptionSpec {
   const char* name;  // long name without "--"
   bool takes_value;
+  const char* help = nullptr;        // what it does, one short line (or a few, split by '\n')
+  const char* value_name = nullptr;  // shown after --name when it takes a value ("N")
 };
 
 // A subcommand's arguments after getopt_long.
@@ -68,7 +72,7 @@ int UsageError(const char* command, const std::string& problem);
 
 // --- cli_common.cc ---
 // Prints a refusal ("twilio-otp: ..." and, when there is one, the sentence
-// meant for a person) to stderr and returns kExitRefused.
+// meant for a person) to stderr, escaped (Printable), and returns kExitRefused.
 int Refuse(const Status& status);
 // LoadConfig with root as the trusted owner; errors are printed.
 std::optional<Config> LoadConfigOrReport(const std::string& path);
@@ -84,9 +88,23 @@ Logger& CliLogger();
 // The USER argument of enroll, backup-codes, status and unlock as the module
 // keys it: the account's canonical name from NSS (nss_account.h), with a note
 // on stderr when that is not what was typed. A name NSS doesn't know (an
-// account gone or not made yet) is kept as typed. remove and show take the
-// name exactly, so a record filed under another spelling can still go.
-std::string AccountArgument(const std::string& typed);
+// account gone or not made yet) is kept as typed, and so is a name when NSS
+// fails (with a warning unless !warn). remove and show take the name
+// exactly, so a record filed under another spelling can still go.
+struct UserArgument {
+  std::string name;
+  bool unknown = false;  // NSS answered that no account has the name (not: NSS failed)
+  Status nss;            // ok, kNotFound (unknown) or the NSS failure
+};
+UserArgument ReadUserArgument(const std::string& typed, bool warn = true);
+inline std::string AccountArgument(const std::string& typed) { return ReadUserArgument(typed).name; }
+// True when NSS answers that no account has `name` exactly as typed (show).
+bool UnknownToNss(const std::string& name);
+// `text` (a user name, a file's line) made safe for a terminal: control
+// bytes and bytes that are not UTF-8 escaped as in the logs (EscapeLogLine).
+std::string Printable(std::string_view text);
+// "14 min" / "40 s", rounded up: how long a lockout still runs.
+std::string TimeLeft(std::time_t seconds);
 
 // Forwards to another Logger and counts warnings and worse (check-config).
 class CountingLogger : public Logger {
@@ -107,6 +125,7 @@ int RunEnroll(const Args& args);       // cmd_enroll.cc
 int RunRemove(const Args& args);       // cmd_remove.cc
 int RunList(const Args& args);         // cmd_list.cc
 int RunShow(const Args& args);         // cmd_list.cc
+int RunListLocked(const Args& args);   // cmd_list_locked.cc (list --locked)
 int RunCheckConfig(const Args& args);  // cmd_check_config.cc
 // Warns (stderr) when unenrolled = "deny" would lock out root or every
 // member of sudo/wheel; returns how many warnings it gave. lockout_warnings.cc

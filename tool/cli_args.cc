@@ -1,8 +1,10 @@
 // Subcommand argument parsing with getopt_long, and the help texts.
 #include <getopt.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <utility>
 
 #include "cli.h"
 
@@ -22,11 +24,12 @@ std::string GetoptProblem(int id, char** argv, const struct option* longopts) {
   for (const struct option* o = longopts; optopt != 0 && o->name != nullptr; ++o) {
     if (o->val == optopt) name = std::string("--") + o->name;
   }
-  if (id == ':') return "option '" + (name.empty() ? std::string(argv[optind - 1]) : name) + "' needs a value";
+  // What the caller typed is escaped: it goes to their terminal.
+  if (id == ':') return "option '" + (name.empty() ? Printable(argv[optind - 1]) : name) + "' needs a value";
   if (!name.empty()) return "option '" + name + "' takes no value";
-  if (optopt != 0) return std::string("unknown option '-") + static_cast<char>(optopt) + "'";
+  if (optopt != 0) return "unknown option '-" + Printable(std::string(1, static_cast<char>(optopt))) + "'";
   std::string given = argv[optind - 1];
-  return "unknown option '" + given.substr(0, given.find('=')) + "'";
+  return "unknown option '" + Printable(given.substr(0, given.find('='))) + "'";
 }
 
 std::optional<std::string> Args::Value(const std::string& name) const {
@@ -50,9 +53,26 @@ int UsageError(const char* command, const std::string& problem) {
 }
 
 void PrintCommandHelp(const Command& command) {
-  std::printf("usage: twilio-otp %s [--config PATH]\n\n%s\n", command.synopsis, command.help);
-  std::printf("\n  --config PATH  the module's config (default %s)\n  --help         this text\n",
-              kDefaultConfigPath);
+  std::printf("usage: twilio-otp %s [--config PATH]\n\n%s\n\noptions:\n", command.synopsis, command.help);
+  // Every option with its text, in a column: "  --count N  how many ...".
+  std::vector<std::pair<std::string, std::string>> rows;
+  for (const OptionSpec& o : command.options) {
+    std::string name = std::string("--") + o.name;
+    if (o.takes_value) name += std::string(" ") + (o.value_name != nullptr ? o.value_name : "VALUE");
+    rows.emplace_back(name, o.help != nullptr ? o.help : "");
+  }
+  rows.emplace_back("--config PATH", std::string("the module's config (default ") + kDefaultConfigPath + ")");
+  rows.emplace_back("-h, --help", "this text");
+  size_t width = 0;
+  for (const auto& row : rows) width = std::max(width, row.first.size());
+  for (const auto& [name, help] : rows) {
+    std::string text = help;
+    // A help text of several lines continues under its first.
+    for (size_t at = text.find('\n'); at != std::string::npos; at = text.find('\n', at + 1)) {
+      text.insert(at + 1, width + 4, ' ');
+    }
+    std::printf("  %-*s  %s\n", static_cast<int>(width), name.c_str(), text.c_str());
+  }
 }
 
 std::optional<Args> ParseArgs(const Command& command, int argc, char** argv, const std::string& config_path) {

@@ -24,9 +24,19 @@ const FileTrust& RootTrust() {
 }  // namespace
 
 int Refuse(const Status& status) {
-  std::fprintf(stderr, "twilio-otp: %s\n", status.ToString().c_str());
-  if (status.user_message()) std::fprintf(stderr, "twilio-otp: %s\n", status.user_message()->c_str());
+  // Messages carry what callers typed and what files and servers hold.
+  std::fprintf(stderr, "twilio-otp: %s\n", Printable(status.ToString()).c_str());
+  if (status.user_message()) std::fprintf(stderr, "twilio-otp: %s\n", Printable(*status.user_message()).c_str());
   return kExitRefused;
+}
+
+std::string Printable(std::string_view text) {
+  constexpr size_t kNoCut = 64 * 1024;  // a terminal, not syslog: no need to cut
+  return EscapeLogLine(text, kNoCut);
+}
+
+std::string TimeLeft(std::time_t seconds) {
+  return seconds < 60 ? std::to_string(seconds) + " s" : std::to_string((seconds + 59) / 60) + " min";
 }
 
 std::optional<Config> LoadConfigOrReport(const std::string& path) {
@@ -51,20 +61,24 @@ Logger& CliLogger() {
   return logger;
 }
 
-std::string AccountArgument(const std::string& typed) {
+UserArgument ReadUserArgument(const std::string& typed, bool warn) {
   Result<std::string> account = CanonicalAccountName(typed);
   if (!account.ok()) {
-    if (!account.status().Is(Fault::kNotFound)) {
-      std::fprintf(stderr, "twilio-otp: warning: %s; using the name as typed\n", account.status().ToString().c_str());
+    const bool unknown = account.status().Is(Fault::kNotFound);
+    if (!unknown && warn) {
+      std::fprintf(stderr, "twilio-otp: warning: %s; using the name as typed\n",
+                   Printable(account.status().ToString()).c_str());
     }
-    return typed;
+    return UserArgument{typed, unknown, account.status()};
   }
   if (account.value() != typed) {
-    std::fprintf(stderr, "twilio-otp: %s is the account %s (NSS); using %s\n", typed.c_str(), account->c_str(),
-                 account->c_str());
+    std::fprintf(stderr, "twilio-otp: %s is the account %s (NSS); using %s\n", Printable(typed).c_str(),
+                 Printable(account.value()).c_str(), Printable(account.value()).c_str());
   }
-  return std::move(account.value());
+  return UserArgument{std::move(account.value()), false, Status::Ok()};
 }
+
+bool UnknownToNss(const std::string& name) { return FindAccount(name).status().Is(Fault::kNotFound); }
 
 void CountingLogger::Write(LogLevel level, const std::string& escaped_line) {
   if (level >= LogLevel::kWarning) ++problems_;

@@ -77,7 +77,7 @@ int RunBackupCodes(const Args& args) {
   std::fprintf(stderr,
                "twilio-otp: %d backup codes for %s stored in %s; any earlier ones no longer work.\n"
                "twilio-otp: each works once at the code prompt; they are not shown again.\n",
-               *count, user.c_str(), store.UserPath(user).c_str());
+               *count, Printable(user).c_str(), Printable(store.UserPath(user)).c_str());
   return kExitOk;
 }
 

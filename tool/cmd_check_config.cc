@@ -1,22 +1,26 @@
-// `twilio-otp check-config`: everything a login would read, checked the way
-// the module checks it: the config, the Twilio secret file, the state
+// `twilio-otp check-config [--online]`: everything a login would read,
+// checked the way the module checks it: the config (and that its SIDs are
+// not the example's placeholders), the Twilio secret file, the state
 // directory, and every record of the directory (each line of the users
 // file; for LDAP the bind and every listed entry, on the first server that
-// answers). Prints "OK: PATH" or the problems.
+// answers). With --online, Twilio too, by reads only (online_checks.h).
+// Prints "OK: PATH" or the problems.
 #include <sys/stat.h>
 
 #include <cerrno>
 #include <cstdio>
 
 #include "cli.h"
+#include "online_checks.h"
 
 namespace twotp::cli {
 
 namespace {
 
 // Problems found in the directory (every line of the users file, every
-// entry LDAP lists); each is printed as a warning.
-int CheckDirectory(const Config& config) {
+// entry LDAP lists); each is printed as a warning. The usable records go to
+// *records, for the online checks.
+int CheckDirectory(const Config& config, std::vector<PhoneRecord>* records_out) {
   CountingLogger counted(CliLogger());
   std::unique_ptr<Directory> directory = OpenPhoneDirectory(config, counted);
   struct stat st;
@@ -32,6 +36,7 @@ int CheckDirectory(const Config& config) {
   Result<std::vector<PhoneRecord>> records = directory->List();
   if (!records.ok()) return Refuse(records.status()), 1;
   WarnAboutLockouts(config, records.value());  // warnings, not problems: exit status unchanged
+  *records_out = std::move(records.value());
   return counted.problems();
 }
 
@@ -51,7 +56,10 @@ int RunCheckConfig(const Args& args) {
     Refuse(prepared);
     ++problems;
   }
-  problems += CheckDirectory(*config);
+  problems += CheckNotExampleSids(config->twilio);
+  std::vector<PhoneRecord> records;
+  problems += CheckDirectory(*config, &records);
+  if (args.Has("online")) problems += CheckTwilioOnline(*config, records);
   if (problems > 0) {
     std::fprintf(stderr, "twilio-otp: %d problem(s) found with %s\n", problems, args.config_path.c_str());
     return kExitRefused;

@@ -1,4 +1,5 @@
-// `twilio-otp enroll USER NUMBER [--channel sms|call|whatsapp] [--no-verify]`:
+// `twilio-otp enroll USER NUMBER [--channel sms|call|whatsapp] [--no-verify]
+// [--force]`: refuses a USER this host's NSS doesn't know (unless --force),
 // normalises the number, checks it against the policy, proves that someone
 // holding the phone can read a code (unless --no-verify), and only then
 // writes the record (users file or LDAP entry). A refused or failed
@@ -35,6 +36,27 @@ std::string Join(const std::vector<std::string>& items) {
   std::string out;
   for (const std::string& item : items) out += (out.empty() ? "" : ", ") + item;
   return out;
+}
+
+// USER as the module will key it. The module refuses a login NSS doesn't
+// know, so a name it doesn't know is most likely a typo ("alcie") and is
+// refused, as is one NSS can't answer for; --force takes it as typed, for
+// an account only other hosts see (one in LDAP, enrolled from an
+// administration host).
+Result<std::string> EnrollableUser(const std::string& typed, bool force) {
+  UserArgument user = ReadUserArgument(typed, /*warn=*/false);
+  if (user.nss.ok()) return std::move(user.name);
+  if (force) {
+    std::fprintf(stderr, "twilio-otp: note: enrolling %s as typed (--force): this host's module refuses its logins "
+                 "until NSS knows the account\n", Printable(typed).c_str());
+    return std::move(user.name);
+  }
+  if (user.unknown) {
+    return Status::NotFound(typed + " is not an account this host knows (NSS): check the spelling, or give --force "
+                            "to enroll an account only other hosts see");
+  }
+  return Status::DirectoryError(user.nss.message() + "; can't tell whether " + typed +
+                                " is an account: try again, or give --force to enroll the name as typed");
 }
 
 // --channel, or the policy's default (its first channel); the result must be
@@ -103,6 +125,8 @@ int RunEnroll(const Args& args) {
     return UsageError("twilio-otp enroll", "--channel must be sms, call or whatsapp");
   std::optional<Config> config = LoadConfigOrReport(args.config_path);
   if (!config) return kExitRefused;
+  Result<std::string> user = EnrollableUser(args.positional[0], args.Has("force"));
+  if (!user.ok()) return Refuse(user.status());
   std::unique_ptr<Directory> directory = OpenPhoneDirectory(*config, CliLogger());
   Result<std::string> number = NormalizeE164(args.positional[1]);
   if (!number.ok()) return Refuse(number.status());
@@ -113,7 +137,7 @@ int RunEnroll(const Args& args) {
   Result<Channel> channel = ChooseChannel(*config, args);
   if (!channel.ok()) return Refuse(channel.status());
 
-  PhoneRecord record{AccountArgument(args.positional[0]), number.value(), channel.value(), ""};
+  PhoneRecord record{user.value(), number.value(), channel.value(), ""};
   // Validate before a code is sent: a bad user name, or a directory that
   // can't be reached, must not cost an SMS.
   Status valid = ReadyToEnroll(*config, *directory, record);
@@ -126,8 +150,8 @@ int RunEnroll(const Args& args) {
   }
   Status written = directory->Enroll(record);
   if (!written.ok()) return Refuse(written);
-  std::printf("enrolled %s: %s by %s (%s)\n", record.user.c_str(), record.number.c_str(), ChannelName(record.channel),
-              record.verified_at.empty() ? "not verified: --no-verify" : "verified");
+  std::printf("enrolled %s: %s by %s (%s)\n", Printable(record.user).c_str(), record.number.c_str(),
+              ChannelName(record.channel), record.verified_at.empty() ? "not verified: --no-verify" : "verified");
   return kExitOk;
 }
 

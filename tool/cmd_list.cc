@@ -1,5 +1,6 @@
-// `twilio-otp list [--json]` and `twilio-otp show USER [--json]`. Numbers are
-// shown in full: this output is for the administrator, never for a log.
+// `twilio-otp list [--json]` and `twilio-otp show USER [--json]` (list
+// --locked is cmd_list_locked.cc). Numbers are shown in full: this output is
+// for the administrator, never for a log.
 #include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -43,6 +44,7 @@ std::unique_ptr<Directory> OpenFromArgs(const Args& args) {
 }  // namespace
 
 int RunList(const Args& args) {
+  if (args.Has("locked")) return RunListLocked(args);
   std::unique_ptr<Directory> users = OpenFromArgs(args);
   if (!users) return kExitRefused;
   Result<std::vector<PhoneRecord>> records = users->List();
@@ -70,13 +72,28 @@ int RunList(const Args& args) {
 int RunShow(const Args& args) {
   std::unique_ptr<Directory> users = OpenFromArgs(args);
   if (!users) return kExitRefused;
-  Result<PhoneRecord> record = users->Lookup(args.positional[0]);
-  if (!record.ok()) return Refuse(record.status());
+  const std::string& user = args.positional[0];
+  Result<PhoneRecord> record = users->Lookup(user);
+  // A record is shown whatever NSS says (it may be another host's account);
+  // with none, a name NSS doesn't know either is most likely a typo.
+  const bool unknown = UnknownToNss(user);
+  if (!record.ok()) {
+    Refuse(record.status());
+    if (unknown && record.status().Is(Fault::kNotFound)) {
+      std::fprintf(stderr, "twilio-otp: %s is not an account this host knows (NSS) either: check the spelling\n",
+                   Printable(user).c_str());
+    }
+    return kExitRefused;
+  }
+  if (unknown) {
+    std::fprintf(stderr, "twilio-otp: note: %s is not an account this host knows (NSS): its logins here are "
+                 "refused\n", Printable(user).c_str());
+  }
   if (args.Has("json")) {
     PrintJson(RecordJson(record.value()));
     return kExitOk;
   }
-  std::printf("user:      %s\nnumber:    %s\nchannel:   %s\nverified:  %s\n", record->user.c_str(),
+  std::printf("user:      %s\nnumber:    %s\nchannel:   %s\nverified:  %s\n", Printable(record->user).c_str(),
               record->number.c_str(), ChannelName(record->channel), VerifiedText(record.value()).c_str());
   return kExitOk;
 }

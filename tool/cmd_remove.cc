@@ -14,7 +14,7 @@ int RunRemove(const Args& args) {
   std::unique_ptr<Directory> directory = OpenPhoneDirectory(*config, CliLogger());
   Status removed = directory->Remove(user);
   if (!removed.ok()) return Refuse(removed);
-  std::printf("removed %s from %s\n", user.c_str(), directory->Where().c_str());
+  std::printf("removed %s from %s\n", Printable(user).c_str(), Printable(directory->Where()).c_str());
   return kExitOk;
 }
 

@@ -1,7 +1,9 @@
 // `twilio-otp status USER [--json]` shows what the module remembers about a
 // user (lockout, failed codes, recent sends, backup codes left, grace
 // entries); `twilio-otp unlock USER` clears all of it but the backup codes.
-// Neither needs the user to be enrolled: state outlives a removed number.
+// Neither needs the user to be enrolled: state outlives a removed number,
+// and a removed account. status refuses only a name that is neither an
+// account NSS knows nor in the state: most likely a typo.
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -69,17 +71,12 @@ json ViewJson(const std::string& user, const std::string& path, const StateView&
   };
 }
 
-// "14 min" / "40 s" from now, rounded up: how long a lockout still runs.
-std::string Remaining(std::time_t seconds) {
-  return seconds < 60 ? std::to_string(seconds) + " s" : std::to_string((seconds + 59) / 60) + " min";
-}
-
 void PrintView(const std::string& user, const std::string& path, const StateView& v, const LimitsConfig& limits,
                std::time_t now) {
-  std::printf("user:          %s\nstate file:    %s\n", user.c_str(), path.c_str());
+  std::printf("user:          %s\nstate file:    %s\n", Printable(user).c_str(), Printable(path).c_str());
   if (v.locked_until != 0) {
     std::printf("locked out:    until %s (%s from now)\n", IsoUtc(v.locked_until).c_str(),
-                Remaining(v.locked_until - now).c_str());
+                TimeLeft(v.locked_until - now).c_str());
   } else {
     std::printf("locked out:    no\n");
   }
@@ -117,10 +114,22 @@ bool Exists(const std::string& path) {
 }  // namespace
 
 int RunStatus(const Args& args) {
-  const std::string user = AccountArgument(args.positional[0]);
+  const UserArgument named = ReadUserArgument(args.positional[0]);
+  const std::string& user = named.name;
   std::optional<Config> config = LoadConfigOrReport(args.config_path);
   if (!config) return kExitRefused;
   const StateStore store = OpenStateStore(*config);
+  // An account with no state yet shows an empty one; a name that is neither
+  // an account nor in the state (a typo) must not look like one.
+  if (named.unknown) {
+    if (!Exists(store.UserPath(user))) {
+      std::fprintf(stderr, "twilio-otp: %s is not an account this host knows (NSS) and has no state in %s: "
+                   "check the spelling\n", Printable(user).c_str(), Printable(store.dir()).c_str());
+      return kExitRefused;
+    }
+    std::fprintf(stderr, "twilio-otp: note: %s is not an account this host knows (NSS); showing the state it left\n",
+                 Printable(user).c_str());
+  }
   Result<UserState> state = store.Read(user);
   if (!state.ok()) return Refuse(state.status());  // corrupt: the message names the file and the fix
   const std::time_t now = DefaultClock().WallNow();
@@ -144,7 +153,7 @@ int RunUnlock(const Args& args) {
   const std::string path = store.UserPath(user);
   // No file: nothing to unlock, and a mistyped name leaves no file behind.
   if (!Exists(path)) {
-    std::printf("%s has no state (%s): nothing to unlock\n", user.c_str(), path.c_str());
+    std::printf("%s has no state (%s): nothing to unlock\n", Printable(user).c_str(), Printable(path).c_str());
     return kExitOk;
   }
   // Read first only to say what goes; Reset works on a corrupt file too.
@@ -153,13 +162,14 @@ int RunUnlock(const Args& args) {
   if (reset.ok()) reset = store.Reset(user, /*keep_backup=*/true);
   if (!reset.ok()) return Refuse(reset);
   if (before.ok()) {
-    std::printf("unlocked %s: %s; %zu backup code(s) kept\n", user.c_str(), ClearedText(before.value()).c_str(),
-                before->backup_codes.size());
+    std::printf("unlocked %s: %s; %zu backup code(s) kept\n", Printable(user).c_str(),
+                ClearedText(before.value()).c_str(), before->backup_codes.size());
   } else {
-    std::fprintf(stderr, "twilio-otp: the old state was unreadable: %s\n", before.status().ToString().c_str());
+    std::fprintf(stderr, "twilio-otp: the old state was unreadable: %s\n",
+                 Printable(before.status().ToString()).c_str());
     std::printf("unlocked %s: replaced the unreadable %s with a fresh state (its backup codes are gone: run "
                 "twilio-otp backup-codes %s)\n",
-                user.c_str(), path.c_str(), user.c_str());
+                Printable(user).c_str(), Printable(path).c_str(), Printable(user).c_str());
   }
   return kExitOk;
 }

@@ -1,5 +1,6 @@
 // twilio-otp: the administrators' CLI (DESIGN.md, "What administrators type").
 //   twilio-otp [--config PATH] COMMAND [ARGS] [--config PATH]
+//   twilio-otp -h|--help | -V|--version
 // Exit 0 on success, 1 on a refused request, 2 on bad usage.
 #include <getopt.h>
 #include <unistd.h>
@@ -11,45 +12,77 @@
 
 #include "cli.h"
 
+// The Makefile sets it from the top entry of packaging/debian/changelog.
+#ifndef TWOTP_VERSION
+#define TWOTP_VERSION "unknown"
+#endif
+
 namespace twotp::cli {
 
 namespace {
 
+constexpr const char* kVersion = TWOTP_VERSION;
+
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
-      {"enroll", "enroll USER NUMBER [--channel sms|call|whatsapp] [--no-verify]",
+      {"enroll", "enroll USER NUMBER [--channel sms|call|whatsapp] [--no-verify] [--force]",
        "Records USER's phone number (E.164; spaces, dots, dashes and parentheses are\n"
        "dropped, so quote a number that has spaces). Unless --no-verify, a code is\n"
        "sent to the number first and the record is written only when it is typed\n"
-       "back. The channel defaults to the first of policy.channels. Root only.",
-       {{"channel", true}, {"no-verify", false}}, 2, 2, true, RunEnroll},
+       "back. USER must be an account this host knows (NSS), since the module\n"
+       "refuses any other, unless --force. Root only.",
+       {{"channel", true,
+         "how to send the code, and the user's channel at login\n"
+         "(default: the first of policy.channels)",
+         "sms|call|whatsapp"},
+        {"no-verify", false, "write the record without sending a code (numbers you already trust)"},
+        {"force", false,
+         "enroll a USER this host's NSS doesn't know, as typed\n"
+         "(an account only other hosts see, such as one in LDAP)"}},
+       2, 2, true, RunEnroll},
       {"remove", "remove USER",
        "Deletes USER's number: their line of the users file (keeping every other\n"
        "line), or the number attribute on their LDAP entry. Root only.",
        {}, 1, 1, true, RunRemove},
-      {"list", "list [--json]",
+      {"list", "list [--json] [--locked]",
        "Lists every usable record in the directory (users file or LDAP), numbers\n"
-       "in full. Malformed lines or entries are reported on stderr.",
-       {{"json", false}}, 0, 0, false, RunList},
-      {"show", "show USER [--json]", "Shows USER's record, or exits 1 when there is none.", {{"json", false}}, 1, 1,
-       false, RunShow},
-      {"check-config", "check-config",
-       "Checks the config, the Twilio secret file, the state directory and every\n"
-       "record of the directory (users file, or LDAP bind and entries) as a login\n"
-       "would, and prints \"OK: PATH\" or each problem.",
-       {}, 0, 0, false, RunCheckConfig},
+       "in full. Malformed lines or entries are reported on stderr. With --locked,\n"
+       "lists the users locked out now instead, from the state directory; exits 1\n"
+       "when a state file there can't be read.",
+       {{"json", false, "print a JSON array"},
+        {"locked", false, "list the users this host locks out now (state_dir), not the records"}},
+       0, 0, false, RunList},
+      {"show", "show USER [--json]",
+       "Shows USER's record, or exits 1 when there is none (saying so when this\n"
+       "host's NSS doesn't know USER either: a typo?).",
+       {{"json", false, "print the record as one JSON object"}}, 1, 1, false, RunShow},
+      {"check-config", "check-config [--online]",
+       "Checks the config (and that its SIDs are not the example's placeholders),\n"
+       "the Twilio secret file, the state directory and every record of the\n"
+       "directory (users file, or LDAP bind and entries) as a login would, and\n"
+       "prints \"OK: PATH\" or each problem. --online also asks Twilio, reading\n"
+       "only (nothing is sent): the credentials (20003), TLS and the CA, a trial\n"
+       "account and its verified numbers (21608), the Verify service or the\n"
+       "sender; it names the countries Geo Permissions must allow (60605, 21408).\n"
+       "Each failure names the Twilio Console page to fix it.",
+       {{"online", false,
+         "also ask Twilio, reading only (nothing is sent): credentials, account,\n"
+         "Verify service or sender"}},
+       0, 0, false, RunCheckConfig},
       {"backup-codes", "backup-codes USER [--count N]",
        "Makes N (default 10, at most 20) single-use codes for an enrolled USER,\n"
        "to type at the code prompt when no SMS can arrive. Prints them once, one\n"
        "per line and nothing else on stdout; only their scrypt hashes are kept,\n"
        "and any earlier codes stop working. Root only.",
-       {{"count", true}}, 1, 1, true, RunBackupCodes},
+       {{"count", true, "how many codes: 1 to 20 (default 10)", "N"}}, 1, 1, true, RunBackupCodes},
       {"status", "status USER [--json]",
        "Shows what the module remembers about USER: a lockout and until when,\n"
        "failed codes, codes sent in the current limits.send_window and the last\n"
-       "one, backup codes left and grace entries. Exits 1 when the state file is\n"
-       "unreadable or corrupt.",
-       {{"json", false}}, 1, 1, false, RunStatus},
+       "one, backup codes left and grace entries. An account with no state yet\n"
+       "shows an empty one, and the state a removed account left is shown too.\n"
+       "Exits 1 when the state file is unreadable or corrupt, or when USER is\n"
+       "neither an account this host knows (NSS) nor has a state file (a typo).",
+       {{"json", false, "print one JSON object"}}, 1, 1, false, RunStatus},
       {"unlock", "unlock USER",
        "Lifts USER's lockout and clears the failed codes, the send history and\n"
        "the grace entries, keeping the backup codes. Replaces a corrupt state\n"
@@ -74,28 +107,39 @@ const Command* FindCommand(const char* name) {
 }
 
 void PrintHelp(FILE* out) {
-  std::fprintf(out, "usage: twilio-otp [--config PATH] COMMAND [ARGS]\n\ncommands:\n");
+  std::fprintf(out,
+               "usage: twilio-otp [--config PATH] COMMAND [ARGS]\n"
+               "       twilio-otp -h|--help | -V|--version\n\ncommands:\n");
   for (const Command& c : Commands()) {
     if (c.synopsis != nullptr) std::fprintf(out, "  twilio-otp %s\n", c.synopsis);
   }
   std::fprintf(out,
-               "\nEvery command takes --config PATH (default %s) and --help.\n"
-               "Exit status: 0 success, 1 refused (bad config, unknown user, wrong code), 2 bad usage.\n",
+               "\noptions:\n"
+               "  --config PATH  the module's config (default %s), before or after COMMAND\n"
+               "  -h, --help     this text; after COMMAND, the command's usage and every option\n"
+               "  -V, --version  print \"twilio-otp VERSION\"\n"
+               "\nExit status: 0 success, 1 refused (bad config, unknown user, wrong code), 2 bad usage.\n",
                kDefaultConfigPath);
 }
 
 int Run(int argc, char** argv) {
-  static const struct option kGlobal[] = {
-      {"config", required_argument, nullptr, 'c'}, {"help", no_argument, nullptr, 'h'}, {nullptr, 0, nullptr, 0}};
+  static const struct option kGlobal[] = {{"config", required_argument, nullptr, 'c'},
+                                          {"help", no_argument, nullptr, 'h'},
+                                          {"version", no_argument, nullptr, 'V'},
+                                          {nullptr, 0, nullptr, 0}};
   std::string config_path;
   for (;;) {
     // "+": stop at the command name; what follows is the command's.
-    const int id = getopt_long(argc, argv, "+:", kGlobal, nullptr);
+    // ":": we word the errors. -h and -V are the only letters.
+    const int id = getopt_long(argc, argv, "+:hV", kGlobal, nullptr);
     if (id == -1) break;
     if (id == 'c') {
       config_path = optarg;
     } else if (id == 'h') {
       PrintHelp(stdout);
+      return kExitOk;
+    } else if (id == 'V') {
+      std::printf("twilio-otp %s\n", kVersion);
       return kExitOk;
     } else {
       return UsageError("twilio-otp", GetoptProblem(id, argv, kGlobal));
@@ -106,7 +150,9 @@ int Run(int argc, char** argv) {
     return kExitUsage;
   }
   const Command* command = FindCommand(argv[optind]);
-  if (command == nullptr) return UsageError("twilio-otp", std::string("unknown command '") + argv[optind] + "'");
+  if (command == nullptr) {
+    return UsageError("twilio-otp", "unknown command '" + Printable(argv[optind]) + "'");
+  }
   const std::string display = std::string("twilio-otp ") + command->name;
   // The command's own argv, with argv[0] naming it for getopt's sake.
   std::vector<char*> sub(argv + optind, argv + argc);

@@ -1,16 +1,16 @@
 #include "config/config_reader.h"
-#include "base/text.h"
 
 #include <algorithm>
+#include <optional>
 #include <utility>
+
+#include "base/text.h"
+#include "config/config_hints.h"
+#include "config/config_lexer.h"
 
 namespace twotp {
 
 namespace {
-
-// Characters that continue a setting name, so digits after them are not a
-// number ("code_ttl2"). '-' is left out so that "-12345678901" is a number.
-bool IsNameChar(char c) { return IsAlnum(c) || c == '_' || c == '*'; }
 
 // True when libconfig 1.5 would wrap the literal: it keeps only 32 bits and
 // says nothing. No key takes a value near that size, so "too large" is
@@ -26,90 +26,27 @@ bool IsTooLargeNumber(std::string_view token) {
   return significant > (hex ? 7u : 9u);
 }
 
-// A pass over the file text before libconfig sees it, skipping comments and
-// strings the way libconfig's scanner does.
-class SourceScan {
- public:
-  SourceScan(const std::string& path, std::string_view text) : path_(path), text_(text) {}
-
-  Status Run() {
-    if (size_t nul = text_.find('\0'); nul != std::string_view::npos) {
-      line_ += std::count(text_.begin(), text_.begin() + nul, '\n');
-      return Fail("NUL byte in the file");
-    }
-    bool line_start = true;
-    while (pos_ < text_.size()) {
-      char c = text_[pos_];
-      if (c == '\n') {
-        ++line_;
-        line_start = true;
-      }
-      if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-        ++pos_;
-        continue;
-      }
-      // libconfig acts on "@include" only at the start of a line.
-      if (std::exchange(line_start, false) && Ahead("@include")) {
-        return Fail("@include is not allowed; keep the configuration in this one file");
-      }
-      Status token = SkipToken();
-      if (!token.ok()) return token;
-    }
-    return Status::Ok();
+// The checks made on the file text before libconfig sees it, on the tokens
+// libconfig's scanner would see (comments and strings skipped).
+Status ScanSource(const std::string& path, std::string_view text) {
+  auto fail = [&path](long line, const std::string& problem) {
+    return Status::ConfigError(path + ":" + std::to_string(line) + ": " + problem);
+  };
+  if (size_t nul = text.find('\0'); nul != std::string_view::npos) {
+    return fail(1 + std::count(text.begin(), text.begin() + nul, '\n'), "NUL byte in the file");
   }
-
- private:
-  Status SkipToken() {
-    char c = text_[pos_];
-    if (c == '#' || Ahead("//")) {
-      SkipUntil("\n", /*consume=*/false);
-    } else if (Ahead("/*")) {
-      pos_ += 2;
-      SkipUntil("*/", /*consume=*/true);
-    } else if (c == '"') {
-      SkipString();
-    } else if (IsDigit(c) && (pos_ == 0 || !IsNameChar(text_[pos_ - 1]))) {
-      size_t end = pos_;
-      while (end < text_.size() && IsAlnum(text_[end])) ++end;
-      std::string_view number = text_.substr(pos_, end - pos_);
-      if (IsTooLargeNumber(number)) {
-        return Fail("number " + std::string(number) + " is too large for any key");
-      }
-      pos_ = end;
-    } else {
-      ++pos_;
+  ConfigLexer lexer(text);
+  while (std::optional<ConfigToken> token = lexer.Next()) {
+    // libconfig acts on "@include" only at the start of a line.
+    if (token->at_line_start && text.substr(token->offset).starts_with("@include")) {
+      return fail(token->line, "@include is not allowed; keep the configuration in this one file");
     }
-    return Status::Ok();
-  }
-
-  bool Ahead(std::string_view what) const { return text_.substr(pos_).starts_with(what); }
-
-  void SkipUntil(std::string_view end, bool consume) {
-    while (pos_ < text_.size() && !Ahead(end)) {
-      if (text_[pos_] == '\n') ++line_;
-      ++pos_;
+    if (token->kind == ConfigToken::Kind::kNumber && IsTooLargeNumber(token->text)) {
+      return fail(token->line, "number " + std::string(token->text) + " is too large for any key");
     }
-    if (consume) pos_ = std::min(text_.size(), pos_ + end.size());
   }
-
-  // From the opening quote to just past the closing one (or the end).
-  void SkipString() {
-    for (++pos_; pos_ < text_.size() && text_[pos_] != '"'; ++pos_) {
-      if (text_[pos_] == '\\' && pos_ + 1 < text_.size()) ++pos_;  // an escaped character, maybe a quote
-      if (text_[pos_] == '\n') ++line_;
-    }
-    pos_ = std::min(text_.size(), pos_ + 1);
-  }
-
-  Status Fail(const std::string& problem) const {
-    return Status::ConfigError(path_ + ":" + std::to_string(line_) + ": " + problem);
-  }
-
-  const std::string& path_;
-  std::string_view text_;
-  size_t pos_ = 0;
-  long line_ = 1;
-};
+  return Status::Ok();
+}
 
 // True when `key` matches `pattern` segment by segment; a "*" segment in the
 // pattern stands for any one name (the per-service groups of policy.services).
@@ -176,15 +113,17 @@ void ConfigReader::ConfigFree::operator()(config_t* config) const {
 }
 
 Result<ConfigReader> ConfigReader::Parse(const std::string& path, const std::string& text) {
-  Status scanned = SourceScan(path, text).Run();
+  Status scanned = ScanSource(path, text);
   if (!scanned.ok()) return scanned;
   ConfigPtr config(new config_t);
   config_init(config.get());
   if (config_read_string(config.get(), text.c_str()) != CONFIG_TRUE) {
-    std::string what = config_error_text(config.get()) ? config_error_text(config.get()) : "";
-    std::string message = path + ":" + std::to_string(config_error_line(config.get())) + ": syntax error";
-    if (!what.empty() && what != "syntax error") message += ": " + what;
-    return Status::ConfigError(message);
+    // libconfig says only "syntax error" or "duplicate setting name": name
+    // the setting from the line it points at.
+    const char* what = config_error_text(config.get());
+    const int line = config_error_line(config.get());
+    return Status::ConfigError(path + ":" + std::to_string(line) + ": " +
+                               DescribeParseError(text, line, what != nullptr ? what : ""));
   }
   return ConfigReader(path, std::move(config));
 }
@@ -200,7 +139,9 @@ void ConfigReader::CheckSetting(const config_setting_t* group, const std::string
     std::string key = prefix.empty() ? child->name : prefix + "." + child->name;
     const KeySpec* spec = FindSpec(schema, key);
     if (spec == nullptr) {
-      FailAt(config_setting_source_line(child), key, "unknown key");
+      const std::string nearest = NearestKey(key, schema);
+      FailAt(config_setting_source_line(child), key,
+             nearest.empty() ? "unknown key" : "unknown key; did you mean \"" + nearest + "\"?");
       return;
     }
     CheckValue(child, key, *spec);

@@ -61,10 +61,15 @@ Secret BasicAuthorization(std::string_view username, const Secret& password) {
   return header;
 }
 
-Secret FormatPost(const HttpUrl& url, const Secret& authorization, std::string_view user_agent,
-                  const Secret& body) {
+namespace {
+
+// The request line and the headers every request carries, up to the last
+// header's line end.
+Secret RequestHead(std::string_view method, const HttpUrl& url, const Secret& authorization,
+                   std::string_view user_agent) {
   Secret request;
-  request.Append("POST ");
+  request.Append(method);
+  request.Append(" ");
   request.Append(url.target);
   request.Append(" HTTP/1.1\r\nHost: ");
   request.Append(url.Authority(kHttpsPort));
@@ -72,12 +77,25 @@ Secret FormatPost(const HttpUrl& url, const Secret& authorization, std::string_v
   request.Append(authorization.view());
   request.Append("\r\nUser-Agent: ");
   request.Append(user_agent);
-  request.Append(
-      "\r\nAccept: application/json\r\nContent-Type: application/x-www-form-urlencoded\r\n"
-      "Connection: keep-alive\r\nContent-Length: ");
+  request.Append("\r\nAccept: application/json\r\nConnection: keep-alive\r\n");
+  return request;
+}
+
+}  // namespace
+
+Secret FormatPost(const HttpUrl& url, const Secret& authorization, std::string_view user_agent,
+                  const Secret& body) {
+  Secret request = RequestHead("POST", url, authorization, user_agent);
+  request.Append("Content-Type: application/x-www-form-urlencoded\r\nContent-Length: ");
   request.Append(std::to_string(body.size()));
   request.Append("\r\n\r\n");
   request.Append(body.view());
+  return request;
+}
+
+Secret FormatGet(const HttpUrl& url, const Secret& authorization, std::string_view user_agent) {
+  Secret request = RequestHead("GET", url, authorization, user_agent);
+  request.Append("\r\n");
   return request;
 }
 

@@ -39,6 +39,9 @@ class HttpTransport {
   // certificate that does not verify is kConfig, a local resource failure
   // kInternal.
   virtual Result<HttpResponse> PostForm(const std::string& url, const Form& form) = 0;
+  // GETs `url` (a query string included) the same way, for reading a
+  // resource; the same replies and failures as PostForm.
+  virtual Result<HttpResponse> Get(const std::string& url) = 0;
 
   // Network time left for this login, so a caller can tell whether a backoff
   // and one more request still fit the deadline. A transport without a

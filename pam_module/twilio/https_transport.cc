@@ -121,6 +121,18 @@ HttpsTransport::HttpsTransport(TransportOptions options, std::string username, S
 HttpsTransport::~HttpsTransport() = default;
 
 Result<HttpResponse> HttpsTransport::PostForm(const std::string& url, const Form& form) {
+  const Secret body = EncodeForm(form);
+  return Send(url, [&](const HttpUrl& target) {
+    return FormatPost(target, authorization_, options_.user_agent, body);
+  });
+}
+
+Result<HttpResponse> HttpsTransport::Get(const std::string& url) {
+  return Send(url, [&](const HttpUrl& target) { return FormatGet(target, authorization_, options_.user_agent); });
+}
+
+Result<HttpResponse> HttpsTransport::Send(const std::string& url,
+                                          const std::function<Secret(const HttpUrl&)>& format) {
   if (!setup_.ok()) return setup_;
   const std::string host = HostOf(url);
   Result<HttpUrl> target = ParseHttpsUrl(url);
@@ -132,7 +144,7 @@ Result<HttpResponse> HttpsTransport::PostForm(const std::string& url, const Form
   allowed_ = std::max(std::min(options_.request_timeout, budget_), milliseconds(1));
   const Deadline deadline = Deadline::After(allowed_);
   const auto started = clock_.Now();
-  const Secret request = FormatPost(target.value(), authorization_, options_.user_agent, EncodeForm(form));
+  const Secret request = format(target.value());
   HttpResponse response;
   const Status status = Exchange(target.value(), request, deadline, response);
   budget_ -= std::chrono::duration_cast<milliseconds>(clock_.Now() - started);

@@ -9,6 +9,7 @@
 #define PAM_TWILIO_OTP_HTTPS_TRANSPORT_H_
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -62,6 +63,7 @@ class HttpsTransport : public HttpTransport {
   // Messages start "HTTPS request to HOST[:PORT] failed: " and never hold
   // the path, the query, the credentials or the form.
   Result<HttpResponse> PostForm(const std::string& url, const Form& form) override;
+  Result<HttpResponse> Get(const std::string& url) override;
 
   // Network time left for this login (for backoff decisions); never negative.
   std::chrono::milliseconds budget_left() const override;
@@ -69,6 +71,9 @@ class HttpsTransport : public HttpTransport {
   void Spend(std::chrono::milliseconds d) override;
 
  private:
+  // One request to `url` within the login's budget: `format` makes its
+  // bytes from the parsed URL. PostForm and Get differ only in those.
+  Result<HttpResponse> Send(const std::string& url, const std::function<Secret(const HttpUrl&)>& format);
   // Sends `request` to `url`'s host, on the open connection if it leads
   // there, and reads the reply into `response`.
   Status Exchange(const HttpUrl& url, const Secret& request, const Deadline& deadline, HttpResponse& response);

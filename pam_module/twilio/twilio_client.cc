@@ -120,13 +120,17 @@ void AppendXmlEscaped(Secret& out, std::string_view text) {
 TwilioClient::TwilioClient(const TwilioConfig& twilio, HttpTransport& transport, Clock& clock)
     : twilio_(twilio), transport_(transport), clock_(clock) {}
 
-std::string TwilioClient::VerifyServiceUrl() const {
-  return WithoutTrailingSlash(twilio_.verify_url) + "/v2/Services/" + twilio_.verify_service_sid;
+std::string TwilioVerifyServiceUrl(const TwilioConfig& twilio) {
+  return WithoutTrailingSlash(twilio.verify_url) + "/v2/Services/" + twilio.verify_service_sid;
 }
 
-std::string TwilioClient::AccountUrl() const {
-  return WithoutTrailingSlash(twilio_.api_url) + "/2010-04-01/Accounts/" + twilio_.account_sid;
+std::string TwilioAccountUrl(const TwilioConfig& twilio) {
+  return WithoutTrailingSlash(twilio.api_url) + "/2010-04-01/Accounts/" + twilio.account_sid;
 }
+
+std::string TwilioClient::VerifyServiceUrl() const { return TwilioVerifyServiceUrl(twilio_); }
+
+std::string TwilioClient::AccountUrl() const { return TwilioAccountUrl(twilio_); }
 
 Result<HttpResponse> TwilioClient::Call(TwilioCall call, const std::string& url, const Form& form) {
   for (int attempt = 1;; ++attempt) {

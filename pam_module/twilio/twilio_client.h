@@ -24,6 +24,10 @@ struct Verification {
 
 enum class CheckOutcome { kApproved, kWrongCode };
 
+// {verify_url}/v2/Services/{VA} and {api_url}/2010-04-01/Accounts/{AC}.
+std::string TwilioVerifyServiceUrl(const TwilioConfig& twilio);
+std::string TwilioAccountUrl(const TwilioConfig& twilio);
+
 class TwilioClient {
  public:
   // `twilio`, `transport` and `clock` must outlive the client.

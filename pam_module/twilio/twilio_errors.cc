@@ -127,7 +127,7 @@ TwilioError ParseError(const std::string& body) {
 
 bool IsVerifyCall(TwilioCall call) {
   return call == TwilioCall::kStartVerification || call == TwilioCall::kCheckVerification ||
-         call == TwilioCall::kCancelVerification;
+         call == TwilioCall::kCancelVerification || call == TwilioCall::kFetchVerifyService;
 }
 
 // The table itself, HTTP class first (see twilio_errors.h).
@@ -172,6 +172,14 @@ const char* TwilioCallName(TwilioCall call) {
       return "message send";
     case TwilioCall::kPlaceCall:
       return "voice call";
+    case TwilioCall::kFetchAccount:
+      return "account fetch";
+    case TwilioCall::kFetchVerifyService:
+      return "Verify service fetch";
+    case TwilioCall::kListNumbers:
+      return "phone number lookup";
+    case TwilioCall::kListCallerIds:
+      return "verified caller ID lookup";
   }
   return "request";
 }

@@ -18,7 +18,18 @@
 namespace twotp {
 
 // Which call a reply answers: the same code means different things on each.
-enum class TwilioCall { kStartVerification, kCheckVerification, kCancelVerification, kSendMessage, kPlaceCall };
+// The last four are the reads of `twilio-otp check-config --online` (account_reader.h).
+enum class TwilioCall {
+  kStartVerification,
+  kCheckVerification,
+  kCancelVerification,
+  kSendMessage,
+  kPlaceCall,
+  kFetchAccount,
+  kFetchVerifyService,
+  kListNumbers,
+  kListCallerIds,
+};
 
 // "verification start", "verification check", ...: for log lines.
 const char* TwilioCallName(TwilioCall call);

@@ -22,6 +22,7 @@ class TwilioSession {
   static Result<std::unique_ptr<TwilioSession>> Open(const Config& config, const FileTrust& trust,
                                                      Clock& clock);
   TwilioClient& client() { return client_; }
+  HttpTransport& transport() { return transport_; }
   Challenge& challenge() { return *challenge_; }
 
  private:

@@ -21,6 +21,7 @@ class ScriptedTransport : public HttpTransport {
     std::string url;
     std::vector<std::string> names;             // field names in the order sent
     std::map<std::string, std::string> fields;  // name -> value
+    std::string method = "POST";
     bool Has(const std::string& name) const { return fields.count(name) != 0; }
     const std::string& operator[](const std::string& name) const { return fields.at(name); }
   };
@@ -38,10 +39,12 @@ class ScriptedTransport : public HttpTransport {
       request.fields[field.name] = field.value.str();
     }
     requests.push_back(std::move(request));
-    if (script_.empty()) return Status::Unavailable("scripted transport: no reply left");
-    Result<HttpResponse> next = std::move(script_.front());
-    script_.pop_front();
-    return next;
+    return Next();
+  }
+
+  Result<HttpResponse> Get(const std::string& url) override {
+    requests.push_back(Request{url, {}, {}, "GET"});
+    return Next();
   }
 
   std::chrono::milliseconds budget_left() const override { return budget; }
@@ -55,6 +58,13 @@ class ScriptedTransport : public HttpTransport {
   std::chrono::milliseconds spent{0};  // what Spend was told, in total
 
  private:
+  Result<HttpResponse> Next() {
+    if (script_.empty()) return Status::Unavailable("scripted transport: no reply left");
+    Result<HttpResponse> next = std::move(script_.front());
+    script_.pop_front();
+    return next;
+  }
+
   std::deque<Result<HttpResponse>> script_;
 };
 

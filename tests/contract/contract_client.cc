@@ -20,6 +20,7 @@
 #include "base/clock.h"
 #include "config/config.h"
 #include "twilio/https_transport.h"
+#include "twilio/account_reader.h"
 #include "twilio/twilio_client.h"
 
 using namespace twotp;
@@ -38,6 +39,12 @@ class RecordingTransport : public HttpTransport {
     Result<HttpResponse> reply = inner_.PostForm(url, form);
     last_status_ = reply.ok() ? std::optional<long>(reply->status) : std::nullopt;
     // Only error bodies are kept: they are the mock's explanation, never ours.
+    last_error_body_ = reply.ok() && reply->status >= 400 ? reply->body : "";
+    return reply;
+  }
+  Result<HttpResponse> Get(const std::string& url) override {
+    Result<HttpResponse> reply = inner_.Get(url);
+    last_status_ = reply.ok() ? std::optional<long>(reply->status) : std::nullopt;
     last_error_body_ = reply.ok() && reply->status >= 400 ? reply->body : "";
     return reply;
   }
@@ -146,6 +153,14 @@ int main(int argc, char** argv) {
                      [](TwilioClient& c) { return StatusOf(c.SendMessage(kTo, Secret("123456 is your code"))); }});
     cases.push_back({"voice_call", &full,
                      [](TwilioClient& c) { return StatusOf(c.PlaceCall(kTo, Secret("1, 2, 3, 4, 5, 6"))); }});
+    // check-config --online's reads (account_reader.h).
+    AccountReader reader(full, transport);
+    cases.push_back({"read_account", &full, [&reader](TwilioClient&) { return StatusOf(reader.FetchAccount()); }});
+    cases.push_back({"read_verify_service", &full, [&reader](TwilioClient&) { return reader.FetchVerifyService(); }});
+    cases.push_back({"read_numbers", &full, [&reader](TwilioClient&) { return reader.ReadNumbers(); }});
+    cases.push_back({"read_owned_number", &full, [&reader](TwilioClient&) { return StatusOf(reader.OwnsNumber(kTo)); }});
+    cases.push_back({"read_verified_caller_id", &full,
+                     [&reader](TwilioClient&) { return StatusOf(reader.IsVerifiedCallerId(kTo)); }});
 
     std::printf("[==========] Running %zu request(s) against %s and %s\n", cases.size(), argv[1], argv[2]);
     int passed = 0, failed = 0;

@@ -30,12 +30,19 @@ echo "stand-in: $FAKE_TWILIO_URL (CA: $FAKE_TWILIO_CA)"
 conf=$work/pam_twilio_otp.conf
 fake_twilio_write_config "$conf" "$mode"
 echo "config:   $conf"
-"$BUILD/twilio-otp" --config "$conf" check-config
+"$BUILD/twilio-otp" --config "$conf" check-config --online
+
+# The demo user exists only for NSS under nss_wrapper: enroll refuses
+# accounts the system doesn't know, and so does the module.
+source "$root/tests/common/pam_wrapper.sh"
+wrapper=$(pam_wrapper_lib)
+nss=$(nss_wrapper_lib)
+nss_wrapper_files "$work" "$user"
 
 say "Enrolling $user at $number (the CLI sends a code and waits for it)"
 since=$(records_now)
 "$here/feed_code.py" "$FAKE_TWILIO_DIR" "$number" "$since" |
-  "$BUILD/twilio-otp" --config "$conf" enroll "$user" "$number"
+  LD_PRELOAD="$nss" "$BUILD/twilio-otp" --config "$conf" enroll "$user" "$number"
 "$BUILD/twilio-otp" --config "$conf" list
 
 say "Logging in as $user through PAM (service twilio-otp-demo)"
@@ -44,10 +51,6 @@ mkdir -p "$services"
 echo "auth required $BUILD/pam_twilio_otp.so config=$conf" >"$services/twilio-otp-demo"
 echo "auth required pam_deny.so" >"$services/other"
 echo "PAM stack: $(cat "$services/twilio-otp-demo")"
-source "$root/tests/common/pam_wrapper.sh"
-wrapper=$(pam_wrapper_lib)
-nss=$(nss_wrapper_lib)
-nss_wrapper_files "$work" "$user"  # the module refuses users NSS doesn't know
 since=$(records_now)
 "$here/feed_code.py" "$FAKE_TWILIO_DIR" "$number" "$since" |
   LD_PRELOAD="$wrapper:$nss" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$services \

@@ -6,8 +6,12 @@ pam_twilio_otp uses, speaking Twilio's wire format over HTTPS on loopback.
                      POST /v2/Services/{VA}/VerificationCheck
                      POST /v2/Services/{VA}/Verifications/{VE}   (Status=canceled|approved)
                      GET  /v2/Services/{VA}/Verifications/{VE}
+                     GET  /v2/Services/{VA}
     2010-04-01 API   POST /2010-04-01/Accounts/{AC}/Messages.json
                      POST /2010-04-01/Accounts/{AC}/Calls.json
+                     GET  /2010-04-01/Accounts/{AC}.json
+                     GET  /2010-04-01/Accounts/{AC}/IncomingPhoneNumbers.json
+                     GET  /2010-04-01/Accounts/{AC}/OutgoingCallerIds.json
 
 Both APIs answer on one port. Python 3 standard library only; run it with
 /usr/bin/python3. Secrets come from files, never from argv. Once it listens
@@ -254,7 +258,8 @@ HTTP_FAULTS = ("none", "http500", "http503", "http429", "http401", "http404", "h
 # certificate, chosen when it is accepted (no request has been read yet).
 TLS_FAULTS = ("wrong_ca", "wrong_host")
 FAULTS = HTTP_FAULTS + TLS_FAULTS
-CONTROL_KEYS = ("fault", "delay_ms", "drip_ms", "error_http", "error_code", "retry_after", "only", "times")
+CONTROL_KEYS = ("fault", "delay_ms", "drip_ms", "error_http", "error_code", "retry_after", "only", "times",
+                "account_type", "verified_numbers")
 
 
 class Faults:
@@ -329,6 +334,12 @@ class Faults:
                     return None
             self.applied += 1
             return dict(control)
+
+    def setting(self, key, default):
+        """A plain setting of control.json (account_type, verified_numbers)."""
+        with self.lock:
+            self._reload()
+            return self.control.get(key, default) if self.control else default
 
     def take_tls(self):
         """The TLS fault to apply to a connection being accepted, or None.
@@ -705,6 +716,64 @@ class Twilio:
         ctx.record.update(sid=sid, code=code, delivered=delivered, delivery_error=delivery_error)
         return Reply(201, reply)
 
+    # Reads of the account (twilio-otp check-config --online) ------------------------
+
+    @staticmethod
+    def _page(ctx, key, items):
+        uri = ctx.base_url + ctx.path + "?PageSize=50&Page=0"
+        return {"end": max(len(items) - 1, 0), "first_page_uri": uri, "next_page_uri": None, "page": 0,
+                "page_size": 50, "previous_page_uri": None, "start": 0, "uri": uri, key: items}
+
+    def fetch_account(self, ctx, account):
+        self._account(ctx, account, "")
+        if ctx.auth_user != self.account_sid:
+            # Standard API keys may use every resource but the Account itself.
+            raise TwilioError(403, 20003, "Standard API keys may not access the Account resource")
+        uri = "/%s/Accounts/%s" % (API_VERSION, account)
+        account_type = self.faults.setting("account_type", "Full")
+        ctx.record.update(account_type=account_type)
+        return Reply(200, {
+            # Twilio echoes the auth token here; the stand-in never does.
+            "auth_token": secrets.token_hex(16), "date_created": rfc2822(time.time()),
+            "date_updated": rfc2822(time.time()), "friendly_name": "pam_twilio_otp test account",
+            "owner_account_sid": account, "sid": account, "status": "active",
+            "subresource_uris": {"messages": uri + "/Messages.json", "calls": uri + "/Calls.json"},
+            "type": account_type, "uri": uri + ".json"})
+
+    def fetch_service(self, ctx, service):
+        self._service(service, "")
+        now = time.time()
+        return Reply(200, {
+            "sid": service, "account_sid": self.account_sid, "friendly_name": "pam_twilio_otp",
+            "code_length": self.code_length, "lookup_enabled": False, "psd2_enabled": False,
+            "skip_sms_to_landlines": False, "dtmf_input_required": False, "tts_name": None,
+            "do_not_share_warning_enabled": False, "custom_code_enabled": False,
+            "push": {}, "totp": {}, "default_template_sid": None, "whatsapp": {}, "passkeys": {},
+            "verify_event_subscription_enabled": False,
+            "date_created": iso8601(now), "date_updated": iso8601(now),
+            "url": "%s/v2/Services/%s" % (ctx.base_url, service), "links": {}})
+
+    def list_incoming_numbers(self, ctx, account):
+        self._account(ctx, account, "IncomingPhoneNumbers.json")
+        wanted = ctx.param("PhoneNumber")
+        items = [{"account_sid": account, "phone_number": n, "friendly_name": formatted_number(n),
+                  "sid": new_sid("PN"), "status": "in-use",
+                  "capabilities": {"mms": False, "sms": True, "voice": True, "fax": False},
+                  "api_version": API_VERSION}
+                 for n in sorted(self.from_numbers) if not wanted or n == wanted]
+        return Reply(200, self._page(ctx, "incoming_phone_numbers", items))
+
+    def list_caller_ids(self, ctx, account):
+        self._account(ctx, account, "OutgoingCallerIds.json")
+        wanted = ctx.param("PhoneNumber")
+        verified = self.faults.setting("verified_numbers", [])
+        items = [{"sid": new_sid("PN"), "account_sid": account,
+                  "phone_number": n, "friendly_name": formatted_number(n),
+                  "date_created": rfc2822(time.time()), "date_updated": rfc2822(time.time()),
+                  "uri": "/%s/Accounts/%s/OutgoingCallerIds/PN.json" % (API_VERSION, account)}
+                 for n in sorted(verified) if isinstance(n, str) and (not wanted or n == wanted)]
+        return Reply(200, self._page(ctx, "outgoing_caller_ids", items))
+
     # routing ------------------------------------------------------------------------
 
     ROUTES = (
@@ -715,6 +784,12 @@ class Twilio:
           "GET": ("verification_fetch", "fetch_verification")}),
         (re.compile(r"^/2010-04-01/Accounts/([^/]+)/Messages\.json$"), {"POST": ("message", "create_message")}),
         (re.compile(r"^/2010-04-01/Accounts/([^/]+)/Calls\.json$"), {"POST": ("call", "create_call")}),
+        (re.compile(r"^/v2/Services/([^/]+)$"), {"GET": ("service_fetch", "fetch_service")}),
+        (re.compile(r"^/2010-04-01/Accounts/([^/.]+)\.json$"), {"GET": ("account_fetch", "fetch_account")}),
+        (re.compile(r"^/2010-04-01/Accounts/([^/]+)/IncomingPhoneNumbers\.json$"),
+         {"GET": ("incoming_numbers", "list_incoming_numbers")}),
+        (re.compile(r"^/2010-04-01/Accounts/([^/]+)/OutgoingCallerIds\.json$"),
+         {"GET": ("caller_ids", "list_caller_ids")}),
     )
 
     def route(self, method, path):
@@ -822,9 +897,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if ctype != "application/x-www-form-urlencoded" or not body:
             return {}
         try:
-            pairs = urllib.parse.parse_qsl(body.decode("utf-8"), keep_blank_values=True)
+            return self._form_pairs(body.decode("utf-8"))
         except UnicodeDecodeError:
             return {}
+
+    @staticmethod
+    def _form_pairs(text):
+        """name -> value, or -> [values] for a repeated name (a body or a query)."""
+        pairs = urllib.parse.parse_qsl(text, keep_blank_values=True)
         params = {}
         for name, value in pairs:
             if name in params:
@@ -931,6 +1011,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         kind, handler, args = app.route(method, path)
         params = self._form(raw)
+        if method == "GET":  # a read's parameters are in the query
+            params = self._form_pairs(urllib.parse.urlsplit(self.path).query)
         entry.update(kind=kind, params=params)
         auth = self.headers.get("Authorization") or ""
         if auth.startswith("Basic "):

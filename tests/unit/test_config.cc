@@ -253,10 +253,23 @@ state_dir = "/run/otp";
 static void test_unknown_key_is_rejected_with_line(void**) {
   ExpectError(VerifyConfig("", "policy = {\n  code_length = 6;\n  colour = \"red\";\n};\n"),
               ":8: policy.colour: unknown key");
-  ExpectError(VerifyConfig("  acount_sid = \"x\";\n"), ":5: twilio.acount_sid: unknown key");
+  ExpectError(VerifyConfig("  acount_sid = \"x\";\n"),
+              ":5: twilio.acount_sid: unknown key; did you mean \"twilio.account_sid\"?");
   ExpectError(VerifyConfig("", "directory = {\n  ldap = {\n    colour = 1;\n  };\n};\n"),
               ":8: directory.ldap.colour: unknown key");
-  ExpectError(VerifyConfig("", "statedir = \"/var/lib/x\";\n"), ":6: statedir: unknown key");
+  ExpectError(VerifyConfig("", "statedir = \"/var/lib/x\";\n"),
+              ":6: statedir: unknown key; did you mean \"state_dir\"?");
+}
+
+// The hint is the schema's nearest key: a typo, or a key in the wrong group.
+static void test_unknown_key_names_the_nearest_known_key(void**) {
+  ExpectError(VerifyConfig("  verify_service_id = \"x\";\n"),
+              ":5: twilio.verify_service_id: unknown key; did you mean \"twilio.verify_service_sid\"?");
+  ExpectError(VerifyConfig("", "policy = {\n  lockout = 60;\n};\n"),
+              ":7: policy.lockout: unknown key; did you mean \"limits.lockout\"?");
+  ExpectError(VerifyConfig("", "policy = {\n  services = {\n    sudo = { grace_perod = 60; };\n  };\n};\n"),
+              ":8: policy.services.sudo.grace_perod: unknown key; did you mean "
+              "\"policy.services.sudo.grace_period\"?");
 }
 
 static void test_wrong_type_is_rejected_with_line(void**) {
@@ -273,11 +286,22 @@ static void test_wrong_type_is_rejected_with_line(void**) {
   });
 }
 
+// libconfig names only the line; the message shows what is on it.
 static void test_syntax_error_names_line(void**) {
   ExpectError(VerifyConfig("", "policy = {\n  code_length = 6;\n  max_attempts = ;\n};\n"),
-              ":8: syntax error");
+              ":8: syntax error near \"max_attempts = ;\"");
+  ExpectError(VerifyConfig("", "policy = {\n  code_length = 6;\n"),
+              ":8: syntax error at the end of the file (a group, list or string not closed?)");
+}
+
+// Which setting is set twice, and where it was set first.
+static void test_duplicate_setting_names_both_lines(void**) {
   ExpectError(VerifyConfig("", "state_dir = \"/a\";\nstate_dir = \"/b\";\n"),
-              ":7: syntax error: duplicate setting name");
+              ":7: duplicate setting \"state_dir\" (already set on line 6)");
+  // twilio.timeout on line 5 is another group's: the duplicate is on 9 and 10.
+  ExpectError(VerifyConfig("  timeout = 5;\n", "directory = {\n  ldap = {\n    timeout = 3;\n"
+                                                "    timeout = 4;\n  };\n};\n"),
+              ":10: duplicate setting \"timeout\" (already set on line 9)");
 }
 
 static void test_include_is_refused_because_it_bypasses_trust(void**) {
@@ -729,8 +753,10 @@ int main() {
       cmocka_unit_test(test_example_configs_load_with_their_documented_defaults),
       cmocka_unit_test(test_every_key_is_read_into_the_config),
       cmocka_unit_test(test_unknown_key_is_rejected_with_line),
+      cmocka_unit_test(test_unknown_key_names_the_nearest_known_key),
       cmocka_unit_test(test_wrong_type_is_rejected_with_line),
       cmocka_unit_test(test_syntax_error_names_line),
+      cmocka_unit_test(test_duplicate_setting_names_both_lines),
       cmocka_unit_test(test_include_is_refused_because_it_bypasses_trust),
       cmocka_unit_test(test_too_large_integer_is_refused_not_wrapped),
       cmocka_unit_test(test_nul_byte_is_refused),

@@ -59,11 +59,25 @@ static void test_post_carries_every_header_and_the_body(void**) {
                       "Authorization: Basic QUMxOnMzY3IzdA==\r\n"
                       "User-Agent: ua/1\r\n"
                       "Accept: application/json\r\n"
-                      "Content-Type: application/x-www-form-urlencoded\r\n"
                       "Connection: keep-alive\r\n"
+                      "Content-Type: application/x-www-form-urlencoded\r\n"
                       "Content-Length: 19\r\n"
                       "\r\n"
                       "To=%2B1&Code=123456");
+}
+
+static void test_get_carries_the_same_headers_and_no_body(void**) {
+  Result<HttpUrl> url = ParseHttpsUrl("https://api.example/2010-04-01/Accounts/AC1/OutgoingCallerIds.json?PhoneNumber=%2B1");
+  assert_true(url.ok());
+  Secret request = FormatGet(url.value(), Secret("Basic QUMxOnMzY3IzdA=="), "ua/1");
+  assert_string_equal(request.c_str(),
+                      "GET /2010-04-01/Accounts/AC1/OutgoingCallerIds.json?PhoneNumber=%2B1 HTTP/1.1\r\n"
+                      "Host: api.example\r\n"
+                      "Authorization: Basic QUMxOnMzY3IzdA==\r\n"
+                      "User-Agent: ua/1\r\n"
+                      "Accept: application/json\r\n"
+                      "Connection: keep-alive\r\n"
+                      "\r\n");
 }
 
 static void test_connect_asks_for_host_and_port(void**) {
@@ -184,6 +198,7 @@ int main() {
       cmocka_unit_test(test_form_is_percent_encoded),
       cmocka_unit_test(test_basic_authorization_is_base64_of_user_and_password),
       cmocka_unit_test(test_post_carries_every_header_and_the_body),
+      cmocka_unit_test(test_get_carries_the_same_headers_and_no_body),
       cmocka_unit_test(test_connect_asks_for_host_and_port),
       cmocka_unit_test(test_reply_with_content_length),
       cmocka_unit_test(test_chunked_reply_with_extension_and_trailer),
