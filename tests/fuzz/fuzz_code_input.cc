@@ -47,6 +47,8 @@ constexpr char kVerification[] = "VE0123456789abcdef0123456789abcdef";
 class VerifyStandIn : public HttpTransport {
  public:
   std::vector<std::string> codes;  // every Code sent
+  // A login never reads a resource (only check-config --online does).
+  Result<HttpResponse> Get(const std::string& /*url*/) override { return Status::Internal("a login never GETs"); }
   Result<HttpResponse> PostForm(const std::string& url, const Form& form) override {
     if (!url.ends_with("/VerificationCheck")) return HttpResponse{200, "{}", ""};
     std::string code;
