@@ -9,7 +9,9 @@
 #
 # Environment:
 #   BUILD_DEB_REF=REV  package the committed tree at REV (git archive) instead
-#                      of the working tree (tracked and untracked, not ignored)
+#                      of the working tree (tracked and untracked, not ignored;
+#                      outside a git checkout, every file but build*/ and caches:
+#                      see copy_source_tree in build_env.sh)
 #   LINTIAN=0          skip lintian (otherwise, when installed, it runs on the
 #                      .deb and any error or warning fails the build)
 #   KEEP_BUILD_TREE=1  leave the temporary tree behind and print its path
@@ -32,16 +34,7 @@ trap cleanup EXIT
 version=$(dpkg-parsechangelog -l "$here/debian/changelog" -S Version)
 src=$work/pam-twilio-otp-$version
 mkdir -p "$src"
-if [ -n "${BUILD_DEB_REF:-}" ]; then
-  git -C "$root" archive --format=tar "$BUILD_DEB_REF" | tar -x -C "$src"
-else
-  # The working tree as git sees it: tracked and untracked files, without
-  # what .gitignore leaves out (build/, build-sanitize/) and without files
-  # deleted but not yet committed.
-  (cd "$root" && git ls-files -z --cached --others --exclude-standard |
-    while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
-    tar --null -T - -cf -) | tar -x -C "$src"
-fi
+copy_source_tree "${BUILD_DEB_REF:-}" "$src"
 rm -rf "$src/debian"
 cp -a "$src/packaging/debian" "$src/debian"
 

@@ -2,7 +2,9 @@
 # Builds the RPM of pam_twilio_otp (packaging/rpm/pam_twilio_otp.spec) into OUTDIR.
 #   packaging/build-rpm.sh [OUTDIR]        (default: build/packages)
 # Source0 is made from the checkout (the working tree as git sees it, or the
-# commit BUILD_RPM_REF=REV), and rpmbuild -bb runs in a temporary _topdir.
+# commit BUILD_RPM_REF=REV; in a plain copy of the tree without git, every
+# file but build*/ and caches: copy_source_tree in build_env.sh), and
+# rpmbuild -bb runs in a temporary _topdir.
 # On a Debian build host (Debian's `rpm` package) the BuildRequires are
 # Fedora names that rpm's empty database cannot satisfy: the Debian -dev
 # packages of packaging/debian/control stand in for them, and rpmbuild gets
@@ -19,13 +21,7 @@ version=$(rpmspec -q --srpm --qf '%{version}' "$spec" 2>/dev/null || awk '/^Vers
 work=$(mktemp -d /tmp/twotp-rpm.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work"/{SOURCES,SPECS,BUILD,RPMS,SRPMS} "$work/src/$name-$version"
-if [ -n "${BUILD_RPM_REF:-}" ]; then
-  git -C "$root" archive --format=tar "$BUILD_RPM_REF" | tar -x -C "$work/src/$name-$version"
-else
-  (cd "$root" && git ls-files -z --cached --others --exclude-standard |
-    while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
-    tar --null -T - -cf -) | tar -x -C "$work/src/$name-$version"
-fi
+copy_source_tree "${BUILD_RPM_REF:-}" "$work/src/$name-$version"
 tar -C "$work/src" -czf "$work/SOURCES/$name-$version.tar.gz" "$name-$version"
 cp "$spec" "$work/SPECS/"
 

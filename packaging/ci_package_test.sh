@@ -17,8 +17,10 @@
 #      administrator does (libpam finds it in /lib/<multiarch>/security),
 #      pamtester, the code typed from the stand-in's record; a wrong code
 #      is refused;
-#   5. a reinstall keeps the edited config; dpkg --purge removes the package,
-#      its conffile and /var/lib/pam_twilio_otp, leaves /etc/pam.d as it was,
+#   5. a reinstall keeps the edited config; dpkg --purge, with a PAM file of
+#      the administrator's still loading the module, warns on stderr naming
+#      that file and line (not its comment line) and goes on; it removes the
+#      package, its conffile and /var/lib/pam_twilio_otp, leaves /etc/pam.d as it was,
 #      and leaves only the administrator's own files: the Twilio secret and
 #      the users file (Debian's purge removes conffiles, so the edited
 #      pam_twilio_otp.conf goes; files the administrator or twilio-otp made
@@ -37,6 +39,8 @@ root=$(cd "$here/.." && pwd)
 
 pkg=libpam-twilio-otp
 service=twotp-pkgtest
+# A PAM file the administrator wrote and forgot: still naming the module when the package goes.
+leftover=/etc/pam.d/twotp-leftover
 user=pkgtest
 number=+15550104567
 owned=/var/tmp/twotp-pkgtest.owned
@@ -78,7 +82,7 @@ mode_is() {
 # Undoes everything this script (or a killed earlier run) created.
 cleanup() {
   fake_twilio_stop 2>/dev/null
-  rm -f "/etc/pam.d/$service"
+  rm -f "/etc/pam.d/$service" "$leftover"
   if [ -f "$owned" ]; then
     # The checks before the first dpkg -i made sure none of this was there.
     if dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "installed\|config-files"; then
@@ -174,7 +178,7 @@ fi
 
 echo "== 3. dpkg -i"
 # /etc/pam.d less this test's own service file.
-pam_now() { (cd /etc/pam.d && find . -type f ! -name "$service" -exec md5sum {} + | sort); }
+pam_now() { (cd /etc/pam.d && find . -type f ! -name "$service" ! -name "${leftover##*/}" -exec md5sum {} + | sort); }
 untouched() { [ "$(pam_now)" = "$pam_before" ] && ! getent passwd "$user" >/dev/null; }
 pam_before=$(pam_now)
 echo "work $work" >"$owned"
@@ -224,10 +228,16 @@ else
     cat "$work/check-config.log"
     bad "twilio-otp check-config accepts the edited example"
   fi
+  # The module and twilio-otp enroll refuse users NSS doesn't know, and
+  # $user is in no passwd file of this machine: outside the namespace below
+  # they get their own passwd through nss_wrapper (tests/common/pam_wrapper.sh).
+  source "$root/tests/common/pam_wrapper.sh"
+  mkdir -p "$work/nss" && nss_wrapper_files "$work/nss" "$user"
+  nss_preload=$(nss_wrapper_lib) || bad "libnss_wrapper.so for $user's logins"
   records_now() { if [ -f "$FAKE_TWILIO_DIR/records.jsonl" ]; then wc -l <"$FAKE_TWILIO_DIR/records.jsonl"; else echo 0; fi; }
   since=$(records_now)
   if "$root/tests/demo/feed_code.py" "$FAKE_TWILIO_DIR" "$number" "$since" |
-      /usr/sbin/twilio-otp enroll "$user" "$number" >"$work/enroll.log" 2>&1 &&
+      LD_PRELOAD=$nss_preload /usr/sbin/twilio-otp enroll "$user" "$number" >"$work/enroll.log" 2>&1 &&
       /usr/sbin/twilio-otp list 2>&1 | grep -q "^$user "; then
     ok "twilio-otp enroll $user (code sent and typed back)"
   else
@@ -237,12 +247,6 @@ else
   check "the users file: $users, 0600 root" mode_is "$users" 600 root:root "regular file"
 
   printf 'auth required pam_twilio_otp.so\n' >"/etc/pam.d/$service"
-  # The module refuses users NSS doesn't know, and $user is in no passwd
-  # file of this machine: logins outside the namespace below get their own
-  # passwd through nss_wrapper (tests/common/pam_wrapper.sh).
-  source "$root/tests/common/pam_wrapper.sh"
-  mkdir -p "$work/nss" && nss_wrapper_files "$work/nss" "$user"
-  nss_preload=$(nss_wrapper_lib) || bad "libnss_wrapper.so for $user's logins"
   since=$(records_now)
   if "$root/tests/demo/feed_code.py" "$FAKE_TWILIO_DIR" "$number" "$since" |
       LD_PRELOAD=$nss_preload pamtester -v "$service" "$user" authenticate >"$work/login.log" 2>&1; then
@@ -324,12 +328,21 @@ echo "== 5. reinstall, purge"
 conf_sum=$(md5sum <"$conf" 2>/dev/null)
 dpkg -i "$deb" >"$work/reinstall.log" 2>&1
 check "a reinstall keeps the edited config" test "$(md5sum <"$conf" 2>/dev/null)" = "$conf_sum"
-if dpkg --purge "$pkg" >"$work/purge.log" 2>&1; then
+# The README's own test service, say, never deleted: a comment line, then the live one.
+printf '# auth required pam_twilio_otp.so (a comment: PAM does not load it)\nauth required pam_twilio_otp.so\n' >"$leftover"
+if dpkg --purge "$pkg" >"$work/purge.log" 2>"$work/purge.err"; then
   ok "dpkg --purge $pkg"
 else
-  cat "$work/purge.log"
+  cat "$work/purge.log" "$work/purge.err"
   bad "dpkg --purge $pkg"
 fi
+sed 's/^/    /' "$work/purge.err"
+check "purge warns on stderr that PAM files still load the module" \
+  grep -q "^WARNING: these PAM files still load pam_twilio_otp.so" "$work/purge.err"
+check "the warning names $leftover and its line" \
+  grep -qxF "  $leftover (line 2): auth required pam_twilio_otp.so" "$work/purge.err"
+check "the warning names no comment line" bash -c "! grep -qF '$leftover (line 1)' '$work/purge.err'"
+rm -f "$leftover"
 left=()
 dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "installed\|config-files" && left+=("dpkg still lists $pkg")
 for f in "$module" /usr/sbin/twilio-otp "$conf" "$state" "$profile" "$docdir" \
@@ -373,6 +386,17 @@ if command -v rpmbuild >/dev/null; then
       sed 's/^/  want: /' <<<"$missing"
       bad "the RPM lays out the module, CLI, config (noreplace, 0600), state (0700), man pages, examples"
     fi
+    # Its %postun as rpm runs it on erase ($1 = 0); rpm cannot erase on this Debian host.
+    printf 'auth required pam_twilio_otp.so\n' >"$leftover"
+    rpm -qp --qf '%{POSTUN}' "${rpms[0]}" >"$work/postun.sh"
+    if sh "$work/postun.sh" 0 2>"$work/postun.err" &&
+        grep -qxF "  $leftover (line 1): auth required pam_twilio_otp.so" "$work/postun.err"; then
+      ok "the RPM's %postun on erase names $leftover, still loading the module"
+    else
+      cat "$work/postun.sh" "$work/postun.err"
+      bad "the RPM's %postun on erase names $leftover, still loading the module"
+    fi
+    rm -f "$leftover"
   else
     tail -n 30 "$work/build-rpm.log"
     bad "build-rpm.sh builds the RPM"

@@ -344,6 +344,21 @@ class Checks:
         self.shape("201 Calls create (Url)", "api", P_CALLS, "post",
                    self.request("POST", p[P_CALLS], {"To": self.fresh(), "From": self.from_,
                                                      "Url": "https://example.invalid/twiml"}), 201)
+        # twilio-otp check-config --online's reads.
+        self.shape("200 GET Accounts/{Sid}.json", "api", "/2010-04-01/Accounts/{Sid}.json", "get",
+                   self.request("GET", "/2010-04-01/Accounts/%s.json" % self.ac), 200)
+        self.shape("200 GET Services/{Sid}", "verify", "/v2/Services/{Sid}", "get",
+                   self.request("GET", "/v2/Services/%s" % self.va), 200)
+        self.shape("200 GET IncomingPhoneNumbers.json?PhoneNumber=", "api",
+                   "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json", "get",
+                   self.request("GET", "/2010-04-01/Accounts/%s/IncomingPhoneNumbers.json?PhoneNumber=%s"
+                                % (self.ac, urllib.parse.quote(self.from_))), 200)
+        self.control({"account_type": "Trial", "verified_numbers": [self.from_]})
+        self.shape("200 GET OutgoingCallerIds.json?PhoneNumber=", "api",
+                   "/2010-04-01/Accounts/{AccountSid}/OutgoingCallerIds.json", "get",
+                   self.request("GET", "/2010-04-01/Accounts/%s/OutgoingCallerIds.json?PhoneNumber=%s"
+                                % (self.ac, urllib.parse.quote(self.from_))), 200)
+        self.control({})
 
     def check_error_shapes(self):
         p = self.paths()
@@ -435,8 +450,7 @@ class Checks:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--specs", default=os.environ.get("TWILIO_CONTRACT_DIR",
-                                                          os.path.join(os.path.dirname(ROOT), "shared", "twilio-contract")))
+    parser.add_argument("--specs", default=os.environ.get("TWILIO_CONTRACT_DIR", os.path.join(HERE, "specs")))
     args = parser.parse_args()
     try:
         import jsonschema

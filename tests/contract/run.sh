@@ -3,9 +3,10 @@
 # Twilio stand-in both agree with Twilio's published OpenAPI specs?
 #
 #   1. the stand-in's own tests (tests/fake_twilio/test_fake_twilio.py);
-#   2. Twilio's specs served as validating mocks (shared/twilio-contract/serve,
-#      Stoplight Prism from npm, installed into ~/.cache/twilio-contract on
-#      first use) behind a TLS front (stunnel4, test CA), probed with curl;
+#   2. Twilio's specs (specs/, copied from twilio/twilio-oai) served as
+#      validating mocks (serve_specs.sh: Stoplight Prism from npm, installed
+#      into ~/.cache/twilio-contract on first use) behind a TLS front
+#      (stunnel4, test CA), probed with curl;
 #   3. ${BUILD:-build}/tests/contract/contract_client VERIFY_URL API_URL CA_FILE:
 #      every request our client can make, through its production TLS path;
 #   4. tests/contract/check_fake_shapes.py: every reply fake_twilio.py serves
@@ -24,11 +25,7 @@ case "$BUILD" in /*) ;; *) BUILD=$root/$BUILD ;; esac
 PYTHON=/usr/bin/python3  # Debian's, with python3-jsonschema; not a pyenv shim
 client=$BUILD/tests/contract/contract_client
 
-if ! shared=$(cd "$root/../shared" 2>/dev/null && pwd) || [ ! -x "$shared/twilio-contract/serve" ]; then
-  echo "[  FAILED  ] contract: $root/../shared/twilio-contract/serve not found"
-  exit 1
-fi
-contract=$shared/twilio-contract
+specs=$here/specs  # Twilio's OpenAPI specs, as published (specs/README.md)
 
 # shellcheck source=tests/fake_twilio/fake_env.sh
 . "$root/tests/fake_twilio/fake_env.sh"
@@ -44,8 +41,9 @@ cleanup() {
     kill "$stunnel_pid" 2>/dev/null
   fi
   if [ -n "$serve_pid" ]; then
-    # serve's own trap stops its Prism processes on TERM; its children are
-    # also signalled directly (by parent PID) in case it is stuck in npm.
+    # serve_specs.sh's own trap stops its Prism processes on TERM; its
+    # children are also signalled directly (by parent PID) in case it is
+    # stuck in npm.
     pkill -TERM -P "$serve_pid" 2>/dev/null
     kill -TERM "$serve_pid" 2>/dev/null
   fi
@@ -114,7 +112,7 @@ base=$(free_ports 5) || { failed "ports" "no free loopback ports"; exit 1; }
 verify_tls=$((base + 3))
 api_tls=$((base + 4))
 
-"$contract/serve" "$base" >"$work/serve.log" 2>&1 &
+bash "$here/serve_specs.sh" "$base" >"$work/serve.log" 2>&1 &
 serve_pid=$!
 # The first run installs Prism from npm: allow a few minutes.
 if ! wait_for_line "$work/serve.log" '^ready ' 300 "$serve_pid"; then
@@ -201,7 +199,7 @@ fi
 
 # --- 4. our stand-in against the spec --------------------------------------------
 echo "== contract: fake_twilio.py replies against the spec's schemas"
-"$PYTHON" "$here/check_fake_shapes.py" --specs "$contract" || failures=$((failures + 1))
+"$PYTHON" "$here/check_fake_shapes.py" --specs "$specs" || failures=$((failures + 1))
 
 if [ "$failures" -ne 0 ]; then
   echo "contract: $failures part(s) failed"

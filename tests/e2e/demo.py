@@ -26,10 +26,11 @@ def main(w):
 
     say(f"A config pointing at the local Twilio stand-in ({mode} mode)")
     conf = w.config("demo", mode)
-    subprocess.run([cli, "--config", conf, "check-config"], check=True)
+    subprocess.run([cli, "--config", conf, "check-config", "--online"], check=True)
 
     say(f"A user with a password, enrolled at {number} (the CLI sends a code and reads it back)")
     w.add_users([ALICE], enroll=False)
+    w.add_otp_group([ALICE])  # the sshd drop-in's Match Group
     feeder = subprocess.Popen([FEED_CODE, w.twilio.dir, number, str(w.twilio.mark())], stdout=subprocess.PIPE)
     subprocess.run([cli, "--config", conf, "enroll", ALICE, number], stdin=feeder.stdout, check=True)
     feeder.wait()

@@ -10,7 +10,7 @@ import os
 import sys
 
 from fixtures import Journal, undo_on_exit
-from world import ALICE, World
+from world import ALICE, BOB, CAROL, DAVE, World
 import suite
 import test_ssh  # noqa: F401  (each registers its tests, in this order)
 import test_local  # noqa: F401
@@ -22,8 +22,10 @@ SUDO_MESSAGE = 'policy = { message = "{code} approves sudo {command} for {user} 
 
 
 def build_world(w):
-    w.add_users()
+    w.add_users([ALICE, BOB, CAROL, DAVE])  # enrolls those with a number: ALICE, BOB
     w.add_key(ALICE)
+    w.add_key(DAVE)
+    w.add_otp_group([ALICE, BOB, CAROL])  # not DAVE
     w.configs = {"ssh": w.config("ssh", "messaging", SSH_MESSAGE),
                  "key": w.config("key", "verify"),
                  "local": w.config("local", "messaging", SUDO_MESSAGE)}

@@ -5,6 +5,7 @@ start of the next run if this one was killed before it could (SIGKILL, a
 power cut): the journal lives on disk, each step written before it is taken.
 """
 import atexit
+import grp
 import json
 import os
 import pwd
@@ -72,6 +73,11 @@ class Journal:
         subprocess.run(["useradd", "-m", "-s", "/bin/bash", name], check=True)
         subprocess.run(["chpasswd"], input=f"{name}:{password}\n", text=True, check=True)
         return pwd.getpwnam(name)
+
+    def add_group(self, name, members):
+        """A local group with `members` as its supplementary members."""
+        self._write({"group": name})
+        subprocess.run(["groupadd", "-U", ",".join(members), name], check=True)
 
     def append_lines(self, path, lines):
         """Appends `lines` to `path` (/etc/passwd, /etc/shadow): the file keeps
@@ -154,6 +160,12 @@ def _undo(entry):
             return
         subprocess.run(["userdel", "-r", "-f", entry["user"]], check=False,
                        stderr=subprocess.DEVNULL)
+    elif "group" in entry:
+        try:
+            grp.getgrnam(entry["group"])
+        except KeyError:
+            return
+        subprocess.run(["groupdel", entry["group"]], check=False, stderr=subprocess.DEVNULL)
     elif "pidfile" in entry:
         stop_pidfile(entry["pidfile"])
     elif "tree" in entry:

@@ -16,23 +16,28 @@ import pexpect
 from fixtures import ROOT, stop_pidfile
 
 SNIPPET = os.path.join(ROOT, "conf", "sshd_config.d", "pam_twilio_otp.conf")
-KEY_METHODS = "AuthenticationMethods publickey,keyboard-interactive"
+SHIPPED_MATCH = "Match Group twilio-otp"
 
 
-def snippet_directives(key_and_code):
+def snippet_directives(key_and_code, group):
     """The directives of conf/sshd_config.d/pam_twilio_otp.conf as an
-    administrator enables them: password + code as written, or with its
-    commented key + code AuthenticationMethods line in place of the other."""
+    administrator enables them: password + code as shipped, or key + code
+    with its two commented "AuthenticationMethods publickey..." lines in
+    place of the other. The Match names `group`, the run's own, instead of
+    the shipped twilio-otp, which is the administrator's."""
     out = []
     with open(SNIPPET, encoding="utf-8") as f:
         for line in f:
             line = line.strip()
-            if key_and_code and line.lstrip("# ") == KEY_METHODS:
-                out.append(KEY_METHODS)
+            uncommented = line.lstrip("# ")
+            if key_and_code and line.startswith("#") and uncommented.startswith("AuthenticationMethods publickey"):
+                out.append(uncommented)
             elif line and not line.startswith("#"):
                 if not (key_and_code and line.startswith("AuthenticationMethods")):
                     out.append(line)
-    return out
+    if SHIPPED_MATCH not in out:
+        raise RuntimeError(f"{SNIPPET}: no '{SHIPPED_MATCH}' line to point at the test group")
+    return [f"Match Group {group}" if line == SHIPPED_MATCH else line for line in out]
 
 
 def free_port():
@@ -42,8 +47,9 @@ def free_port():
 
 
 class PrivateSshd:
-    def __init__(self, journal, workdir, service, pam_text, key_and_code=False):
+    def __init__(self, journal, workdir, service, pam_text, group, key_and_code=False):
         self.journal = journal
+        self.group = group  # the drop-in's Match Group
         self.service = service
         self.dir = os.path.join(workdir, service)
         self.pam_text = pam_text
@@ -65,7 +71,7 @@ class PrivateSshd:
                 f"Port {self.port}", "ListenAddress 127.0.0.1", f"HostKey {host_key}",
                 f"PidFile {self.pidfile}", "LogLevel VERBOSE", "UseDNS no", "PermitRootLogin no",
                 "PrintMotd no", "PrintLastLog no",
-                *snippet_directives(self.key_and_code)]) + "\n")
+                *snippet_directives(self.key_and_code, self.group)]) + "\n")  # its Match block last
         self.journal.replace_file(f"/etc/pam.d/{self.service}", self.pam_text)
         program = os.path.join(self.dir, self.service)
         os.symlink(os.path.realpath(shutil.which("sshd", path="/usr/sbin:/usr/bin:/sbin")), program)

@@ -27,11 +27,11 @@ def as_alice(*argv, stdin="", timeout=20):
 
 
 @contextlib.contextmanager
-def service_stack(w, service):
+def service_stack(w, service, config=None):
     """/etc/pam.d/SERVICE as an administrator edits it for the module (su and
     login have fixed service names), put back as soon as the test ends."""
     path = f"/etc/pam.d/{service}"
-    entry = w.journal.replace_file(path, pam_stack(path, snippet(service), w.module, w.configs["local"]))
+    entry = w.journal.replace_file(path, pam_stack(path, snippet(service), w.module, config or w.configs["local"]))
     try:
         yield
     finally:
@@ -94,6 +94,25 @@ def su_to_enrolled_user_with_code(w):
         password_then_code(w, screen, BOB)
         check(screen.finish() == 0, f"su failed:\n{screen.text}")
     check(screen.text.rstrip().endswith(BOB), f"`id -un` did not print {BOB}:\n{screen.text}")
+
+
+@test
+def su_with_a_broken_config_says_whom_to_ask(w):
+    """A typo in the config, met through setuid su by an unprivileged user:
+    besides su's own "Authentication service cannot retrieve authentication
+    info", the module's sentence says to ask an administrator."""
+    broken = os.path.join(w.work, "broken.conf")
+    with open(broken, "w", encoding="utf-8") as f:
+        f.write('twilio = { mode = "verify" \n')  # the group is never closed
+    os.chmod(broken, 0o600)
+    mark = w.twilio.mark()
+    with service_stack(w, "su", broken):
+        screen = spawn("runuser", "-u", ALICE, "--", "su", "-", BOB, "-c", "id -un")
+        screen.expect_exact("Password: ")
+        screen.sendline(w.passwords[BOB])
+        screen.expect_exact("not set up correctly on this host; ask your administrator")
+        check(screen.finish() != 0, f"su succeeded with a broken config:\n{screen.text}")
+    no_sends_since(w, mark, "a login with a broken config")
 
 
 @test

@@ -1,10 +1,11 @@
-"""sshd + the real ssh client: password + code, key + code, and what must
-not send a code (wrong password, BatchMode)."""
+"""sshd + the real ssh client: password + code, key + code, what must
+not send a code (wrong password, BatchMode), and the accounts outside the
+drop-in's Match Group, whose key alone still logs them in."""
 import subprocess
 
 from steps import no_sends_since, password_then_code, to_code_prompt
 from suite import Screen, check, test
-from world import ALICE, CAROL, MASKED_ALICE, NUMBERS
+from world import ALICE, CAROL, DAVE, MASKED_ALICE, NUMBERS
 
 PROMPT = f"Code sent by SMS to {MASKED_ALICE} ('call' for a voice call, 'resend' for a new code). Verification code: "
 BANNER = f"Two-step verification for {ALICE}."
@@ -78,7 +79,7 @@ def ssh_wrong_code_refused(w):
             screen.expect_exact("Wrong code, try again.")
             screen.expect_exact("Verification code: ")
         screen.sendline(wrong)
-    screen.expect_exact("Too many wrong codes.")
+    screen.expect_exact("Too many wrong codes; log in again for a new code.")
     screen.expect_exact("Permission denied")
     check(screen.finish() == 255, f"ssh should fail with 255:\n{screen.text}")
 
@@ -134,14 +135,19 @@ def ssh_unenrolled_user_is_told_and_refused(w):
     no_sends_since(w, mark, "an unenrolled user")
 
 
-def batch_mode(w, service, key):
-    mark = w.twilio.mark()
-    sshd = w.sshds[service]
-    argv = sshd.ssh_argv(ALICE, "true", identity=w.keys[ALICE] if key else None, options=["BatchMode=yes"])
+def batch_ssh(w, service, user, *command, key):
+    """ssh -o BatchMode=yes: no prompt is answered, so only a key can log in."""
+    argv = w.sshds[service].ssh_argv(user, *command, identity=w.keys[user] if key else None,
+                                     options=["BatchMode=yes"])
     try:
-        done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=20)
+        return subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=20)
     except subprocess.TimeoutExpired:
         raise AssertionError("ssh -o BatchMode=yes hung") from None
+
+
+def batch_mode(w, service, key):
+    mark = w.twilio.mark()
+    done = batch_ssh(w, service, ALICE, "true", key=key)
     check(done.returncode == 255 and "Permission denied" in done.stderr,
           f"BatchMode login should be refused: exit {done.returncode}, {done.stderr!r}")
     no_sends_since(w, mark, "ssh -o BatchMode=yes")
@@ -155,3 +161,24 @@ def ssh_batch_mode_fails_without_send(w):
 @test
 def ssh_batch_mode_with_key_fails_without_send(w):
     batch_mode(w, "twotp-e2e-sshd-key", key=True)
+
+
+@test
+def ssh_key_alone_still_works_outside_the_match_group(w):
+    # The shipped drop-in asks its Match Group only: DAVE, outside it, logs
+    # in with his key alone on both sshds, as before the module.
+    mark = w.twilio.mark()
+    for service in ("twotp-e2e-sshd", "twotp-e2e-sshd-key"):
+        done = batch_ssh(w, service, DAVE, "id", "-un", key=True)
+        check(done.returncode == 0 and done.stdout.strip() == DAVE,
+              f"{DAVE}'s key alone was refused by {service}: exit {done.returncode}, {done.stderr!r}")
+    no_sends_since(w, mark, f"{DAVE}'s key logins")
+    # ALICE, in the group, is offered keyboard-interactive (password + code) only.
+    done = batch_ssh(w, "twotp-e2e-sshd", ALICE, "true", key=True)
+    check(done.returncode == 255 and "Permission denied (keyboard-interactive)" in done.stderr,
+          f"{ALICE}'s key alone should be refused: exit {done.returncode}, {done.stderr!r}")
+    # The key + code stack checks no password: keyboard-interactive alone is
+    # offered to no one, DAVE included.
+    done = batch_ssh(w, "twotp-e2e-sshd-key", DAVE, "true", key=False)
+    check(done.returncode == 255 and "Permission denied (publickey)" in done.stderr,
+          f"keyboard-interactive alone offered to {DAVE}: exit {done.returncode}, {done.stderr!r}")

@@ -14,6 +14,9 @@ from sshd import PrivateSshd
 
 ALICE, BOB = "twotpe2e_alice", "twotpe2e_bob"
 CAROL = "twotpe2e_carol"  # has a password, no phone number
+DAVE = "twotpe2e_dave"  # a key, no number, not in OTP_GROUP: ssh as before the module
+# The sshd drop-in's Match Group (twilio-otp as shipped): who must give a code over ssh.
+OTP_GROUP = "twotpe2e_otp"
 NUMBERS = {ALICE: "+15550104567", BOB: "+15550107654"}
 MASKED_ALICE = "+1 ••• ••• 4567"
 SUDO_SERVICE = "twotp-e2e-sudo"
@@ -72,8 +75,12 @@ class World:
         subprocess.run(["chown", "-R", f"{user}:{user}", ssh_dir], check=True)
         self.keys[user] = key
 
+    def add_otp_group(self, users):
+        """OTP_GROUP with `users`: the accounts the sshds require a code from."""
+        self.journal.add_group(OTP_GROUP, users)
+
     def start_sshd(self, service, pam_text, key_and_code=False):
-        sshd = PrivateSshd(self.journal, self.work, service, pam_text, key_and_code)
+        sshd = PrivateSshd(self.journal, self.work, service, pam_text, OTP_GROUP, key_and_code)
         self.sshds[service] = sshd
         sshd.start()
         return sshd

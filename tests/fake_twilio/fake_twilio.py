@@ -22,7 +22,7 @@ STATE_DIR/control.json, read on every request (and, for the TLS faults, on
 every connection, then served with another certificate on the same port),
 injects faults. Both formats, the magic recipient numbers and the error codes
 are documented in README.md next to this file. Twilio's reply shapes follow
-its OpenAPI specs (shared/twilio-contract); tests/contract/check_fake_shapes.py
+its OpenAPI specs (tests/contract/specs); tests/contract/check_fake_shapes.py
 validates them.
 """
 
