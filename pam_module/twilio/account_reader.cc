@@ -6,27 +6,13 @@
 #include "twilio/http_message.h"
 #include "twilio/twilio_client.h"
 #include "twilio/twilio_errors.h"
+#include "twilio/twilio_reply.h"
 
 namespace twotp {
 
 namespace {
 
 using nlohmann::json;
-
-std::optional<json> ObjectOf(const std::string& body) {
-  json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (!parsed.is_object()) return std::nullopt;
-  return parsed;
-}
-
-std::string StringAt(const json& object, const char* key) {
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-Status Garbage(TwilioCall call) {
-  return Status::Unavailable(std::string("Twilio ") + TwilioCallName(call) + ": garbage reply (not the JSON expected)");
-}
 
 // "?PhoneNumber=%2B15551234567": the number form-encoded, as a query.
 std::string NumberQuery(const std::string& number) {
@@ -37,51 +23,47 @@ std::string NumberQuery(const std::string& number) {
 
 }  // namespace
 
-Result<std::string> AccountReader::Read(TwilioCall call, const std::string& url) {
+Result<json> AccountReader::Read(TwilioCall call, const std::string& url) {
   Result<HttpResponse> reply = transport_.Get(url);
   if (!reply.ok()) return reply.status().Prefixed(std::string("Twilio ") + TwilioCallName(call) + ": ");
-  // The account's reply holds its auth token: no copy of it stays behind.
-  std::string body = std::move(reply->body);
-  Wipe(reply->body);
   if (reply->status < 200 || reply->status > 299) {
-    Status status = ClassifyTwilioError(call, reply->status, body);
-    Wipe(body);
+    Status status = ClassifyTwilioError(call, reply->status, reply->body);
+    Wipe(reply->body);
     return status;
   }
-  return body;
+  // The account's reply holds its auth token: no copy of the body stays behind.
+  std::optional<json> object = TakeJsonObject(reply->body);
+  if (!object) return GarbageReply(call, Fault::kUnavailable, "not a JSON object");
+  return std::move(*object);
 }
 
 Result<AccountInfo> AccountReader::FetchAccount() {
   constexpr TwilioCall kCall = TwilioCall::kFetchAccount;
-  Result<std::string> body = Read(kCall, TwilioAccountUrl(twilio_) + ".json");
-  if (!body.ok()) return body.status();
-  std::optional<json> object = ObjectOf(body.value());
-  Wipe(body.value());
-  if (!object) return Garbage(kCall);
+  Result<json> object = Read(kCall, TwilioAccountUrl(twilio_) + ".json");
+  if (!object.ok()) return object.status();
   if (auto token = object->find("auth_token"); token != object->end() && token->is_string()) {
     Wipe(token->get_ref<std::string&>());
   }
-  AccountInfo info{StringAt(*object, "status"), StringAt(*object, "type")};
-  if (info.status.empty() || info.type.empty()) return Garbage(kCall);
+  AccountInfo info{JsonString(object.value(), "status"), JsonString(object.value(), "type")};
+  if (info.status.empty() || info.type.empty()) return GarbageReply(kCall, Fault::kUnavailable, "no status or type");
   return info;
 }
 
 Status AccountReader::FetchVerifyService() {
   constexpr TwilioCall kCall = TwilioCall::kFetchVerifyService;
-  Result<std::string> body = Read(kCall, TwilioVerifyServiceUrl(twilio_));
-  if (!body.ok()) return body.status();
-  std::optional<json> object = ObjectOf(body.value());
-  if (!object || StringAt(*object, "sid") != twilio_.verify_service_sid) return Garbage(kCall);
+  Result<json> object = Read(kCall, TwilioVerifyServiceUrl(twilio_));
+  if (!object.ok()) return object.status();
+  if (JsonString(object.value(), "sid") != twilio_.verify_service_sid) {
+    return GarbageReply(kCall, Fault::kUnavailable, "not this service's sid");
+  }
   return Status::Ok();
 }
 
 Result<bool> AccountReader::ListHasItem(TwilioCall call, const std::string& url, const char* list_key) {
-  Result<std::string> body = Read(call, url);
-  if (!body.ok()) return body.status();
-  std::optional<json> object = ObjectOf(body.value());
-  if (!object) return Garbage(call);
+  Result<json> object = Read(call, url);
+  if (!object.ok()) return object.status();
   auto list = object->find(list_key);
-  if (list == object->end() || !list->is_array()) return Garbage(call);
+  if (list == object->end() || !list->is_array()) return GarbageReply(call, Fault::kUnavailable, "no list");
   return !list->empty();
 }
 

@@ -6,6 +6,7 @@
 #ifndef PAM_TWILIO_OTP_ACCOUNT_READER_H_
 #define PAM_TWILIO_OTP_ACCOUNT_READER_H_
 
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "config/config.h"
@@ -44,7 +45,7 @@ class AccountReader {
 
  private:
   // GETs `url`; a 2xx reply's JSON object, or the classified error.
-  Result<std::string> Read(TwilioCall call, const std::string& url);
+  Result<nlohmann::json> Read(TwilioCall call, const std::string& url);
   // Whether a list reply holds at least one item in `list_key`.
   Result<bool> ListHasItem(TwilioCall call, const std::string& url, const char* list_key);
 

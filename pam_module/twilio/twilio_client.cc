@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "base/text.h"
+#include "twilio/twilio_reply.h"
 
 namespace twotp {
 
@@ -59,37 +60,14 @@ std::optional<milliseconds> Backoff(const std::string& retry_after, milliseconds
   return wait;
 }
 
-// The JSON object of a 2xx reply, or nothing. Wipes the body either way: a
-// Messages reply echoes the text, and with it the code.
-std::optional<json> TakeObject(HttpResponse& response) {
-  std::optional<json> object;
-  try {
-    json parsed = json::parse(response.body, nullptr, /*allow_exceptions=*/false);
-    if (parsed.is_object()) object = std::move(parsed);
-  } catch (const std::exception&) {
-    object.reset();
-  }
-  Wipe(response.body);
-  return object;
-}
-
-std::string StringField(const json& object, const char* key) {
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-Status Garbage(TwilioCall call, Fault fault, const char* what) {
-  return Status::Error(fault, std::string("Twilio ") + TwilioCallName(call) + ": garbage reply (" + what + ")");
-}
-
 // The JSON object of a 2xx reply to a create call, holding a well-formed
 // "sid" with one of `prefixes`.
 Result<json> CreatedObject(TwilioCall call, Result<HttpResponse> reply,
                            std::initializer_list<std::string_view> prefixes) {
   if (!reply.ok()) return reply.status();
-  std::optional<json> object = TakeObject(reply.value());
-  if (!object) return Garbage(call, Fault::kUnavailable, "not a JSON object");
-  if (!IsSidOf(StringField(*object, "sid"), prefixes)) return Garbage(call, Fault::kUnavailable, "no valid sid");
+  std::optional<json> object = TakeJsonObject(reply->body);
+  if (!object) return GarbageReply(call, Fault::kUnavailable, "not a JSON object");
+  if (!IsSidOf(JsonString(*object, "sid"), prefixes)) return GarbageReply(call, Fault::kUnavailable, "no valid sid");
   return std::move(*object);
 }
 
@@ -97,7 +75,7 @@ Result<std::string> CreatedSid(TwilioCall call, Result<HttpResponse> reply,
                                std::initializer_list<std::string_view> prefixes) {
   Result<json> object = CreatedObject(call, std::move(reply), prefixes);
   if (!object.ok()) return object.status();
-  return StringField(object.value(), "sid");
+  return JsonString(object.value(), "sid");
 }
 
 // Adds `text` to `out` with XML's five special characters escaped; control
@@ -166,8 +144,8 @@ Result<Verification> TwilioClient::StartVerification(const std::string& to, Chan
   if (!twilio_.friendly_name.empty()) Add(form, "CustomFriendlyName", twilio_.friendly_name);
   Result<json> object = CreatedObject(kCall, Call(kCall, VerifyServiceUrl() + "/Verifications", form), {"VE"});
   if (!object.ok()) return object.status();
-  Verification verification{StringField(object.value(), "sid"), StringField(object.value(), "status"), channel};
-  if (verification.status.empty()) return Garbage(kCall, Fault::kUnavailable, "no status");
+  Verification verification{JsonString(object.value(), "sid"), JsonString(object.value(), "status"), channel};
+  if (verification.status.empty()) return GarbageReply(kCall, Fault::kUnavailable, "no status");
   return verification;
 }
 
@@ -180,18 +158,18 @@ Result<CheckOutcome> TwilioClient::CheckVerification(const std::string& verifica
   if (!reply.ok()) return reply.status();
   // From here on Twilio has answered 2xx. Whatever we can't read is a denial
   // (kRejected): kUnavailable would let failmode=safe approve a garbage reply.
-  std::optional<json> object = TakeObject(reply.value());
-  if (!object) return Garbage(kCall, Fault::kRejected, "not a JSON object");
-  const std::string status = StringField(*object, "status");
-  const std::string sid = StringField(*object, "sid");
-  if (status.empty()) return Garbage(kCall, Fault::kRejected, "no status");
+  std::optional<json> object = TakeJsonObject(reply->body);
+  if (!object) return GarbageReply(kCall, Fault::kRejected, "not a JSON object");
+  const std::string status = JsonString(*object, "status");
+  const std::string sid = JsonString(*object, "sid");
+  if (status.empty()) return GarbageReply(kCall, Fault::kRejected, "no status");
   // An answer about another verification (or none) says nothing about this code.
-  if (sid != verification_sid) return Garbage(kCall, Fault::kRejected, "not about this verification");
+  if (sid != verification_sid) return GarbageReply(kCall, Fault::kRejected, "not about this verification");
   if (status == "approved") {
     // Twilio sets valid=true with approved; a reply that contradicts itself is not a pass.
     auto valid = object->find("valid");
     if (valid != object->end() && !(valid->is_boolean() && valid->get<bool>())) {
-      return Garbage(kCall, Fault::kRejected, "approved but not valid");
+      return GarbageReply(kCall, Fault::kRejected, "approved but not valid");
     }
     return CheckOutcome::kApproved;
   }

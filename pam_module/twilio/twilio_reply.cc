@@ -1,0 +1,33 @@
+#include "twilio/twilio_reply.h"
+
+#include <exception>
+#include <utility>
+
+#include "base/secret.h"
+
+namespace twotp {
+
+using nlohmann::json;
+
+std::optional<json> TakeJsonObject(std::string& body) {
+  std::optional<json> object;
+  try {
+    json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);
+    if (parsed.is_object()) object = std::move(parsed);
+  } catch (const std::exception&) {
+    object.reset();
+  }
+  Wipe(body);
+  return object;
+}
+
+std::string JsonString(const json& object, const char* key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+Status GarbageReply(TwilioCall call, Fault fault, const char* what) {
+  return Status::Error(fault, std::string("Twilio ") + TwilioCallName(call) + ": garbage reply (" + what + ")");
+}
+
+}  // namespace twotp
