@@ -40,7 +40,8 @@ endif
 # The suites `make check` runs: all, or under SANITIZE those whose processes
 # we start ourselves (sshd, sudo and contract's client are not instrumented).
 CHECK_SUITES := $(if $(SANITIZE),unit integration cli ldap)
-LIBS     := -lconfig -lldap -llber -lssl -lcrypto -lhttp_parser
+LIBS     := -lconfig -lssl -lcrypto -lhttp_parser
+LDAP_LIBS := -lldap -llber
 
 # pam_module/pam/ is the PAM glue (only in the .so); the other folders are
 # the core library that the module, the CLI and the tests all link
@@ -48,13 +49,19 @@ LIBS     := -lconfig -lldap -llber -lssl -lcrypto -lhttp_parser
 # tests/layout/check_layout.sh holds the tree to it).
 CORE_DIRS := login twilio directory state config base
 GLUE_SRCS := $(wildcard pam_module/pam/*.cc)
-CORE_SRCS := $(foreach dir,$(CORE_DIRS),$(wildcard pam_module/$(dir)/*.cc))
+# The LDAP backend: linked into the CLI and the tests, and built as the
+# plugin the module loads only when it is configured (directory/ldap_plugin.h).
+LDAP_SRCS := pam_module/directory/ldap_directory.cc pam_module/directory/ldap_deadline.cc \
+  pam_module/directory/ldap_linked.cc
+LDAP_PLUGIN_SRC := pam_module/directory/ldap_plugin_entry.cc
+CORE_SRCS := $(filter-out $(LDAP_SRCS) $(LDAP_PLUGIN_SRC),$(foreach dir,$(CORE_DIRS),$(wildcard pam_module/$(dir)/*.cc)))
 TOOL_SRCS := $(wildcard tool/*.cc)
 UNIT_SRCS := $(wildcard tests/unit/test_*.cc)
 INTEG_SRCS := $(wildcard tests/integration/*.cc)
 CONTRACT_SRCS := $(wildcard tests/contract/*.cc)
 
 CORE_OBJS := $(CORE_SRCS:%.cc=$(BUILD)/%.o)
+LDAP_OBJS := $(LDAP_SRCS:%.cc=$(BUILD)/%.o)
 GLUE_OBJS := $(GLUE_SRCS:%.cc=$(BUILD)/%.o)
 TOOL_OBJS := $(TOOL_SRCS:%.cc=$(BUILD)/%.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.cc=$(BUILD)/tests/unit/%)
@@ -62,7 +69,12 @@ INTEG_BIN := $(BUILD)/tests/integration/pam_login_test
 CONTRACT_BIN := $(BUILD)/tests/contract/contract_client
 
 CORE_LIB := $(BUILD)/libtwotp.a
+LDAP_LIB := $(BUILD)/libtwotp_ldap.a
+# What a program that links the LDAP backend itself links (the archives
+# refer to each other: open_directory.o needs OpenLdapDirectory).
+LINKED   := -Wl,--start-group $(LDAP_LIB) $(CORE_LIB) -Wl,--end-group $(LIBS) $(LDAP_LIBS)
 MODULE   := $(BUILD)/pam_twilio_otp.so
+LDAP_PLUGIN := $(BUILD)/pam_twilio_otp/ldap_directory.so
 TOOL     := $(BUILD)/twilio-otp
 
 # Keep objects make would otherwise delete as intermediates.
@@ -71,7 +83,7 @@ TOOL     := $(BUILD)/twilio-otp
 .PHONY: all check unit integration contract symbols layout demo demo-ssh demo-pam install deps deps-test clean bench \
   valgrind soak \
   deb rpm selinux
-all: $(MODULE) $(TOOL) $(UNIT_BINS) $(if $(INTEG_SRCS),$(INTEG_BIN)) $(if $(CONTRACT_SRCS),$(CONTRACT_BIN))
+all: $(MODULE) $(LDAP_PLUGIN) $(TOOL) $(UNIT_BINS) $(if $(INTEG_SRCS),$(INTEG_BIN)) $(if $(CONTRACT_SRCS),$(CONTRACT_BIN))
 
 $(BUILD)/%.o: %.cc
 	@mkdir -p $(dir $@)
@@ -81,12 +93,28 @@ $(CORE_LIB): $(CORE_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
+$(LDAP_LIB): $(LDAP_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
 $(MODULE): $(GLUE_OBJS) $(CORE_LIB) pam_module/pam/module.map
 	$(CXX) -shared $(LDFLAGS) -Wl,-z,defs -Wl,--version-script=pam_module/pam/module.map \
 	  -o $@ $(GLUE_OBJS) $(CORE_LIB) -lpam $(LIBS)
 
-$(TOOL): $(TOOL_OBJS) $(CORE_LIB)
-	$(CXX) $(LDFLAGS) -pie -o $@ $(TOOL_OBJS) $(CORE_LIB) $(LIBS)
+$(LDAP_PLUGIN): $(LDAP_PLUGIN_SRC:%.cc=$(BUILD)/%.o) $(LDAP_LIB) $(CORE_LIB) pam_module/directory/ldap_plugin.map
+	@mkdir -p $(dir $@)
+	$(CXX) -shared $(LDFLAGS) -Wl,-z,defs -Wl,--version-script=pam_module/directory/ldap_plugin.map \
+	  -o $@ $(LDAP_PLUGIN_SRC:%.cc=$(BUILD)/%.o) $(LINKED)
+
+# The two sides of the plugin boundary carry a hash of every header, so a
+# module and a plugin from different builds refuse each other.
+TWOTP_ABI := $(shell cat $(sort $(wildcard pam_module/*/*.h)) | sha256sum | cut -c1-16)
+ABI_OBJS := $(BUILD)/pam_module/pam/ldap_plugin_loader.o $(LDAP_PLUGIN_SRC:%.cc=$(BUILD)/%.o)
+$(ABI_OBJS): CXXFLAGS += -DTWOTP_ABI='"$(TWOTP_ABI)"'
+$(ABI_OBJS): $(wildcard pam_module/*/*.h)
+
+$(TOOL): $(TOOL_OBJS) $(CORE_LIB) $(LDAP_LIB)
+	$(CXX) $(LDFLAGS) -pie -o $@ $(TOOL_OBJS) $(LINKED)
 
 # `twilio-otp --version`: the top entry of the Debian changelog, read with sed
 # (no dpkg-dev needed); only the file that prints it is rebuilt when it changes.
@@ -94,14 +122,14 @@ TWOTP_VERSION := $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' packaging/debian/c
 $(BUILD)/tool/twilio_otp.o: CXXFLAGS += -DTWOTP_VERSION='"$(or $(TWOTP_VERSION),unknown)"'
 $(BUILD)/tool/twilio_otp.o: $(wildcard packaging/debian/changelog)
 
-$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(CORE_LIB)
-	$(CXX) $(LDFLAGS) -o $@ $< $(CORE_LIB) -lcmocka $(LIBS)
+$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(CORE_LIB) $(LDAP_LIB)
+	$(CXX) $(LDFLAGS) -o $@ $< -lcmocka $(LINKED)
 
-$(INTEG_BIN): $(INTEG_SRCS:%.cc=$(BUILD)/%.o) $(CORE_LIB)
-	$(CXX) $(LDFLAGS) -o $@ $(INTEG_SRCS:%.cc=$(BUILD)/%.o) $(CORE_LIB) -lpamtest -lpam -lcmocka $(LIBS)
+$(INTEG_BIN): $(INTEG_SRCS:%.cc=$(BUILD)/%.o) $(CORE_LIB) $(LDAP_LIB)
+	$(CXX) $(LDFLAGS) -o $@ $(INTEG_SRCS:%.cc=$(BUILD)/%.o) -lpamtest -lpam -lcmocka $(LINKED)
 
-$(CONTRACT_BIN): $(CONTRACT_SRCS:%.cc=$(BUILD)/%.o) $(CORE_LIB)
-	$(CXX) $(LDFLAGS) -o $@ $(CONTRACT_SRCS:%.cc=$(BUILD)/%.o) $(CORE_LIB) $(LIBS)
+$(CONTRACT_BIN): $(CONTRACT_SRCS:%.cc=$(BUILD)/%.o) $(CORE_LIB) $(LDAP_LIB)
+	$(CXX) $(LDFLAGS) -o $@ $(CONTRACT_SRCS:%.cc=$(BUILD)/%.o) $(LINKED)
 
 # The whole suite; tests/run_all.sh prints one "N passed, N failed" line.
 check: deps-test all $(if $(SANITIZE),,fuzz-build)
@@ -141,18 +169,26 @@ demo-pam: deps-test $(MODULE) $(TOOL)
 
 # The LDAP lookup bench's program; built for `make bench` only, not `all`.
 BENCH_LDAP_BIN := $(BUILD)/tests/bench/ldap_lookup_bench
-$(BENCH_LDAP_BIN): $(BUILD)/tests/bench/ldap_lookup_bench.o $(CORE_LIB)
-	$(CXX) $(LDFLAGS) -o $@ $< $(CORE_LIB) $(LIBS)
+$(BENCH_LDAP_BIN): $(BUILD)/tests/bench/ldap_lookup_bench.o $(CORE_LIB) $(LDAP_LIB)
+	$(CXX) $(LDFLAGS) -o $@ $< $(LINKED)
 
 # The users-file lookup bench (1 to 1M lines), likewise.
 BENCH_USERS_BIN := $(BUILD)/tests/bench/users_file_bench
-$(BENCH_USERS_BIN): $(BUILD)/tests/bench/users_file_bench.o $(CORE_LIB)
-	$(CXX) $(LDFLAGS) -o $@ $< $(CORE_LIB) $(LIBS)
+$(BENCH_USERS_BIN): $(BUILD)/tests/bench/users_file_bench.o $(CORE_LIB) $(LDAP_LIB)
+	$(CXX) $(LDFLAGS) -o $@ $< $(LINKED)
 
-bench: all $(BENCH_LDAP_BIN) $(BENCH_USERS_BIN)
+# The peer the bench's table compares our logins to: a minimal libcurl client
+# making the same two Verify requests (C, not linked with our code). deps-test
+# order-only: libcurl's headers must be there first, but don't force a rebuild.
+BENCH_CLIENT := $(BUILD)/tests/bench/minimal_curl_client
+$(BENCH_CLIENT): tests/bench/minimal_curl_client.c | deps-test
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g -std=c11 $(WARN) -o $@ $< -lcurl
+
+# One run: the table, users-file lookups, concurrency, LDAP lookups; the
+# figures in tests/bench/results/ (tests/bench/run_bench.sh says what).
+bench: deps-test all $(BENCH_LDAP_BIN) $(BENCH_USERS_BIN) $(BENCH_CLIENT)
 	BUILD=$(BUILD) bash tests/bench/run_bench.sh
-	$(BENCH_USERS_BIN)
-	BUILD=$(BUILD) bash tests/bench/ldap_lookup_bench.sh
 
 # The same as make demo, by its older name.
 demo-ssh: demo
@@ -171,9 +207,11 @@ rpm:
 selinux:
 	bash packaging/selinux/build.sh $(BUILD)/packages
 
-install: $(MODULE) $(TOOL)
+install: $(MODULE) $(LDAP_PLUGIN) $(TOOL)
 	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/security
 	install -m 0644 $(MODULE) $(DESTDIR)$(PAMDIR)/pam_twilio_otp.so
+	install -d $(DESTDIR)$(PAMDIR)/pam_twilio_otp
+	install -m 0644 $(LDAP_PLUGIN) $(DESTDIR)$(PAMDIR)/pam_twilio_otp/ldap_directory.so
 	install -m 0755 $(TOOL) $(DESTDIR)$(SBINDIR)/twilio-otp
 	test -e $(DESTDIR)$(SYSCONFDIR)/security/pam_twilio_otp.conf || \
 	  install -m 0600 conf/pam_twilio_otp.conf.verify $(DESTDIR)$(SYSCONFDIR)/security/pam_twilio_otp.conf

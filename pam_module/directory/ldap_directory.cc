@@ -17,6 +17,7 @@
 
 #include "directory/ldap_deadline.h"
 #include "directory/ldap_entry.h"
+#include "directory/open_ldap.h"
 #include "base/phone.h"
 #include "base/secret.h"
 
@@ -422,11 +423,7 @@ struct ControlsFree {
 
 }  // namespace
 
-std::string LdapDirectory::Where() const {
-  std::string out = "ldap";
-  for (const std::string& uri : config_.uri) out += " " + uri;
-  return out;
-}
+std::string LdapDirectory::Where() const { return LdapWhere(config_); }
 
 Result<std::vector<PhoneRecord>> LdapDirectory::List() {
   const std::string user_attr = UserAttributeOf(config_.filter);

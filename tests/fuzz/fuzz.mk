@@ -24,7 +24,7 @@ FUZZ_CXXFLAGS ?= -std=c++20 -g -O1 -fno-omit-frame-pointer -Wall -Wextra
 FUZZ_CPPFLAGS := -Ipam_module -Itests/common -Itests/fuzz
 FUZZ_LIBS     := -lconfig -lldap -llber -lssl -lcrypto -lhttp_parser
 
-FUZZ_LIB_SRCS    := $(foreach dir,login twilio directory state config base,$(wildcard pam_module/$(dir)/*.cc))
+FUZZ_LIB_SRCS    := $(filter-out pam_module/directory/ldap_plugin_entry.cc,$(foreach dir,login twilio directory state config base,$(wildcard pam_module/$(dir)/*.cc)))
 FUZZ_LIB_OBJS    := $(FUZZ_LIB_SRCS:pam_module/%.cc=$(FUZZ_BUILD)/obj/%.o)
 FUZZ_LIB         := $(FUZZ_BUILD)/libtwotp_fuzz.a
 FUZZ_TARGET_SRCS := $(wildcard tests/fuzz/fuzz_*.cc)
