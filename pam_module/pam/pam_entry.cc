@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "config/config.h"
+#include "base/crypto_init.h"
 #include "base/logger.h"
 #include "base/unix_groups.h"
 #include "login/login.h"
@@ -130,6 +131,7 @@ int AuthenticateWithPam(pam_handle_t* pamh, int argc, const char** argv) {
   PamConversation conversation(pamh, unreachable);
   std::unique_ptr<TwilioSession> session;
   ChallengeOpener open_challenge = [&]() -> Result<Challenge*> {
+    InitCryptoForModule();  // first OpenSSL use of a login: before TLS, codes and HMACs
     Result<std::unique_ptr<TwilioSession>> opened = TwilioSession::Open(config.value(), trust, DefaultClock());
     if (!opened.ok()) return opened.status();
     session = std::move(opened.value());
