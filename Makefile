@@ -7,7 +7,7 @@
 #   make install    DESTDIR-aware install into the multiarch PAM directory
 #   make deps       apt-get install what the build and make demo need
 #   make deps-test  ... and everything the tests, fuzzing and packaging need (CI)
-#   make bench      timing and memory of one login, users-file and LDAP lookup time (tests/bench/)
+#   make bench      one table of whole logins beside their peers (instructions, memory, time), lookups, crowds (tests/bench/)
 #   make check SANITIZE=address,undefined   the same suites under ASan+UBSan (build-sanitize/, -O1 -g1)
 #   make valgrind   an integration run under valgrind memcheck
 #   make soak       1,000 logins in one process; memory must stay flat
@@ -48,7 +48,11 @@ LDAP_LIBS := -lldap -llber
 # (DESIGN.md: pam -> login -> {twilio, directory, state} -> config -> base;
 # tests/layout/check_layout.sh holds the tree to it).
 CORE_DIRS := login twilio directory state config base
-GLUE_SRCS := $(wildcard pam_module/pam/*.cc)
+# The module's two halves (pam/engine.h): the front libpam loads, and the
+# engine it loads for a login that goes past the skip rules.
+FRONT_SRCS := $(addprefix pam_module/pam/,pam_entry.cc pam_setup.cc pam_glue.cc plugin_loader.cc)
+ENGINE_SRCS := $(addprefix pam_module/pam/,engine_entry.cc pam_setup.cc pam_glue.cc plugin_loader.cc \
+  ldap_plugin_loader.cc)
 # The LDAP backend: linked into the CLI and the tests, and built as the
 # plugin the module loads only when it is configured (directory/ldap_plugin.h).
 LDAP_SRCS := pam_module/directory/ldap_directory.cc pam_module/directory/ldap_deadline.cc \
@@ -62,7 +66,8 @@ CONTRACT_SRCS := $(wildcard tests/contract/*.cc)
 
 CORE_OBJS := $(CORE_SRCS:%.cc=$(BUILD)/%.o)
 LDAP_OBJS := $(LDAP_SRCS:%.cc=$(BUILD)/%.o)
-GLUE_OBJS := $(GLUE_SRCS:%.cc=$(BUILD)/%.o)
+FRONT_OBJS := $(FRONT_SRCS:%.cc=$(BUILD)/%.o)
+ENGINE_OBJS := $(ENGINE_SRCS:%.cc=$(BUILD)/%.o)
 TOOL_OBJS := $(TOOL_SRCS:%.cc=$(BUILD)/%.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.cc=$(BUILD)/tests/unit/%)
 INTEG_BIN := $(BUILD)/tests/integration/pam_login_test
@@ -74,6 +79,7 @@ LDAP_LIB := $(BUILD)/libtwotp_ldap.a
 # refer to each other: open_directory.o needs OpenLdapDirectory).
 LINKED   := -Wl,--start-group $(LDAP_LIB) $(CORE_LIB) -Wl,--end-group $(LIBS) $(LDAP_LIBS)
 MODULE   := $(BUILD)/pam_twilio_otp.so
+ENGINE   := $(BUILD)/pam_twilio_otp/engine.so
 LDAP_PLUGIN := $(BUILD)/pam_twilio_otp/ldap_directory.so
 TOOL     := $(BUILD)/twilio-otp
 
@@ -83,7 +89,7 @@ TOOL     := $(BUILD)/twilio-otp
 .PHONY: all check unit integration contract symbols layout demo demo-ssh demo-pam install deps deps-test clean bench \
   valgrind soak \
   deb rpm selinux
-all: $(MODULE) $(LDAP_PLUGIN) $(TOOL) $(UNIT_BINS) $(if $(INTEG_SRCS),$(INTEG_BIN)) $(if $(CONTRACT_SRCS),$(CONTRACT_BIN))
+all: $(MODULE) $(ENGINE) $(LDAP_PLUGIN) $(TOOL) $(UNIT_BINS) $(if $(INTEG_SRCS),$(INTEG_BIN)) $(if $(CONTRACT_SRCS),$(CONTRACT_BIN))
 
 $(BUILD)/%.o: %.cc
 	@mkdir -p $(dir $@)
@@ -97,19 +103,36 @@ $(LDAP_LIB): $(LDAP_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(MODULE): $(GLUE_OBJS) $(CORE_LIB) pam_module/pam/module.map
-	$(CXX) -shared $(LDFLAGS) -Wl,-z,defs -Wl,--version-script=pam_module/pam/module.map \
-	  -o $@ $(GLUE_OBJS) $(CORE_LIB) -lpam $(LIBS)
+# The front links no OpenSSL (-z defs fails the link if anything it pulls
+# from the core library needs it), and carries the little of the C++ runtime
+# it uses, hidden: loading and relocating libstdc++ would cost an exempt
+# login 3 M instructions. No C++ object crosses into the engine, which links
+# the shared runtime. Sanitizer builds keep the shared one (the sanitizers
+# replace its allocator).
+FRONT_RUNTIME := $(if $(SANITIZE),,-static-libstdc++ -static-libgcc -Wl,--exclude-libs,ALL)
+$(MODULE): $(FRONT_OBJS) $(CORE_LIB) pam_module/pam/module.map
+	$(CXX) -shared $(LDFLAGS) $(FRONT_RUNTIME) -Wl,-z,defs -Wl,--version-script=pam_module/pam/module.map \
+	  -o $@ $(FRONT_OBJS) $(CORE_LIB) -lpam -lconfig -lhttp_parser
+
+# The parts folder and its files must be writable by their owner alone, or
+# the module refuses to load them (pam/plugin_loader.h), whatever the umask.
+$(ENGINE): $(ENGINE_OBJS) $(CORE_LIB) pam_module/pam/engine.map
+	install -d -m 0755 $(dir $@)
+	$(CXX) -shared $(LDFLAGS) -Wl,-z,defs -Wl,--version-script=pam_module/pam/engine.map \
+	  -o $@ $(ENGINE_OBJS) $(CORE_LIB) -lpam $(LIBS)
+	chmod go-w $@
 
 $(LDAP_PLUGIN): $(LDAP_PLUGIN_SRC:%.cc=$(BUILD)/%.o) $(LDAP_LIB) $(CORE_LIB) pam_module/directory/ldap_plugin.map
-	@mkdir -p $(dir $@)
+	install -d -m 0755 $(dir $@)
 	$(CXX) -shared $(LDFLAGS) -Wl,-z,defs -Wl,--version-script=pam_module/directory/ldap_plugin.map \
 	  -o $@ $(LDAP_PLUGIN_SRC:%.cc=$(BUILD)/%.o) $(LINKED)
+	chmod go-w $@
 
-# The two sides of the plugin boundary carry a hash of every header, so a
+# The two sides of each plugin boundary carry a hash of every header, so a
 # module and a plugin from different builds refuse each other.
 TWOTP_ABI := $(shell cat $(sort $(wildcard pam_module/*/*.h)) | sha256sum | cut -c1-16)
-ABI_OBJS := $(BUILD)/pam_module/pam/ldap_plugin_loader.o $(LDAP_PLUGIN_SRC:%.cc=$(BUILD)/%.o)
+ABI_OBJS := $(addprefix $(BUILD)/pam_module/pam/,ldap_plugin_loader.o pam_entry.o engine_entry.o) \
+  $(LDAP_PLUGIN_SRC:%.cc=$(BUILD)/%.o)
 $(ABI_OBJS): CXXFLAGS += -DTWOTP_ABI='"$(TWOTP_ABI)"'
 $(ABI_OBJS): $(wildcard pam_module/*/*.h)
 
@@ -161,10 +184,10 @@ layout:
 	bash tests/run_all.sh layout
 
 # A real ssh login (tests/e2e/demo.py): only the module and the CLI are built.
-demo: deps $(MODULE) $(TOOL)
+demo: deps $(MODULE) $(ENGINE) $(TOOL)
 	BUILD=$(BUILD) bash tests/demo/run_demo_ssh.sh
 
-demo-pam: deps-test $(MODULE) $(TOOL)
+demo-pam: deps-test $(MODULE) $(ENGINE) $(TOOL)
 	BUILD=$(BUILD) bash tests/demo/run_demo.sh
 
 # The LDAP lookup bench's program; built for `make bench` only, not `all`.
@@ -177,17 +200,20 @@ BENCH_USERS_BIN := $(BUILD)/tests/bench/users_file_bench
 $(BENCH_USERS_BIN): $(BUILD)/tests/bench/users_file_bench.o $(CORE_LIB) $(LDAP_LIB)
 	$(CXX) $(LDFLAGS) -o $@ $< $(LINKED)
 
-# The peer the bench's table compares our logins to: a minimal libcurl client
-# making the same two Verify requests (C, not linked with our code). deps-test
-# order-only: libcurl's headers must be there first, but don't force a rebuild.
-BENCH_CLIENT := $(BUILD)/tests/bench/minimal_curl_client
-$(BENCH_CLIENT): tests/bench/minimal_curl_client.c | deps-test
+# The bench's C programs, not linked with our code: the peer the table
+# compares our logins to (a minimal libcurl client making the same two
+# Verify requests), the wrapper that measures each run, and the private /tmp
+# of the 200 concurrent logins. deps-test is order-only: libcurl's headers
+# must be there first, without forcing a rebuild.
+BENCH_C_BINS := $(addprefix $(BUILD)/tests/bench/,minimal_curl_client measure private_tmp)
+$(BUILD)/tests/bench/minimal_curl_client: BENCH_C_LIBS := -lcurl
+$(BENCH_C_BINS): $(BUILD)/tests/bench/%: tests/bench/%.c | deps-test
 	@mkdir -p $(dir $@)
-	$(CC) -O2 -g -std=c11 $(WARN) -o $@ $< -lcurl
+	$(CC) -O2 -g -std=c11 $(WARN) -o $@ $< $(BENCH_C_LIBS)
 
 # One run: the table, users-file lookups, concurrency, LDAP lookups; the
 # figures in tests/bench/results/ (tests/bench/run_bench.sh says what).
-bench: deps-test all $(BENCH_LDAP_BIN) $(BENCH_USERS_BIN) $(BENCH_CLIENT)
+bench: deps-test all $(BENCH_LDAP_BIN) $(BENCH_USERS_BIN) $(BENCH_C_BINS)
 	BUILD=$(BUILD) bash tests/bench/run_bench.sh
 
 # The same as make demo, by its older name.
@@ -207,10 +233,11 @@ rpm:
 selinux:
 	bash packaging/selinux/build.sh $(BUILD)/packages
 
-install: $(MODULE) $(LDAP_PLUGIN) $(TOOL)
+install: $(MODULE) $(ENGINE) $(LDAP_PLUGIN) $(TOOL)
 	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/security
 	install -m 0644 $(MODULE) $(DESTDIR)$(PAMDIR)/pam_twilio_otp.so
 	install -d $(DESTDIR)$(PAMDIR)/pam_twilio_otp
+	install -m 0644 $(ENGINE) $(DESTDIR)$(PAMDIR)/pam_twilio_otp/engine.so
 	install -m 0644 $(LDAP_PLUGIN) $(DESTDIR)$(PAMDIR)/pam_twilio_otp/ldap_directory.so
 	install -m 0755 $(TOOL) $(DESTDIR)$(SBINDIR)/twilio-otp
 	test -e $(DESTDIR)$(SYSCONFDIR)/security/pam_twilio_otp.conf || \

@@ -190,9 +190,12 @@ else
   bad "dpkg -i installs $pkg"
 fi
 check "the module: $module, 0644 root" mode_is "$module" 644 root:root "regular file"
-check "the LDAP backend plugin: ${module%.so}/ldap_directory.so, 0644 root" \
+check "the module's parts: ${module%.so}/, 0755 root" mode_is "${module%.so}" 755 root:root directory
+check "its engine: ${module%.so}/engine.so, 0644 root" mode_is "${module%.so}/engine.so" 644 root:root "regular file"
+check "its LDAP backend: ${module%.so}/ldap_directory.so, 0644 root" \
   mode_is "${module%.so}/ldap_directory.so" 644 root:root "regular file"
-check "the module itself does not link libldap (the plugin does)" bash -c "! ldd $module | grep -q libldap"
+check "the module itself links neither libldap nor OpenSSL (its parts do)" \
+  bash -c "! ldd $module | grep -qE 'libldap|libssl|libcrypto'"
 check "the CLI: /usr/sbin/twilio-otp, 0755 root" mode_is /usr/sbin/twilio-otp 755 root:root "regular file"
 check "the config: $conf, 0600 root" mode_is "$conf" 600 root:root "regular file"
 check "the config is a conffile" bash -c "dpkg-query -W -f='\${Conffiles}' $pkg | grep -q ' $conf '"
@@ -375,6 +378,7 @@ if command -v rpmbuild >/dev/null; then
     # path, mode, owner: the Fedora layout and the modes the .deb has.
     rpm -qp --qf '[%{FILENAMES} %{FILEMODES:perms} %{FILEUSERNAME}:%{FILEGROUPNAME}\n]' "${rpms[0]}" | sed 's/\.gz / /' >"$work/rpm.list"
     want="/usr/lib64/security/pam_twilio_otp.so -rwxr-xr-x root:root
+/usr/lib64/security/pam_twilio_otp/engine.so -rwxr-xr-x root:root
 /usr/lib64/security/pam_twilio_otp/ldap_directory.so -rwxr-xr-x root:root
 /usr/sbin/twilio-otp -rwxr-xr-x root:root
 /etc/security/pam_twilio_otp.conf -rw------- root:root

@@ -23,6 +23,9 @@ test_packages=(
   stunnel4 curl python3-jsonschema
   # tools the scripts use (pamtester: make demo-pam; strace: make bench counts fsyncs)
   pamtester procps psmisc time valgrind strace
+  # make bench's peers: a minimal libcurl client (tests/bench/) and the
+  # google-authenticator TOTP module
+  libcurl4-openssl-dev libpam-google-authenticator
   # the LDAP backend's tests start their own slapd on loopback
   slapd
   # fuzzing: clang with libFuzzer and the sanitizer runtimes (a Recommends of

@@ -80,9 +80,9 @@ for suite in "${suites[@]}"; do
       for t in "$BUILD"/tests/unit/test_*; do
         [ -x "$t" ] && [ "${t%.o}" = "$t" ] && [ "${t%.d}" = "$t" ] && tally "unit/${t##*/}" "$t"
       done ;;
-    symbols)  # what the module and its LDAP plugin export, link and load
+    symbols)  # what the module and its parts (engine, LDAP backend) export, link and load
       tally symbols bash "$here/symbols/check_exports.sh"
-      tally symbols bash "$here/symbols/check_ldap_plugin.sh" ;;
+      tally symbols bash "$here/symbols/check_module_parts.sh" ;;
     layout) tally layout bash "$here/layout/check_layout.sh" ;;  # folders, include direction, library confinement
     integration) [ -f "$here/integration/run.sh" ] && tally integration bash "$here/integration/run.sh" ;;
     cli) tally cli bash "$here/cli/run.sh" ;;

@@ -1,7 +1,7 @@
 #include "base/file_trust.h"
 
 #include <fcntl.h>
-#include <openssl/crypto.h>
+#include <string.h>  // explicit_bzero
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -96,7 +96,7 @@ Status ReadAll(int fd, const std::string& path, size_t max_bytes,
     }
     sink(std::string_view(buffer, static_cast<size_t>(n)));
   }
-  OPENSSL_cleanse(buffer, sizeof buffer);
+  explicit_bzero(buffer, sizeof buffer);  // as Wipe (secret.h): no OpenSSL in the front
   return status;
 }
 

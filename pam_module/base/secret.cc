@@ -1,6 +1,6 @@
 #include "base/secret.h"
 
-#include <openssl/crypto.h>
+#include <string.h>  // explicit_bzero
 
 #include <utility>
 
@@ -11,7 +11,10 @@ constexpr size_t kReserve = 256;
 }
 
 void Wipe(std::string& s) {
-  if (!s.empty()) OPENSSL_cleanse(s.data(), s.size());
+  // glibc's explicit_bzero, which the compiler may not drop, rather than
+  // OPENSSL_cleanse: the module's front, which reads the config and its
+  // secret files, links no OpenSSL (pam/engine.h).
+  if (!s.empty()) explicit_bzero(s.data(), s.size());
   s.clear();
 }
 

@@ -1,7 +1,7 @@
 // The LDAP backend as a plugin. libldap brings a dozen libraries (SASL,
 // GnuTLS, p11-kit...) whose loading and relocation cost every sudo, su and
-// sshd that loads the module, so the module is not linked with them: it
-// loads pam_twilio_otp/ldap_directory.so, beside itself, only when
+// sshd that loads the module, so the module is not linked with them: its
+// engine loads pam_twilio_otp/ldap_directory.so, beside itself, only when
 // directory.backend = "ldap" (pam/ldap_plugin_loader.cc). The CLI and the
 // tests link the backend directly (ldap_linked.cc).
 //
@@ -23,9 +23,9 @@
 namespace twotp {
 
 inline constexpr const char* kLdapPluginAbi = TWOTP_ABI;
-// Beside the module: .../security/pam_twilio_otp.so and
-// .../security/pam_twilio_otp/ldap_directory.so.
-inline constexpr const char* kLdapPluginFile = "pam_twilio_otp/ldap_directory.so";
+// Beside the engine (pam/engine.h): .../security/pam_twilio_otp/engine.so
+// and .../security/pam_twilio_otp/ldap_directory.so.
+inline constexpr const char* kLdapPluginFile = "ldap_directory.so";
 // The plugin's one exported symbol, of type LdapPluginOpen.
 inline constexpr const char* kLdapPluginSymbol = "twotp_ldap_directory_open";
 

@@ -1,5 +1,6 @@
 #include "login/login.h"
 
+#include "login/early_skip.h"
 #include "state/backup_codes.h"
 #include "twilio/message_template.h"
 #include "twilio/otp_code.h"
@@ -15,7 +16,6 @@ namespace {
 // The first code and at most three more (resends or channel switches) per
 // login: enough for a lost SMS, not enough to pump messages.
 constexpr int kMaxSendsPerLogin = 4;
-constexpr size_t kMaxLoggedField = 64;
 
 // What a refused user reads: an outage passes, anything else needs someone
 // with root (pam_twilio_otp(8), "Reading the logs", says where to look).
@@ -73,8 +73,7 @@ std::optional<Verdict> LoginFlow::Skipped() {
                                              [this] { return state_.Read(); }, deps_.clock.WallNow());
   if (!decision.ok()) return OnFault(decision.status(), "skip rules");
   if (!decision->skip) return std::nullopt;
-  if (decision->break_glass) deps_.log.Warning(Who() + " break-glass: " + decision->reason + "; no code asked");
-  return Finish(Verdict::kIgnore, LogLevel::kNotice, "skipped (" + decision->reason + ")");
+  return LogSkip(request_, deps_.config, decision.value(), deps_.log);
 }
 
 std::string LoginFlow::Greeting() const {
@@ -355,13 +354,7 @@ bool LoginFlow::ChannelAllowed(Channel channel) const {
   return std::find(allowed.begin(), allowed.end(), channel) != allowed.end();
 }
 
-std::string LoginFlow::Who() const {
-  // Only bounded: the logger escapes what the caller put in these.
-  std::string who = "user=" + UserForLog(request_) + " service=" + LogField(request_.service, kMaxLoggedField);
-  if (!request_.rhost.empty()) who += " rhost=" + LogField(request_.rhost, kMaxLoggedField);
-  if (!request_.tty.empty()) who += " tty=" + LogField(request_.tty, kMaxLoggedField);
-  return who;
-}
+std::string LoginFlow::Who() const { return WhoForLog(request_); }
 
 // The paths of a login off the main road: a user with no number
 // (unenrolled = "deny" | "allow" | "enroll") and a user whose code can't be
@@ -453,15 +446,6 @@ Verdict LoginFlow::DirectoryDown(const Status& why) {
     if (std::optional<Verdict> rescued = BackupCodeInstead(why)) return *rescued;
   }
   return OnFault(why, "directory lookup", "the directory");
-}
-
-
-std::string UserForLog(const LoginRequest& request) {
-  std::string name = LogField(request.user, kMaxLoggedField);
-  if (!request.login_name.empty() && request.login_name != request.user) {
-    name += " (as " + LogField(request.login_name, kMaxLoggedField) + ")";
-  }
-  return name;
 }
 
 Verdict Authenticate(const LoginRequest& request, const LoginDeps& deps) {

@@ -17,6 +17,7 @@
 #include "directory/directory.h"
 #include "base/logger.h"
 #include "base/proc_stat.h"
+#include "login/login_request.h"
 #include "login/login_state.h"
 #include "login/session_identity.h"
 #include "login/told_conversation.h"
@@ -25,27 +26,6 @@
 #include "state/state_store.h"
 
 namespace twotp {
-
-struct LoginRequest {
-  // The account's canonical name from NSS (pam_entry: getpwnam, then
-  // getpwuid's pw_name), so that another case or an alias of the same uid
-  // finds the same number, state and skip rules.
-  std::string user;
-  std::string service;
-  std::string host;
-  std::string rhost;
-  std::string tty;
-  std::string command;  // sudo: the command being approved
-  std::string login_name = {};  // the name PAM gave, when it is not `user`; else ""
-  // The terminal session the grace period of a local login is bound to, read
-  // from /proc (CurrentSession), never from `tty`, which is only a name for
-  // logs; nullopt without a controlling terminal: no grace.
-  std::optional<SessionIdentity> session = std::nullopt;
-};
-
-// How log lines name the user: "rtuser", or "rtuser (as RTUSER)" when PAM
-// gave another name for the account; each name bounded (LogField).
-std::string UserForLog(const LoginRequest& request);
 
 // Opens the Twilio side of a login only when a code is really to be sent, so
 // unenrolled users and conversation failures cost no secret read and no TLS.
