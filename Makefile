@@ -103,28 +103,30 @@ $(LDAP_LIB): $(LDAP_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-# The front links no OpenSSL (-z defs fails the link if anything it pulls
-# from the core library needs it), and carries the little of the C++ runtime
-# it uses, hidden: loading and relocating libstdc++ would cost an exempt
-# login 3 M instructions. No C++ object crosses into the engine, which links
-# the shared runtime. Sanitizer builds keep the shared one (the sanitizers
-# replace its allocator).
-FRONT_RUNTIME := $(if $(SANITIZE),,-static-libstdc++ -static-libgcc -Wl,--exclude-libs,ALL)
+# Each part carries the little of the C++ runtime it uses, hidden: loading
+# and relocating libstdc++.so costs every login 3 M instructions, an exempt
+# one five times what it costs otherwise. Allocation stays glibc's malloc in
+# every copy, so an object made in one part may be freed in another (the
+# engine and the LDAP backend share some); nothing is thrown across. Sanitizer
+# builds keep the shared runtime, whose allocator the sanitizers replace.
+PART_RUNTIME := $(if $(SANITIZE),,-static-libstdc++ -static-libgcc -Wl,--exclude-libs,ALL)
+# The front links no OpenSSL: -z defs fails the link if anything it pulls
+# from the core library needs it.
 $(MODULE): $(FRONT_OBJS) $(CORE_LIB) pam_module/pam/module.map
-	$(CXX) -shared $(LDFLAGS) $(FRONT_RUNTIME) -Wl,-z,defs -Wl,--version-script=pam_module/pam/module.map \
+	$(CXX) -shared $(LDFLAGS) $(PART_RUNTIME) -Wl,-z,defs -Wl,--version-script=pam_module/pam/module.map \
 	  -o $@ $(FRONT_OBJS) $(CORE_LIB) -lpam -lconfig -lhttp_parser
 
 # The parts folder and its files must be writable by their owner alone, or
 # the module refuses to load them (pam/plugin_loader.h), whatever the umask.
 $(ENGINE): $(ENGINE_OBJS) $(CORE_LIB) pam_module/pam/engine.map
 	install -d -m 0755 $(dir $@)
-	$(CXX) -shared $(LDFLAGS) -Wl,-z,defs -Wl,--version-script=pam_module/pam/engine.map \
+	$(CXX) -shared $(LDFLAGS) $(PART_RUNTIME) -Wl,-z,defs -Wl,--version-script=pam_module/pam/engine.map \
 	  -o $@ $(ENGINE_OBJS) $(CORE_LIB) -lpam $(LIBS)
 	chmod go-w $@
 
 $(LDAP_PLUGIN): $(LDAP_PLUGIN_SRC:%.cc=$(BUILD)/%.o) $(LDAP_LIB) $(CORE_LIB) pam_module/directory/ldap_plugin.map
 	install -d -m 0755 $(dir $@)
-	$(CXX) -shared $(LDFLAGS) -Wl,-z,defs -Wl,--version-script=pam_module/directory/ldap_plugin.map \
+	$(CXX) -shared $(LDFLAGS) $(PART_RUNTIME) -Wl,-z,defs -Wl,--version-script=pam_module/directory/ldap_plugin.map \
 	  -o $@ $(LDAP_PLUGIN_SRC:%.cc=$(BUILD)/%.o) $(LINKED)
 	chmod go-w $@
 

@@ -6,7 +6,8 @@ namespace twotp {
 
 void InitCryptoForModule() {
   // A failure here shows again, with OpenSSL's reason, at the first real use.
-  (void)OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG | OPENSSL_INIT_NO_ATEXIT, nullptr);
+  (void)OPENSSL_init_crypto(
+      OPENSSL_INIT_LOAD_CONFIG | OPENSSL_INIT_NO_ATEXIT | OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS, nullptr);
 }
 
 }  // namespace twotp

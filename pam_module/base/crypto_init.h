@@ -12,6 +12,10 @@ namespace twotp {
 // dangling when libpam unloads the module. It must run before any other
 // OpenSSL call of the process to count; when the process (sshd) set OpenSSL
 // up first, its choice stands. Safe to call more than once.
+//
+// Nor does it load the texts of libcrypto's errors (another 0.9 M): a login
+// that works never prints one. twilio/tls_connection.cc, which prints them,
+// loads them when one is to be printed.
 void InitCryptoForModule();
 
 }  // namespace twotp

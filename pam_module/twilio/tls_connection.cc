@@ -1,14 +1,25 @@
+// The per-library loaders of error texts are deprecated since OpenSSL 3.0,
+// which loads every text at start; they are the way to load them later.
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include "twilio/tls_connection.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <openssl/asn1err.h>
+#include <openssl/bioerr.h>
+#include <openssl/cryptoerr_legacy.h>
 #include <openssl/err.h>
+#include <openssl/evperr.h>
+#include <openssl/pemerr.h>
+#include <openssl/x509err.h>
+#include <openssl/x509v3err.h>
 #include <openssl/x509v3.h>
 #include <poll.h>
 #include <sys/socket.h>
 
 #include <cerrno>
 #include <cstdint>
+#include <mutex>
 #include <utility>
 
 namespace twotp {
@@ -17,7 +28,21 @@ namespace {
 
 // The last OpenSSL error as text, and the queue cleared so nothing of ours
 // is left for other code in the process to trip over.
+// The module doesn't load libcrypto's error texts at start (a login that
+// works prints none: base/crypto_init.h); the libraries a TLS connection, a
+// certificate or a CA file can fail in get theirs before one is printed.
+void LoadCryptoErrorTexts() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    for (int (*load)() : {ERR_load_ERR_strings, ERR_load_CRYPTO_strings, ERR_load_BIO_strings, ERR_load_ASN1_strings,
+                          ERR_load_PEM_strings, ERR_load_X509_strings, ERR_load_X509V3_strings, ERR_load_EVP_strings}) {
+      (void)load();
+    }
+  });
+}
+
 std::string OpenSslText() {
+  LoadCryptoErrorTexts();
   char text[256] = "unknown OpenSSL error";
   if (unsigned long code = ERR_peek_last_error(); code != 0) ERR_error_string_n(code, text, sizeof(text));
   ERR_clear_error();

@@ -32,7 +32,8 @@ count=$(grep -c . <<<"$both")
 check "front and engine bring at most 15 shared libraries" "$([ "$count" -le 15 ] || echo "$count: $both")"
 check "the front brings no OpenSSL" "$(grep -E 'libssl|libcrypto' <<<"$front")"
 if [ -z "${SANITIZE:-}" ]; then
-  check "the front carries its C++ runtime (no libstdc++.so)" "$(grep -E 'libstdc\+\+' <<<"$front")"
+  check "every part carries its C++ runtime (no libstdc++.so)" \
+    "$(for part in "$module" "$engine" "$plugin"; do ldd "$part" | grep -E 'libstdc\+\+|libgcc_s' | sed "s|^|$part: |"; done)"
 fi
 engine_exports=$(nm -D --defined-only "$engine" | awk '{print $3}' | grep -v '^$')
 check "the engine exports twotp_engine_authenticate and nothing else" \
