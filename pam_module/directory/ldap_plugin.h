@@ -6,23 +6,19 @@
 // tests link the backend directly (ldap_linked.cc).
 //
 // Types cross this boundary as C++ objects, so the two sides must come from
-// the same build: the plugin refuses a caller whose kLdapPluginAbi differs
-// (a hash of every header under pam_module/, set by the Makefile).
+// the same build: the plugin refuses a caller with another build stamp
+// (base/build_stamp.h).
 #ifndef PAM_TWILIO_OTP_LDAP_PLUGIN_H_
 #define PAM_TWILIO_OTP_LDAP_PLUGIN_H_
 
+#include "base/build_stamp.h"
 #include "base/file_trust.h"
 #include "base/logger.h"
 #include "config/config.h"
 #include "directory/directory.h"
 
-#ifndef TWOTP_ABI
-#error "TWOTP_ABI must be set by the Makefile (a hash of the headers)"
-#endif
-
 namespace twotp {
 
-inline constexpr const char* kLdapPluginAbi = TWOTP_ABI;
 // Beside the engine (pam/engine.h): .../security/pam_twilio_otp/engine.so
 // and .../security/pam_twilio_otp/ldap_directory.so.
 inline constexpr const char* kLdapPluginFile = "ldap_directory.so";

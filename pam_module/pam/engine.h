@@ -7,21 +7,18 @@
 // which starts the login over from the same arguments. Dynamic loading of
 // OpenSSL alone costs about 4 M instructions, ten times an exempt login.
 //
-// The two talk through the C ABI of PAM itself, plus a stamp of the build
-// (a hash of every header under pam_module/, set by the Makefile), so a
-// front and an engine from different builds refuse each other.
+// The two talk through the C ABI of PAM itself, plus the build stamp
+// (base/build_stamp.h), so a front and an engine from different builds
+// refuse each other.
 #ifndef PAM_TWILIO_OTP_ENGINE_H_
 #define PAM_TWILIO_OTP_ENGINE_H_
 
 #include <security/pam_modules.h>
 
-#ifndef TWOTP_ABI
-#error "TWOTP_ABI must be set by the Makefile (a hash of the headers)"
-#endif
+#include "base/build_stamp.h"
 
 namespace twotp {
 
-inline constexpr const char* kEngineAbi = TWOTP_ABI;
 // The module's parts, in a folder beside the front: .../security/pam_twilio_otp/
 // engine.so (and ldap_directory.so, directory/ldap_plugin.h).
 inline constexpr const char* kPartsFolder = "pam_twilio_otp";

@@ -3,7 +3,6 @@
 #include <security/pam_ext.h>
 #include <syslog.h>
 
-#include <cstring>
 #include <memory>
 #include <type_traits>
 
@@ -49,7 +48,7 @@ extern "C" __attribute__((visibility("default"))) int twotp_engine_authenticate(
                                                                                 int /*flags*/, int argc,
                                                                                 const char** argv) {
   static_assert(std::is_same_v<decltype(&twotp_engine_authenticate), twotp::EngineAuthenticate>);
-  if (abi == nullptr || std::strcmp(abi, twotp::kEngineAbi) != 0) {
+  if (!twotp::SameBuild(abi)) {
     pam_syslog(pamh, LOG_ERR, "pam_twilio_otp: the engine comes from another build of the module; login refused "
                               "(install pam_twilio_otp.so and pam_twilio_otp/ from the same package)");
     pam_error(pamh, "%s", twotp::kBrokenSentence);

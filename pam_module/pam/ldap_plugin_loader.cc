@@ -16,7 +16,7 @@ std::unique_ptr<Directory> OpenLdapDirectory(const LdapConfig& config, const Fil
   const std::string path = folder.value() + "/" + kLdapPluginFile;
   const Result<void*> open = LoadTrustedPlugin(path, kLdapPluginSymbol, "the LDAP backend", trust);
   if (!open.ok()) return std::make_unique<UnavailableDirectory>(open.status(), LdapWhere(config));
-  Directory* directory = reinterpret_cast<LdapPluginOpen>(open.value())(kLdapPluginAbi, &config, &trust, &log);
+  Directory* directory = reinterpret_cast<LdapPluginOpen>(open.value())(kBuildStamp, &config, &trust, &log);
   if (directory == nullptr) {
     return std::make_unique<UnavailableDirectory>(
         Status::Error(Fault::kConfig, path + " comes from another build of pam_twilio_otp; install the module and "

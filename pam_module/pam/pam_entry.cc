@@ -37,7 +37,7 @@ int AuthenticateOrHandOver(pam_handle_t* pamh, int argc, const char** argv) {
     TellUserItIsBroken(pamh);
     return PAM_AUTHINFO_UNAVAIL;
   }
-  return engine.value()(kEngineAbi, pamh, /*flags=*/0, argc, argv);  // the module reads no flag
+  return engine.value()(kBuildStamp, pamh, /*flags=*/0, argc, argv);  // the module reads no flag
 }
 
 }  // namespace

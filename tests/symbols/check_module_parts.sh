@@ -93,16 +93,24 @@ else
     "$(grep -q 'result=skipped (exempt' <<<"$out" || shown "$out")"
   check "an exempt user's login loads no OpenSSL and no C++ runtime" \
     "$(grep -E 'file=.*(libssl|libcrypto|libstdc|engine\.so)' <<<"$out" | head -3)"
-  out=$(login file)
-  check "a login that needs the engine is refused without it, naming the file" \
-    "$(grep -q "pam_twilio_otp/engine.so" <<<"$out" && grep -q "not set up correctly" <<<"$out" || shown "$out")"
+  # guarded FILE SOURCE SERVICE LIBRARY WHAT: a login through SERVICE is
+  # refused while FILE is missing, then while it is group-writable (and
+  # LIBRARY is not loaded); FILE is SOURCE's copy, 0644, afterwards.
+  guarded() {
+    local file=$1 source=$2 service=$3 library=$4 what=$5
+    out=$(login "$service")
+    check "a login that needs the $what is refused without it, naming the file" \
+      "$(grep -q "pam_twilio_otp/${file##*/}" <<<"$out" && ! grep -q 'successfully authenticated' <<<"$out" ||
+        shown "$out")"
+    cp "$source" "$file"
+    chmod 0664 "$file"
+    out=$(login "$service")
+    check "a group-writable $what is refused, and not loaded" \
+      "$(grep -q 'writable' <<<"$out" && ! grep -qE "file=.*$library" <<<"$out" || shown "$out")"
+    chmod 0644 "$file"
+  }
 
-  cp "$engine" "$parts/engine.so"
-  chmod 0664 "$parts/engine.so"
-  out=$(login file)
-  check "a group-writable engine is refused, and not loaded" \
-    "$(grep -q 'writable' <<<"$out" && ! grep -qE 'file=.*libssl' <<<"$out" || shown "$out")"
-  chmod 0644 "$parts/engine.so"
+  guarded "$parts/engine.so" "$engine" file libssl engine
   chmod 0775 "$parts"
   out=$(login file)
   check "an engine in a group-writable folder is refused, and not loaded" \
@@ -114,18 +122,7 @@ else
     "$(grep -q 'Verification code' <<<"$out" && grep -qE 'file=.*libssl' <<<"$out" || shown "$out")"
   check "a file-backend login loads no LDAP library" "$(grep -E 'file=.*(libldap|ldap_directory)' <<<"$out" | head -3)"
 
-  out=$(login ldap)
-  check "an LDAP login without the plugin is refused, naming the missing file" \
-    "$(grep -q "pam_twilio_otp/ldap_directory.so" <<<"$out" && ! grep -q 'successfully authenticated' <<<"$out" ||
-      shown "$out")"
-
-  cp "$plugin" "$parts/ldap_directory.so"
-  chmod 0664 "$parts/ldap_directory.so"
-  out=$(login ldap)
-  check "a group-writable plugin is refused, and not loaded" \
-    "$(grep -q 'writable' <<<"$out" && ! grep -qE 'file=.*libldap' <<<"$out" || shown "$out")"
-
-  chmod 0644 "$parts/ldap_directory.so"
+  guarded "$parts/ldap_directory.so" "$plugin" ldap libldap "LDAP backend"
   out=$(login ldap)
   check "an LDAP login loads the plugin and libldap, and reaches the server" \
     "$(grep -qE 'file=.*libldap' <<<"$out" && grep -q "Can't contact LDAP server" <<<"$out" ||
