@@ -34,6 +34,10 @@ check "the front brings no OpenSSL" "$(grep -E 'libssl|libcrypto' <<<"$front")"
 if [ -z "${SANITIZE:-}" ]; then
   check "every part carries its C++ runtime (no libstdc++.so)" \
     "$(for part in "$module" "$engine" "$plugin"; do ldd "$part" | grep -E 'libstdc\+\+|libgcc_s' | sed "s|^|$part: |"; done)"
+  # That runtime's constructors allocate, and nothing frees it at dlclose:
+  # each part stays loaded (a daemon's pam_start/pam_end would leak 72 KiB a login).
+  check "every part is never unloaded (NODELETE)" \
+    "$(for part in "$module" "$engine" "$plugin"; do readelf -d "$part" | grep -q 'FLAGS_1.*NODELETE' || echo "$part"; done)"
 fi
 engine_exports=$(nm -D --defined-only "$engine" | awk '{print $3}' | grep -v '^$')
 check "the engine exports twotp_engine_authenticate and nothing else" \
