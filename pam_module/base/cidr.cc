@@ -131,4 +131,9 @@ bool InAnyNetwork(std::string_view address, const std::vector<Cidr>& networks) {
   return std::any_of(networks.begin(), networks.end(), [&](const Cidr& n) { return n.Contains(address); });
 }
 
+bool IsIpAddress(const std::string& text) {
+  unsigned char address[16];
+  return inet_pton(AF_INET, text.c_str(), address) == 1 || inet_pton(AF_INET6, text.c_str(), address) == 1;
+}
+
 }  // namespace twotp

@@ -33,6 +33,9 @@ class Cidr {
 // True when `address` is inside any of `networks`.
 bool InAnyNetwork(std::string_view address, const std::vector<Cidr>& networks);
 
+// True when `text` is a literal IPv4 or IPv6 address (no zone, no prefix).
+bool IsIpAddress(const std::string& text);
+
 }  // namespace twotp
 
 #endif  // PAM_TWILIO_OTP_BASE_CIDR_H_

@@ -5,6 +5,7 @@
 #define PAM_TWILIO_OTP_CONFIG_H_
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/cidr.h"
@@ -31,6 +32,14 @@ struct TwilioConfig {
   std::string verify_service_sid;   // verify mode: "VA" + 32 hex
   std::string locale;               // verify mode, optional: Verify's `Locale` ("en", "fr", "pt-BR")
   std::string friendly_name;        // verify mode, optional: `CustomFriendlyName`
+  // Verify mode, optional, each a template of {user} {host} {service} {rhost}
+  // {command}: what the code approves, for PSD2 dynamic linking (Verify's
+  // Amount and Payee; the service must have PSD2 on), and the values of a
+  // message template's variables (TemplateSid, TemplateCustomSubstitutions).
+  std::string amount;
+  std::string payee;
+  std::string template_sid;  // "HJ" + 32 hex
+  std::vector<std::pair<std::string, std::string>> template_substitutions;  // variable, template
   std::string from;                 // messaging mode: E.164 sender (needed for calls) ...
   std::string messaging_service_sid;  // ... or "MG" + 32 hex for SMS
   std::string api_url = "https://api.twilio.com";

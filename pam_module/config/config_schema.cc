@@ -25,6 +25,11 @@ constexpr KeySpec kSchema[] = {
     {"twilio.verify_service_sid", Kind::kString},
     {"twilio.locale", Kind::kString},
     {"twilio.friendly_name", Kind::kString},
+    {"twilio.amount", Kind::kString},
+    {"twilio.payee", Kind::kString},
+    {"twilio.template_sid", Kind::kString},
+    {"twilio.template_substitutions", Kind::kGroup},
+    {"twilio.template_substitutions.*", Kind::kString},
     {"twilio.from", Kind::kString},
     {"twilio.messaging_service_sid", Kind::kString},
     {"twilio.api_url", Kind::kHttpsUrl},
@@ -90,6 +95,10 @@ constexpr Choice<const char*> kScopes[] = {{"base", "base"}, {"one", "one"}, {"s
 constexpr const char* kChannelNames[] = {"sms", "call", "whatsapp"};
 
 constexpr const char* kPlaceholders[] = {"code", "user", "host", "service", "rhost", "minutes", "command"};
+// What a Verify detail (amount, payee, a template variable) may name: Verify
+// makes the code, so there is no {code} to give it, nor {minutes}.
+constexpr const char* kDetailPlaceholders[] = {"user", "host", "service", "rhost", "command"};
+constexpr size_t kMaxDetailChars = 200;
 constexpr size_t kMaxPromptChars = 200;
 constexpr size_t kMaxMessageChars = 1600;     // Twilio's limit for one message body
 constexpr size_t kMaxFriendlyNameChars = 64;  // Twilio's limit for friendly names (error 20002)
@@ -108,6 +117,9 @@ constexpr StringKey<TwilioConfig> kTwilioStrings[] = {
     {"twilio.verify_service_sid", &TwilioConfig::verify_service_sid},
     {"twilio.locale", &TwilioConfig::locale},
     {"twilio.friendly_name", &TwilioConfig::friendly_name},
+    {"twilio.amount", &TwilioConfig::amount},
+    {"twilio.payee", &TwilioConfig::payee},
+    {"twilio.template_sid", &TwilioConfig::template_sid},
     {"twilio.from", &TwilioConfig::from},
     {"twilio.messaging_service_sid", &TwilioConfig::messaging_service_sid},
     {"twilio.api_url", &TwilioConfig::api_url},
@@ -203,6 +215,29 @@ void CheckTrustedFile(ConfigReader& r, const FileTrust& trust, std::string_view 
   if (!fd.ok()) return r.Fail(key, fd.status().message());
 }
 
+// `text` uses only the placeholders of `known` (each "{name}" closed); with
+// `needs_code`, {code} must be among them.
+template <size_t N>
+void CheckTemplate(ConfigReader& r, const std::string& key, const std::string& text, const char* const (&known)[N],
+                   bool needs_code, size_t max_chars) {
+  bool has_code = false;
+  size_t open = text.find('{');
+  while (open != std::string::npos) {
+    size_t close = text.find('}', open);
+    if (close == std::string::npos) return r.Fail(key, "has a \"{\" without its \"}\"");
+    std::string_view name = std::string_view(text).substr(open + 1, close - open - 1);
+    if (std::find(std::begin(known), std::end(known), name) == std::end(known)) {
+      std::string list;
+      for (const char* k : known) list += std::string(list.empty() ? "" : " ") + "{" + k + "}";
+      return r.Fail(key, "unknown placeholder " + Quoted("{" + std::string(name) + "}") + "; known: " + list);
+    }
+    has_code = has_code || name == "code";
+    open = text.find('{', close);
+  }
+  if (needs_code && !has_code) r.Fail(key, "must contain {code}");
+  if (Utf8Length(text) > max_chars) r.Fail(key, "longer than " + std::to_string(max_chars) + " characters");
+}
+
 void CheckCredentials(ConfigReader& r, const TwilioConfig& t) {
   bool token = !t.auth_token_file.empty();
   bool key = !t.api_key_sid.empty();
@@ -229,6 +264,21 @@ void CheckVerifyMode(ConfigReader& r, const TwilioConfig& t) {
   if (Utf8Length(t.friendly_name) > kMaxFriendlyNameChars) {
     r.Fail("twilio.friendly_name", "longer than " + std::to_string(kMaxFriendlyNameChars) + " characters");
   }
+  CheckTemplate(r, "twilio.amount", t.amount, kDetailPlaceholders, false, kMaxDetailChars);
+  CheckTemplate(r, "twilio.payee", t.payee, kDetailPlaceholders, false, kMaxDetailChars);
+  if (t.amount.empty() != t.payee.empty()) {
+    r.Fail(t.amount.empty() ? "twilio.amount" : "twilio.payee",
+           "required with twilio." + std::string(t.amount.empty() ? "payee" : "amount") +
+               ": Verify's dynamic linking names both what is approved and for whom");
+  }
+  CheckSid(r, "twilio.template_sid", "HJ", t.template_sid);
+  for (const auto& [variable, text] : t.template_substitutions) {
+    CheckTemplate(r, "twilio.template_substitutions." + variable, text, kDetailPlaceholders, false,
+                  kMaxDetailChars);
+  }
+  if (!t.template_substitutions.empty() && t.template_sid.empty()) {
+    r.Fail("twilio.template_substitutions", "needs twilio.template_sid: they fill that template's variables");
+  }
   RefuseKeys(r, {"twilio.from", "twilio.messaging_service_sid"},
              "only used in messaging mode; remove it or set twilio.mode = \"messaging\"");
 }
@@ -236,7 +286,9 @@ void CheckVerifyMode(ConfigReader& r, const TwilioConfig& t) {
 // Messaging mode sends SMS through `from` or a Messaging Service, and places
 // calls from `from`: what is allowed depends on policy.channels.
 void CheckMessagingMode(ConfigReader& r, const TwilioConfig& t, const std::vector<Channel>& channels) {
-  RefuseKeys(r, {"twilio.verify_service_sid", "twilio.locale", "twilio.friendly_name"},
+  RefuseKeys(r,
+             {"twilio.verify_service_sid", "twilio.locale", "twilio.friendly_name", "twilio.amount", "twilio.payee",
+              "twilio.template_sid", "twilio.template_substitutions"},
              "only used in verify mode; remove it or set twilio.mode = \"verify\"");
   if (!t.from.empty() && !IsE164(t.from)) {
     r.Fail("twilio.from", "must be an E.164 number: \"+\" and 8 to 15 digits, the first not 0");
@@ -262,6 +314,11 @@ void CheckMessagingMode(ConfigReader& r, const TwilioConfig& t, const std::vecto
 void ReadTwilio(ConfigReader& r, const FileTrust& trust, TwilioConfig* t) {
   r.Enum("twilio.mode", kModes, &t->mode);
   ReadStrings(r, kTwilioStrings, t);
+  for (const std::string& variable : r.MemberNames("twilio.template_substitutions")) {
+    std::string text;
+    r.String("twilio.template_substitutions." + variable, &text);
+    t->template_substitutions.emplace_back(variable, std::move(text));
+  }
   r.Int("twilio.timeout", &t->timeout);
   r.Int("twilio.total_timeout", &t->total_timeout);
   RequireSid(r, "twilio.account_sid", "AC", t->account_sid);
@@ -356,24 +413,7 @@ void ReadChannels(ConfigReader& r, std::vector<Channel>* channels) {
 }
 
 void CheckMessage(ConfigReader& r, const std::string& message) {
-  constexpr const char* kKey = "policy.message";
-  bool has_code = false;
-  size_t open = message.find('{');
-  while (open != std::string::npos) {
-    size_t close = message.find('}', open);
-    if (close == std::string::npos) return r.Fail(kKey, "has a \"{\" without its \"}\"");
-    std::string_view name = std::string_view(message).substr(open + 1, close - open - 1);
-    if (std::find(std::begin(kPlaceholders), std::end(kPlaceholders), name) == std::end(kPlaceholders)) {
-      return r.Fail(kKey, "unknown placeholder " + Quoted("{" + std::string(name) + "}") +
-                              "; known: {code} {user} {host} {service} {rhost} {minutes} {command}");
-    }
-    has_code = has_code || name == "code";
-    open = message.find('{', close);
-  }
-  if (!has_code) r.Fail(kKey, "must contain {code}");
-  if (Utf8Length(message) > kMaxMessageChars) {
-    r.Fail(kKey, "longer than " + std::to_string(kMaxMessageChars) + " characters");
-  }
+  CheckTemplate(r, "policy.message", message, kPlaceholders, /*needs_code=*/true, kMaxMessageChars);
 }
 
 void ReadPolicy(ConfigReader& r, PolicyConfig* p) {

@@ -22,6 +22,8 @@
 #include <mutex>
 #include <utility>
 
+#include "base/cidr.h"
+
 namespace twotp {
 
 namespace {
@@ -84,11 +86,6 @@ BioMethodPtr MakeSocketMethod() {
     method.reset();
   }
   return method;
-}
-
-bool IsIpAddress(const std::string& host) {
-  in6_addr address;
-  return inet_pton(AF_INET, host.c_str(), &address) == 1 || inet_pton(AF_INET6, host.c_str(), &address) == 1;
 }
 
 }  // namespace

@@ -135,13 +135,14 @@ Result<HttpResponse> TwilioClient::Call(TwilioCall call, const std::string& url,
   }
 }
 
-Result<Verification> TwilioClient::StartVerification(const std::string& to, Channel channel) {
+Result<Verification> TwilioClient::StartVerification(const std::string& to, Channel channel, Form details) {
   constexpr TwilioCall kCall = TwilioCall::kStartVerification;
   Form form;
   Add(form, "To", to);
   Add(form, "Channel", ChannelName(channel));
   if (!twilio_.locale.empty()) Add(form, "Locale", twilio_.locale);
   if (!twilio_.friendly_name.empty()) Add(form, "CustomFriendlyName", twilio_.friendly_name);
+  for (FormField& field : details) form.push_back(std::move(field));
   Result<json> object = CreatedObject(kCall, Call(kCall, VerifyServiceUrl() + "/Verifications", form), {"VE"});
   if (!object.ok()) return object.status();
   Verification verification{JsonString(object.value(), "sid"), JsonString(object.value(), "status"), channel};

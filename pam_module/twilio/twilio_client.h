@@ -32,12 +32,14 @@ class TwilioClient {
  public:
   // `twilio`, `transport` and `clock` must outlive the client.
   TwilioClient(const TwilioConfig& twilio, HttpTransport& transport, Clock& clock);
+  const TwilioConfig& config() const { return twilio_; }
 
   // Verify v2: POST {verify_url}/v2/Services/{VA}/Verifications with To,
-  // Channel, and Locale / CustomFriendlyName when configured. A 2xx reply
-  // without a VE SID and a status is kUnavailable ("garbage reply"), as are
-  // such replies to the messaging calls below.
-  Result<Verification> StartVerification(const std::string& to, Channel channel);
+  // Channel, Locale / CustomFriendlyName when configured, and `details`
+  // (verification_details.h). A 2xx reply without a VE SID and a status is
+  // kUnavailable ("garbage reply"), as are such replies to the messaging
+  // calls below.
+  Result<Verification> StartVerification(const std::string& to, Channel channel, Form details = {});
 
   // Verify v2: POST .../VerificationCheck with VerificationSid and Code. Only
   // status "approved" is kApproved; "pending" is kWrongCode; a verification

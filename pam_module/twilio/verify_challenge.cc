@@ -2,6 +2,7 @@
 
 #include "base/text.h"
 #include "twilio/otp_code.h"
+#include "twilio/verification_details.h"
 
 namespace twotp {
 
@@ -24,10 +25,10 @@ VerifyChallenge::~VerifyChallenge() {
   }
 }
 
-Status VerifyChallenge::Send(const std::string& to, Channel channel, const ChallengeContext&) {
+Status VerifyChallenge::Send(const std::string& to, Channel channel, const ChallengeContext& context) {
   // Twilio reuses a pending verification for the same number (same code, same
   // SID), so a resend or a switch to a voice call keeps the code valid.
-  Result<Verification> started = client_.StartVerification(to, channel);
+  Result<Verification> started = client_.StartVerification(to, channel, VerificationDetails(client_.config(), context));
   if (!started.ok()) return started.status();
   if (sid_ != started->sid || sid_.empty()) started_ = clock_.Now();
   sid_ = started->sid;

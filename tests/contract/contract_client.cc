@@ -22,6 +22,7 @@
 #include "twilio/https_transport.h"
 #include "twilio/account_reader.h"
 #include "twilio/twilio_client.h"
+#include "twilio/verification_details.h"
 
 using namespace twotp;
 
@@ -123,6 +124,16 @@ int main(int argc, char** argv) {
       twilio.messaging_service_sid.clear();
       return twilio;
     }();
+    // Every optional detail of a verification (twilio/verification_details.h).
+    const TwilioConfig detailed = [&full] {
+      TwilioConfig twilio = full;
+      twilio.amount = "{command}";
+      twilio.payee = "{user}@{host}";
+      twilio.template_sid = "HJ" + std::string(32, 'a');
+      twilio.template_substitutions = {{"host", "{host}"}, {"command", "{command}"}};
+      return twilio;
+    }();
+    const ChallengeContext sudo_login{"alice", "sudo", "bastion", "203.0.113.7", "/usr/bin/apt update"};
 
     TransportOptions options;
     options.ca_file = argv[3];
@@ -144,6 +155,10 @@ int main(int argc, char** argv) {
                          }});
       }
     }
+    cases.push_back({"verify_start_with_every_detail", &detailed, [&](TwilioClient& client) {
+                       return StatusOf(client.StartVerification(kTo, Channel::kSms,
+                                                                VerificationDetails(detailed, sudo_login)));
+                     }});
     cases.push_back({"verify_check", &full,
                      [&sid](TwilioClient& c) { return StatusOf(c.CheckVerification(sid, Secret("123456"))); }});
     cases.push_back({"verify_cancel", &full, [&sid](TwilioClient& c) { return c.CancelVerification(sid); }});

@@ -54,7 +54,7 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 VERIFY_CODE = re.compile(r"^[0-9]{4,10}$")
 LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,4})?$")
 ALPHANUMERIC_SENDER = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$")
-SID = {prefix: re.compile(r"^%s[0-9a-fA-F]{32}$" % prefix) for prefix in ("AC", "SK", "VA", "VE", "MG")}
+SID = {prefix: re.compile(r"^%s[0-9a-fA-F]{32}$" % prefix) for prefix in ("AC", "SK", "VA", "VE", "MG", "HJ")}
 
 VERIFY_CHANNELS = ("sms", "call", "whatsapp", "email")
 # How Verify spells each channel inside send_code_attempts (as in Twilio's
@@ -75,7 +75,8 @@ IDLE_TIMEOUT = 60       # seconds a keep-alive connection may sit idle
 # makes sure each is a parameter of that operation in Twilio's spec).
 READS = {
     ("verify", "/v2/Services/{ServiceSid}/Verifications", "post"):
-        ("To", "Channel", "Locale", "CustomFriendlyName"),
+        ("To", "Channel", "Locale", "CustomFriendlyName", "Amount", "Payee", "TemplateSid",
+         "TemplateCustomSubstitutions", "DeviceIp", "Tags"),
     ("verify", "/v2/Services/{ServiceSid}/VerificationCheck", "post"):
         ("To", "Code", "VerificationSid"),
     ("verify", "/v2/Services/{ServiceSid}/Verifications/{Sid}", "post"): ("Status",),
@@ -84,6 +85,10 @@ READS = {
     ("api", "/2010-04-01/Accounts/{AccountSid}/Calls.json", "post"):
         ("To", "From", "Twiml", "Url", "ApplicationSid"),
 }
+
+# The record field of each optional detail of a verification.
+RECORDED_AS = {"Amount": "amount", "Payee": "payee", "TemplateSid": "template_sid", "DeviceIp": "device_ip",
+               "TemplateCustomSubstitutions": "template_substitutions", "Tags": "tags"}
 
 # Magic recipients: the number decides Twilio's answer. Keys are "verify:CHANNEL",
 # "verify" (any Verify channel), "message" and "call"; a value is (HTTP, code)
@@ -480,6 +485,33 @@ class Twilio:
         if not valid:
             raise TwilioError(400, 60200, param="To", value=to)
 
+    def _check_details(self, ctx):
+        """The optional details of a verification, recorded as sent and held
+        to what Twilio's docs ask of each: DeviceIp an IPv4 or IPv6 address,
+        TemplateSid a template SID, TemplateCustomSubstitutions and Tags JSON
+        objects (of strings, for Tags)."""
+        details = {name: ctx.param(name) for name in ("Amount", "Payee", "TemplateSid", "DeviceIp")}
+        ctx.record.update({RECORDED_AS[k]: v for k, v in details.items() if v is not None})
+        device_ip = details["DeviceIp"]
+        if device_ip is not None:
+            try:
+                ipaddress.ip_address(device_ip)
+            except ValueError:
+                raise TwilioError(400, 60200, param="DeviceIp", value=device_ip)
+        if details["TemplateSid"] is not None and not SID["HJ"].match(details["TemplateSid"]):
+            raise TwilioError(400, 60200, param="TemplateSid", value=details["TemplateSid"])
+        for name, strings_only in (("TemplateCustomSubstitutions", False), ("Tags", True)):
+            text = ctx.param(name)
+            if text is None:
+                continue
+            try:
+                value = json.loads(text)
+            except ValueError:
+                value = None
+            if not isinstance(value, dict) or (strings_only and not all(isinstance(v, str) for v in value.values())):
+                raise TwilioError(400, 60200, param=name, value=text)
+            ctx.record[RECORDED_AS[name]] = value
+
     def create_verification(self, ctx, service):
         self._service(service, "Verifications")
         to, channel = ctx.param("To"), ctx.param("Channel")
@@ -494,6 +526,7 @@ class Twilio:
         locale = ctx.param("Locale")
         if locale is not None and not LOCALE.match(locale):
             raise TwilioError(400, 60200, param="Locale", value=locale)
+        self._check_details(ctx)
         outcome = magic_outcome(to, "verify", channel)
         if outcome:
             raise TwilioError(outcome[0], outcome[1], to=to, param="To", value=to)

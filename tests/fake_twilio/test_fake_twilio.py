@@ -316,6 +316,28 @@ class RequestFormatTest(Case):
                 if named:
                     self.assertEqual(reply[1]["message"], "Missing required parameter %s in the post body" % named)
 
+    def test_verification_details_are_checked_and_recorded(self):
+        to = fresh_number()
+        path = "/v2/Services/%s/Verifications" % VA
+        details = {"Amount": "/usr/bin/apt update", "Payee": "alice@bastion",
+                   "TemplateSid": "HJ" + "0" * 32, "TemplateCustomSubstitutions": '{"host": "bastion"}',
+                   "DeviceIp": "2001:db8::7", "Tags": '{"host": "bastion", "service": "sudo"}'}
+        status, body = self.tw.call("POST", path, dict(details, To=to, Channel="sms"))
+        self.assertEqual(status, 201, body)
+        record = [r for r in self.tw.records() if r.get("kind") == "verification" and r.get("to") == to][-1]
+        self.assertEqual(record["amount"], "/usr/bin/apt update")
+        self.assertEqual(record["payee"], "alice@bastion")
+        self.assertEqual(record["template_sid"], "HJ" + "0" * 32)
+        self.assertEqual(record["template_substitutions"], {"host": "bastion"})
+        self.assertEqual(record["device_ip"], "2001:db8::7")
+        self.assertEqual(record["tags"], {"host": "bastion", "service": "sudo"})
+        for name, bad in (("DeviceIp", "client.example.net"), ("TemplateSid", "VA" + "0" * 32),
+                          ("TemplateCustomSubstitutions", "[1, 2]"), ("Tags", "not json"),
+                          ("Tags", '{"n": 1}')):
+            with self.subTest(name=name, value=bad):
+                self.assertTwilioError(self.tw.call("POST", path, {"To": fresh_number(), "Channel": "sms", name: bad}),
+                                       400, 60200)
+
     def test_invalid_values(self):
         to = fresh_number()
         self.assertTwilioError(self.tw.verify(to, channel="pigeon"), 400, 60200)

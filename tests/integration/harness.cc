@@ -74,7 +74,7 @@ std::string ConfigText(const ConfigOptions& o) {
   const std::string& url = o.twilio_url.empty() ? env.url : o.twilio_url;
   c << "  api_url = " << Quote(url) << ";\n  verify_url = " << Quote(url) << ";\n"
     << "  ca_file = " << Quote(env.ca) << ";\n  timeout = " << o.timeout << ";\n"
-    << "  total_timeout = " << o.total_timeout << ";\n};\n"
+    << "  total_timeout = " << o.total_timeout << ";\n" << o.twilio << "\n};\n"
     << DirectoryText(o)
     << "policy = {\n  max_attempts = " << o.max_attempts << ";\n  failmode = " << Quote(o.failmode)
     << ";\n  unenrolled = " << Quote(o.unenrolled) << ";\n  channels = [" << o.channels << "];\n"
@@ -466,12 +466,24 @@ bool Answered(const nlohmann::json& record) {
   return status != record.end() && status->is_number_integer() && status->get<int>() < 300;
 }
 
+namespace {
+bool IsAnswered(const nlohmann::json& r, const std::string& kind, const std::string& to) {
+  return Field(r, "kind") == kind && Field(r, "to") == to && Answered(r);
+}
+}  // namespace
+
 int CountRecords(const std::string& kind, const std::string& to) {
   int n = 0;
-  for (const auto& r : Records()) {
-    if (Field(r, "kind") == kind && Field(r, "to") == to && Answered(r)) ++n;
-  }
+  for (const auto& r : Records()) n += IsAnswered(r, kind, to) ? 1 : 0;
   return n;
+}
+
+nlohmann::json LastRecord(const std::string& kind, const std::string& to) {
+  nlohmann::json last = nlohmann::json::object();
+  for (const auto& r : Records()) {
+    if (IsAnswered(r, kind, to)) last = r;
+  }
+  return last;
 }
 
 namespace {

@@ -37,6 +37,7 @@ struct ConfigOptions {
   std::string users_file;  // "" = the shared users file (under ldap: its unit)
   std::string ldap_uris;   // ldap backend: the inside of uri = [...]; "" = the test slapd
   std::string extra_top;   // raw libconfig text appended at top level
+  std::string twilio;      // raw libconfig text added inside twilio = { ... }
   std::string policy;      // raw libconfig text added inside policy = { ... }
   std::string limits = "resend_cooldown = 0;";  // the inside of limits = { ... }
   std::string state = "state";  // state_dir, under the test directory
@@ -154,6 +155,8 @@ int TotalSends();
 // no status at all).
 bool Answered(const nlohmann::json& record);
 int CountRecords(const std::string& kind, const std::string& to);
+// The last answered record of `kind` to `to`; an empty object when none.
+nlohmann::json LastRecord(const std::string& kind, const std::string& to);
 std::string LastCode(const std::string& to);
 
 }  // namespace itest

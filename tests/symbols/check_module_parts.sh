@@ -141,11 +141,12 @@ else
   out=$(login ldap)
   check "a plugin from another build is refused" "$(grep -q 'another build' <<<"$out" || shown "$out")"
 
-  # And an engine from another build (its entry built with another stamp).
+  # And an engine from another build (its entry built with another stamp,
+  # the rest of it this build's objects).
   g++ -std=c++20 -fPIC -fvisibility=hidden -shared -I"$root/pam_module" -DTWOTP_ABI='"another-build"' \
     -Wl,--version-script="$root/pam_module/pam/engine.map" -o "$parts/engine.so" \
-    "$root/pam_module/pam/engine_entry.cc" "$root/pam_module/pam/pam_setup.cc" "$root/pam_module/pam/pam_glue.cc" \
-    "$root/pam_module/pam/plugin_loader.cc" "$root/pam_module/pam/ldap_plugin_loader.cc" \
+    "$root/pam_module/pam/engine_entry.cc" \
+    "$BUILD"/pam_module/pam/{pam_setup,pam_glue,plugin_loader,ldap_plugin_loader}.o \
     "$BUILD/libtwotp.a" -lpam -lconfig -lssl -lcrypto -lhttp_parser
   out=$(login file)
   check "an engine from another build is refused" \

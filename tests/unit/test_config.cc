@@ -250,6 +250,37 @@ state_dir = "/run/otp";
   assert_true(c.state_dir == "/run/otp");
 }
 
+// What a verification says about the login (twilio/verification_details.h):
+// templates of the login's fields, never of the code; both halves of PSD2's
+// pair; substitutions only for a template; verify mode only.
+static void test_verification_details_are_read_and_checked(void**) {
+  const std::string details =
+      "  amount = \"{command}\";  payee = \"{user}@{host}\";\n"
+      "  template_sid = \"HJ0123456789abcdef0123456789abcdef\";\n"
+      "  template_substitutions = { origin = \"{rhost}\"; what = \"{service}\"; };\n";
+  Config c = ExpectLoads(VerifyConfig(details));
+  assert_true(c.twilio.amount == "{command}" && c.twilio.payee == "{user}@{host}");
+  assert_true(c.twilio.template_sid == "HJ0123456789abcdef0123456789abcdef");
+  using Pairs = std::vector<std::pair<std::string, std::string>>;
+  assert_true(c.twilio.template_substitutions == Pairs({{"origin", "{rhost}"}, {"what", "{service}"}}));
+  ExpectErrors({
+      {VerifyConfig("  amount = \"{code}\";  payee = \"x\";\n"),
+       "twilio.amount: unknown placeholder \"{code}\"; known: {user} {host} {service} {rhost} {command}"},
+      {VerifyConfig("  amount = \"{command}\";\n"), "twilio.payee: required with twilio.amount"},
+      {VerifyConfig("  payee = \"{user}\";\n"), "twilio.amount: required with twilio.payee"},
+      {VerifyConfig("  amount = \"x\";  payee = \"" + std::string(201, 'p') + "\";\n"),
+       "twilio.payee: longer than 200 characters"},
+      {VerifyConfig("  template_sid = \"VA0123456789abcdef0123456789abcdef\";\n"), "twilio.template_sid"},
+      {VerifyConfig("  template_substitutions = { origin = \"{rhost}\"; };\n"),
+       "twilio.template_substitutions: needs twilio.template_sid"},
+      {VerifyConfig("  template_sid = \"HJ0123456789abcdef0123456789abcdef\";\n"
+                    "  template_substitutions = { origin = \"{minutes}\"; };\n"),
+       "twilio.template_substitutions.origin: unknown placeholder \"{minutes}\""},
+      {MessagingConfig("  from = \"+15005550006\";  amount = \"x\";  payee = \"y\";\n"),
+       "twilio.amount: only used in verify mode"},
+  });
+}
+
 static void test_unknown_key_is_rejected_with_line(void**) {
   ExpectError(VerifyConfig("", "policy = {\n  code_length = 6;\n  colour = \"red\";\n};\n"),
               ":8: policy.colour: unknown key");
@@ -752,6 +783,7 @@ int main() {
       cmocka_unit_test(test_minimal_verify_config_gets_defaults),
       cmocka_unit_test(test_example_configs_load_with_their_documented_defaults),
       cmocka_unit_test(test_every_key_is_read_into_the_config),
+      cmocka_unit_test(test_verification_details_are_read_and_checked),
       cmocka_unit_test(test_unknown_key_is_rejected_with_line),
       cmocka_unit_test(test_unknown_key_names_the_nearest_known_key),
       cmocka_unit_test(test_wrong_type_is_rejected_with_line),
