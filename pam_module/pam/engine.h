@@ -19,10 +19,9 @@
 
 namespace twotp {
 
-// The module's parts, in a folder beside the front: .../security/pam_twilio_otp/
-// engine.so (and ldap_directory.so, directory/ldap_plugin.h).
-inline constexpr const char* kPartsFolder = "pam_twilio_otp";
-inline constexpr const char* kEngineFile = "engine.so";
+// Beside the front, in the folder of the module's parts (where the LDAP
+// backend is too, directory/ldap_plugin.h): .../security/pam_twilio_otp/engine.so.
+inline constexpr const char* kEngineFile = "pam_twilio_otp/engine.so";
 // The engine's one exported symbol, of type EngineAuthenticate.
 inline constexpr const char* kEngineSymbol = "twotp_engine_authenticate";
 

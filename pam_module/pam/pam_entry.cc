@@ -17,8 +17,11 @@
 namespace twotp {
 namespace {
 
-Result<EngineAuthenticate> LoadEngine(const std::string& parts, const FileTrust& trust) {
-  Result<void*> entry = LoadTrustedPlugin(parts + "/" + kEngineFile, kEngineSymbol, "the engine", trust);
+// The engine beside this file (libpam's path to it, from pam.d).
+Result<EngineAuthenticate> LoadEngine(const FileTrust& trust) {
+  const Result<std::string> folder = FolderOf(reinterpret_cast<const void*>(&LoadEngine));
+  if (!folder.ok()) return folder.status();
+  Result<void*> entry = LoadTrustedPlugin(folder.value() + "/" + kEngineFile, kEngineSymbol, "the engine", trust);
   if (!entry.ok()) return entry.status();
   return reinterpret_cast<EngineAuthenticate>(entry.value());
 }
@@ -28,9 +31,7 @@ int AuthenticateOrHandOver(pam_handle_t* pamh, int argc, const char** argv) {
   if (const int early = PrepareLogin(pamh, argc, argv, &login); early != PAM_SUCCESS) return early;
   PamLogger log(pamh, login.args.debug);
   if (SkipBeforeLoading(login.request, *login.config, GroupsOf, log, DefaultClock().WallNow())) return PAM_IGNORE;
-  const Result<std::string> folder = FolderOf(reinterpret_cast<const void*>(&AuthenticateOrHandOver));
-  const std::string parts = folder.ok() ? folder.value() + "/" + kPartsFolder : "";
-  const Result<EngineAuthenticate> engine = folder.ok() ? LoadEngine(parts, FileTrust(0)) : folder.status();
+  const Result<EngineAuthenticate> engine = LoadEngine(FileTrust(0));
   if (!engine.ok()) {
     log.Error("user=" + UserForLog(login.request) + " result=refused (the module is broken): " +
               engine.status().ToString());

@@ -17,7 +17,7 @@ using nlohmann::json;
 // "?PhoneNumber=%2B15551234567": the number form-encoded, as a query.
 std::string NumberQuery(const std::string& number) {
   Form query;
-  query.push_back({"PhoneNumber", Secret(number)});
+  AddField(query, "PhoneNumber", number);
   return "?" + EncodeForm(query).str();
 }
 

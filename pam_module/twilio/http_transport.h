@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -20,6 +21,9 @@ struct FormField {
   Secret value;  // values may be codes or message bodies: wiped after use
 };
 using Form = std::vector<FormField>;
+
+// Appends name=value to `form`, the value held as a Secret.
+inline void AddField(Form& form, const char* name, std::string_view value) { form.push_back({name, Secret(value)}); }
 
 struct HttpResponse {
   long status = 0;          // HTTP status code

@@ -31,7 +31,6 @@ std::string WithoutTrailingSlash(std::string url) {
   return url;
 }
 
-void Add(Form& form, const char* name, std::string_view value) { form.push_back({name, Secret(value)}); }
 
 // A SID with any of `prefixes` (a message is "SM", or "MM" with media).
 bool IsSidOf(const std::string& sid, std::initializer_list<std::string_view> prefixes) {
@@ -138,10 +137,10 @@ Result<HttpResponse> TwilioClient::Call(TwilioCall call, const std::string& url,
 Result<Verification> TwilioClient::StartVerification(const std::string& to, Channel channel, Form details) {
   constexpr TwilioCall kCall = TwilioCall::kStartVerification;
   Form form;
-  Add(form, "To", to);
-  Add(form, "Channel", ChannelName(channel));
-  if (!twilio_.locale.empty()) Add(form, "Locale", twilio_.locale);
-  if (!twilio_.friendly_name.empty()) Add(form, "CustomFriendlyName", twilio_.friendly_name);
+  AddField(form, "To", to);
+  AddField(form, "Channel", ChannelName(channel));
+  if (!twilio_.locale.empty()) AddField(form, "Locale", twilio_.locale);
+  if (!twilio_.friendly_name.empty()) AddField(form, "CustomFriendlyName", twilio_.friendly_name);
   for (FormField& field : details) form.push_back(std::move(field));
   Result<json> object = CreatedObject(kCall, Call(kCall, VerifyServiceUrl() + "/Verifications", form), {"VE"});
   if (!object.ok()) return object.status();
@@ -153,8 +152,8 @@ Result<Verification> TwilioClient::StartVerification(const std::string& to, Chan
 Result<CheckOutcome> TwilioClient::CheckVerification(const std::string& verification_sid, const Secret& code) {
   constexpr TwilioCall kCall = TwilioCall::kCheckVerification;
   Form form;
-  Add(form, "VerificationSid", verification_sid);
-  Add(form, "Code", code.view());
+  AddField(form, "VerificationSid", verification_sid);
+  AddField(form, "Code", code.view());
   Result<HttpResponse> reply = Call(kCall, VerifyServiceUrl() + "/VerificationCheck", form);
   if (!reply.ok()) return reply.status();
   // From here on Twilio has answered 2xx. Whatever we can't read is a denial
@@ -182,7 +181,7 @@ Result<CheckOutcome> TwilioClient::CheckVerification(const std::string& verifica
 Status TwilioClient::CancelVerification(const std::string& verification_sid) {
   if (!IsSid(verification_sid, "VE")) return Status::BadInput("verification cancel: malformed verification SID");
   Form form;
-  Add(form, "Status", "canceled");
+  AddField(form, "Status", "canceled");
   Result<HttpResponse> reply =
       Call(TwilioCall::kCancelVerification, VerifyServiceUrl() + "/Verifications/" + verification_sid, form);
   if (!reply.ok()) return reply.status();
@@ -193,12 +192,12 @@ Status TwilioClient::CancelVerification(const std::string& verification_sid) {
 
 Result<std::string> TwilioClient::SendMessage(const std::string& to, const Secret& body) {
   Form form;
-  Add(form, "To", to);
-  Add(form, "Body", body.view());
+  AddField(form, "To", to);
+  AddField(form, "Body", body.view());
   if (!twilio_.messaging_service_sid.empty()) {
-    Add(form, "MessagingServiceSid", twilio_.messaging_service_sid);
+    AddField(form, "MessagingServiceSid", twilio_.messaging_service_sid);
   } else if (!twilio_.from.empty()) {
-    Add(form, "From", twilio_.from);
+    AddField(form, "From", twilio_.from);
   } else {
     return Status::ConfigError("message send: twilio.from or twilio.messaging_service_sid is needed");
   }
@@ -214,8 +213,8 @@ Result<std::string> TwilioClient::PlaceCall(const std::string& to, const Secret&
   AppendXmlEscaped(twiml, spoken.view());
   twiml.Append("</Say></Response>");
   Form form;
-  Add(form, "To", to);
-  Add(form, "From", twilio_.from);
+  AddField(form, "To", to);
+  AddField(form, "From", twilio_.from);
   form.push_back({"Twiml", std::move(twiml)});
   constexpr TwilioCall kCall = TwilioCall::kPlaceCall;
   return CreatedSid(kCall, Call(kCall, AccountUrl() + "/Calls.json", form), {"CA"});

@@ -25,29 +25,27 @@ std::string Filled(const std::string& text, const ChallengeContext& context) {
 // becomes U+FFFD instead of an exception.
 std::string Dump(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
 
-void Add(Form& form, const char* name, const std::string& value) { form.push_back({name, Secret(value)}); }
-
 }  // namespace
 
 Form VerificationDetails(const TwilioConfig& twilio, const ChallengeContext& context) {
   Form form;
-  if (!twilio.amount.empty()) Add(form, "Amount", Filled(twilio.amount, context));
-  if (!twilio.payee.empty()) Add(form, "Payee", Filled(twilio.payee, context));
+  if (!twilio.amount.empty()) AddField(form, "Amount", Filled(twilio.amount, context));
+  if (!twilio.payee.empty()) AddField(form, "Payee", Filled(twilio.payee, context));
   if (!twilio.template_sid.empty()) {
-    Add(form, "TemplateSid", twilio.template_sid);
+    AddField(form, "TemplateSid", twilio.template_sid);
     if (!twilio.template_substitutions.empty()) {
       json substitutions = json::object();
       for (const auto& [variable, text] : twilio.template_substitutions) substitutions[variable] = Filled(text, context);
-      Add(form, "TemplateCustomSubstitutions", Dump(substitutions));
+      AddField(form, "TemplateCustomSubstitutions", Dump(substitutions));
     }
   }
   // Twilio refuses a DeviceIp that is not an address; a host name from
   // reverse DNS is simply left out.
-  if (IsIpAddress(context.rhost)) Add(form, "DeviceIp", context.rhost);
+  if (IsIpAddress(context.rhost)) AddField(form, "DeviceIp", context.rhost);
   json tags = json::object();
   if (!context.host.empty()) tags["host"] = SanitizeForMessage(context.host, kMaxTag);
   if (!context.service.empty()) tags["service"] = SanitizeForMessage(context.service, kMaxTag);
-  if (!tags.empty()) Add(form, "Tags", Dump(tags));
+  if (!tags.empty()) AddField(form, "Tags", Dump(tags));
   return form;
 }
 

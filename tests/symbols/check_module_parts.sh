@@ -7,7 +7,6 @@
 # refuses the logins that need it, loudly, and no other login.
 # Logins are real PAM (pamtester under pam_wrapper) against the stand-in.
 set -uo pipefail
-TWOTP_KEEP=${TWOTP_KEEP:-}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 BUILD=${BUILD:-build}
@@ -60,7 +59,7 @@ else
   source "$root/tests/fake_twilio/fake_env.sh"
   source "$root/tests/common/pam_wrapper.sh"
   work=$(mktemp -d /tmp/twotp-plugin.XXXXXX)
-  trap 'fake_twilio_stop; [ -n "$TWOTP_KEEP" ] || rm -rf "$work"' EXIT
+  trap 'fake_twilio_stop; rm -rf "$work"' EXIT
   fake_twilio_start "$work/twilio" >/dev/null
   nss_wrapper_files "$work" carol
   printf 'carol +15550104567 sms -\n' >"$FAKE_TWILIO_DIR/users"
