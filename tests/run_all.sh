@@ -74,7 +74,9 @@ if [ -n "${SANITIZE:-}" ]; then
   export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:${UBSAN_OPTIONS:-}"
 fi
 
+declare -A suite_seconds  # wall time per suite, for the summary (where CI's minutes go)
 for suite in "${suites[@]}"; do
+  suite_start=$SECONDS
   case "$suite" in
     unit)
       for t in "$BUILD"/tests/unit/test_*; do
@@ -93,13 +95,14 @@ for suite in "${suites[@]}"; do
     package) tally package bash "$here/../packaging/ci_package_test.sh" ;;  # .deb build, dpkg -i, a login, purge; RPM, SELinux
     *) echo "unknown suite: $suite" >&2; exit 2 ;;
   esac
+  suite_seconds[$suite]=$((${suite_seconds[$suite]:-0} + SECONDS - suite_start))
   [[ " ${suites_run[*]} " == *" $suite "* ]] || suites_run+=("$suite")
 done
 
 echo
 echo "suites:"
 for suite in "${suites_run[@]}"; do
-  echo "  $suite: ${suite_passed[$suite]:-0} passed, ${suite_failed[$suite]:-0} failed"
+  echo "  $suite: ${suite_passed[$suite]:-0} passed, ${suite_failed[$suite]:-0} failed (${suite_seconds[$suite]} s)"
 done
 if [ ${#failed_names[@]} -gt 0 ]; then
   echo "failed:"
