@@ -163,6 +163,40 @@ void CheckSender(Report& report, AccountReader& reader, const TwilioConfig& twil
   }
 }
 
+// The service exists, and has on what the config uses (a login would get
+// 403 / 60204 otherwise).
+void CheckVerifyService(Report& report, AccountReader& reader, const TwilioConfig& twilio) {
+  Result<VerifyServiceInfo> service = reader.FetchVerifyService();
+  if (!service.ok()) {
+    report.Line(Outcome::kFailed, "Verify service", service.status().message(),
+                "twilio.verify_service_sid must name a Verify service of account " + twilio.account_sid,
+                kConsoleVerifyServices);
+    return;
+  }
+  report.Line(Outcome::kOk, "Verify service",
+              twilio.verify_service_sid + " exists (TLS to " + twilio.verify_url + " verified)");
+  if (twilio.verify_custom_code) {
+    if (service->custom_code_enabled) {
+      report.Line(Outcome::kOk, "custom codes", "the service takes codes the module makes");
+    } else {
+      report.Line(Outcome::kFailed, "custom codes",
+                  "twilio.verify_custom_code is set but the service refuses custom codes (403 / 60204)",
+                  "turn on \"Enable Custom Verification Code\" in the service's General settings, or remove "
+                  "twilio.verify_custom_code",
+                  kConsoleVerifyServices);
+    }
+  }
+  if (twilio.amount.empty()) return;
+  if (service->psd2_enabled) {
+    report.Line(Outcome::kOk, "amount and payee", "the service has PSD2 (dynamic linking) on");
+  } else {
+    report.Line(Outcome::kFailed, "amount and payee",
+                "twilio.amount and twilio.payee need PSD2 (dynamic linking) on the service, which is off",
+                "ask Twilio to enable PSD2 for the service, or remove twilio.amount and twilio.payee",
+                kConsoleVerifyServices);
+  }
+}
+
 }  // namespace
 
 int CheckNotExampleSids(const TwilioConfig& twilio) {
@@ -227,14 +261,7 @@ int CheckTwilioOnline(const Config& config, const std::vector<PhoneRecord>& reco
     CheckTrialNumbers(report, reader, records);
   }
   if (twilio.mode == Mode::kVerify) {
-    if (Status service = reader.FetchVerifyService(); !service.ok()) {
-      report.Line(Outcome::kFailed, "Verify service", service.message(),
-                  "twilio.verify_service_sid must name a Verify service of account " + twilio.account_sid,
-                  kConsoleVerifyServices);
-    } else {
-      report.Line(Outcome::kOk, "Verify service", twilio.verify_service_sid + " exists (TLS to " +
-                                                      twilio.verify_url + " verified)");
-    }
+    CheckVerifyService(report, reader, twilio);
   } else {
     CheckSender(report, reader, twilio);
   }

@@ -32,6 +32,10 @@ struct TwilioConfig {
   std::string verify_service_sid;   // verify mode: "VA" + 32 hex
   std::string locale;               // verify mode, optional: Verify's `Locale` ("en", "fr", "pt-BR")
   std::string friendly_name;        // verify mode, optional: `CustomFriendlyName`
+  // Verify mode: we make the code (policy.code_length digits), Verify delivers
+  // it as `CustomCode`, we check it and report the outcome (the service needs
+  // "Enable Custom Verification Code").
+  bool verify_custom_code = false;
   // Verify mode, optional, each a template of {user} {host} {service} {rhost}
   // {command}: what the code approves, for PSD2 dynamic linking (Verify's
   // Amount and Payee; the service must have PSD2 on), and the values of a

@@ -25,6 +25,7 @@ constexpr KeySpec kSchema[] = {
     {"twilio.verify_service_sid", Kind::kString},
     {"twilio.locale", Kind::kString},
     {"twilio.friendly_name", Kind::kString},
+    {"twilio.verify_custom_code", Kind::kBool},
     {"twilio.amount", Kind::kString},
     {"twilio.payee", Kind::kString},
     {"twilio.template_sid", Kind::kString},
@@ -287,8 +288,8 @@ void CheckVerifyMode(ConfigReader& r, const TwilioConfig& t) {
 // calls from `from`: what is allowed depends on policy.channels.
 void CheckMessagingMode(ConfigReader& r, const TwilioConfig& t, const std::vector<Channel>& channels) {
   RefuseKeys(r,
-             {"twilio.verify_service_sid", "twilio.locale", "twilio.friendly_name", "twilio.amount", "twilio.payee",
-              "twilio.template_sid", "twilio.template_substitutions"},
+             {"twilio.verify_service_sid", "twilio.locale", "twilio.friendly_name", "twilio.verify_custom_code",
+              "twilio.amount", "twilio.payee", "twilio.template_sid", "twilio.template_substitutions"},
              "only used in verify mode; remove it or set twilio.mode = \"verify\"");
   if (!t.from.empty() && !IsE164(t.from)) {
     r.Fail("twilio.from", "must be an E.164 number: \"+\" and 8 to 15 digits, the first not 0");
@@ -314,6 +315,7 @@ void CheckMessagingMode(ConfigReader& r, const TwilioConfig& t, const std::vecto
 void ReadTwilio(ConfigReader& r, const FileTrust& trust, TwilioConfig* t) {
   r.Enum("twilio.mode", kModes, &t->mode);
   ReadStrings(r, kTwilioStrings, t);
+  r.Bool("twilio.verify_custom_code", &t->verify_custom_code);
   for (const std::string& variable : r.MemberNames("twilio.template_substitutions")) {
     std::string text;
     r.String("twilio.template_substitutions." + variable, &text);

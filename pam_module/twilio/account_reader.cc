@@ -49,14 +49,18 @@ Result<AccountInfo> AccountReader::FetchAccount() {
   return info;
 }
 
-Status AccountReader::FetchVerifyService() {
+Result<VerifyServiceInfo> AccountReader::FetchVerifyService() {
   constexpr TwilioCall kCall = TwilioCall::kFetchVerifyService;
   Result<json> object = Read(kCall, TwilioVerifyServiceUrl(twilio_));
   if (!object.ok()) return object.status();
   if (JsonString(object.value(), "sid") != twilio_.verify_service_sid) {
     return GarbageReply(kCall, Fault::kUnavailable, "not this service's sid");
   }
-  return Status::Ok();
+  auto flag = [&object](const char* key) {
+    auto value = object->find(key);
+    return value != object->end() && value->is_boolean() && value->get<bool>();
+  };
+  return VerifyServiceInfo{flag("custom_code_enabled"), flag("psd2_enabled")};
 }
 
 Result<bool> AccountReader::ListHasItem(TwilioCall call, const std::string& url, const char* list_key) {

@@ -21,6 +21,12 @@ struct AccountInfo {
   std::string type;    // "Trial" or "Full"
 };
 
+// The Verify service's settings a configuration depends on.
+struct VerifyServiceInfo {
+  bool custom_code_enabled = false;  // twilio.verify_custom_code needs it
+  bool psd2_enabled = false;         // twilio.amount and twilio.payee need it
+};
+
 class AccountReader {
  public:
   // `twilio` and `transport` must outlive the reader.
@@ -30,8 +36,9 @@ class AccountReader {
   // (401 / 20003) or an unknown account; kUnavailable when Twilio can't be
   // reached, with the transport's reason (TLS and CA problems included).
   Result<AccountInfo> FetchAccount();
-  // GET /v2/Services/{VA}: Ok when the Verify service exists; kConfig when not.
-  Status FetchVerifyService();
+  // GET /v2/Services/{VA}: its settings when the Verify service exists;
+  // kConfig when not. A setting missing from the reply reads as off.
+  Result<VerifyServiceInfo> FetchVerifyService();
   // GET .../IncomingPhoneNumbers.json?PageSize=1: Ok when the credentials may
   // read the account's numbers, which a Standard API key may (it may not
   // read the account itself, FetchAccount).

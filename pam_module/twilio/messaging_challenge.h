@@ -3,12 +3,10 @@
 #ifndef PAM_TWILIO_OTP_MESSAGING_CHALLENGE_H_
 #define PAM_TWILIO_OTP_MESSAGING_CHALLENGE_H_
 
-#include <chrono>
-#include <optional>
 #include <string>
 
 #include "twilio/challenge.h"
-#include "twilio/otp_code.h"
+#include "twilio/local_code.h"
 
 namespace twotp {
 
@@ -27,9 +25,7 @@ class MessagingChallenge : public Challenge {
  private:
   const PolicyConfig& policy_;
   TwilioClient& client_;
-  Clock& clock_;
-  std::optional<CodeDigest> pending_;
-  std::chrono::steady_clock::time_point issued_{};
+  LocalCode code_;
   Channel channel_ = Channel::kSms;
 };
 

@@ -179,13 +179,23 @@ Result<CheckOutcome> TwilioClient::CheckVerification(const std::string& verifica
 }
 
 Status TwilioClient::CancelVerification(const std::string& verification_sid) {
-  if (!IsSid(verification_sid, "VE")) return Status::BadInput("verification cancel: malformed verification SID");
+  return SetVerificationStatus(TwilioCall::kCancelVerification, verification_sid, "canceled");
+}
+
+Status TwilioClient::ApproveVerification(const std::string& verification_sid) {
+  return SetVerificationStatus(TwilioCall::kApproveVerification, verification_sid, "approved");
+}
+
+Status TwilioClient::SetVerificationStatus(TwilioCall call, const std::string& verification_sid,
+                                           const char* status) {
+  if (!IsSid(verification_sid, "VE")) {
+    return Status::BadInput(std::string(TwilioCallName(call)) + ": malformed verification SID");
+  }
   Form form;
-  AddField(form, "Status", "canceled");
-  Result<HttpResponse> reply =
-      Call(TwilioCall::kCancelVerification, VerifyServiceUrl() + "/Verifications/" + verification_sid, form);
+  AddField(form, "Status", status);
+  Result<HttpResponse> reply = Call(call, VerifyServiceUrl() + "/Verifications/" + verification_sid, form);
   if (!reply.ok()) return reply.status();
-  // Nothing depends on the body of a cancel: any 2xx means it is gone.
+  // Nothing depends on the body: any 2xx means the verification has ended.
   Wipe(reply.value().body);
   return Status::Ok();
 }

@@ -51,6 +51,9 @@ class TwilioClient {
   // Verify v2: POST .../Verifications/{VE} with Status=canceled. kBadInput
   // when `verification_sid` is not "VE" + 32 alphanumerics (it goes in the path).
   Status CancelVerification(const std::string& verification_sid);
+  // The same with Status=approved: the feedback Verify needs for a custom
+  // code, which only we could check (twilio.verify_custom_code).
+  Status ApproveVerification(const std::string& verification_sid);
 
   // Messaging: POST {api_url}/2010-04-01/Accounts/{AC}/Messages.json with To,
   // Body, and MessagingServiceSid if configured, else From (kConfig when
@@ -73,6 +76,8 @@ class TwilioClient {
   // POSTs and classifies any non-2xx reply as `call`; retries a 429 once
   // after a backoff that fits the deadline. A 2xx reply is returned as is.
   Result<HttpResponse> Call(TwilioCall call, const std::string& url, const Form& form);
+  // POST .../Verifications/{VE} with Status=`status`, as `call`.
+  Status SetVerificationStatus(TwilioCall call, const std::string& verification_sid, const char* status);
   std::string VerifyServiceUrl() const;  // {verify_url}/v2/Services/{VA}
   std::string AccountUrl() const;        // {api_url}/2010-04-01/Accounts/{AC}
 

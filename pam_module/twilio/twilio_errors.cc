@@ -46,6 +46,9 @@ struct CodeRow {
 };
 constexpr CodeRow kCodeRows[] = {
     {21608, {Fault::kConfig, "trial account: only verified numbers can receive messages"}},
+    {60204, {Fault::kConfig,
+             "the Verify service does not have a feature this request uses (custom codes: Enable Custom "
+             "Verification Code in the service's settings; amount and payee: PSD2)"}},
     {60605, {Fault::kConfig, "geo permissions do not allow this country"}},
     {21408, {Fault::kConfig, "geo permissions do not allow this country"}},
     {60410, {Fault::kRecipient, "blocked by Fraud Guard", kAdviseFraud}},
@@ -127,7 +130,8 @@ TwilioError ParseError(const std::string& body) {
 
 bool IsVerifyCall(TwilioCall call) {
   return call == TwilioCall::kStartVerification || call == TwilioCall::kCheckVerification ||
-         call == TwilioCall::kCancelVerification || call == TwilioCall::kFetchVerifyService;
+         call == TwilioCall::kCancelVerification || call == TwilioCall::kApproveVerification ||
+         call == TwilioCall::kFetchVerifyService;
 }
 
 // The table itself, HTTP class first (see twilio_errors.h).
@@ -135,7 +139,8 @@ Verdict Decide(TwilioCall call, long http_status, int code) {
   // A check or cancel names one verification: a 404 there means that
   // verification is gone (expired, approved, canceled), not a bad service.
   const bool check = call == TwilioCall::kCheckVerification;
-  const bool names_verification = check || call == TwilioCall::kCancelVerification;
+  const bool names_verification =
+      check || call == TwilioCall::kCancelVerification || call == TwilioCall::kApproveVerification;
   if (http_status >= 500) return {Fault::kUnavailable, "Twilio server error"};
   if (http_status == 429 && code != kMaxChecks && code != kMaxSends) return {Fault::kUnavailable, "rate limited"};
   if (http_status == 401 || code == kAuthFailure) {
@@ -168,6 +173,8 @@ const char* TwilioCallName(TwilioCall call) {
       return "verification check";
     case TwilioCall::kCancelVerification:
       return "verification cancel";
+    case TwilioCall::kApproveVerification:
+      return "verification approval";
     case TwilioCall::kSendMessage:
       return "message send";
     case TwilioCall::kPlaceCall:

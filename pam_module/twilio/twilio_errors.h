@@ -23,6 +23,7 @@ enum class TwilioCall {
   kStartVerification,
   kCheckVerification,
   kCancelVerification,
+  kApproveVerification,
   kSendMessage,
   kPlaceCall,
   kFetchAccount,

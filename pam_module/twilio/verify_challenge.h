@@ -23,7 +23,7 @@ class VerifyChallenge : public Challenge {
   Status Adopt(const PendingCode& pending) override;
   void Cancel(const PendingCode& pending) override;
 
- private:
+ protected:
   TwilioClient& client_;
   Clock& clock_;
   std::chrono::seconds ttl_;

@@ -631,6 +631,18 @@ t_check_config_online_finds_each_problem() {
   run --config "$t/conf" check-config --online
   expect_rc 0 && expect_out 'trial numbers +ok' || return 1
   fake_twilio_control '{}'
+  # Custom codes and dynamic linking are features of the Verify service.
+  cp "$t/conf" "$t/conf.plain"
+  sed -i 's/^\( *verify_service_sid = .*\)$/\1\n  verify_custom_code = true; amount = "{command}"; payee = "{user}@{host}";/' \
+    "$t/conf"
+  run --config "$t/conf" check-config --online
+  expect_rc 0 && expect_out 'custom codes +ok' && expect_out 'amount and payee +ok' || return 1
+  fake_twilio_control '{"custom_code_enabled": false, "psd2_enabled": false}'
+  run --config "$t/conf" check-config --online
+  expect_rc 1 && expect_err 'custom codes +FAILED: .*60204' && expect_err 'Enable Custom Verification Code' &&
+    expect_err 'amount and payee +FAILED: .*PSD2' || return 1
+  fake_twilio_control '{}'
+  mv "$t/conf.plain" "$t/conf"
   # A Verify service that doesn't exist, then a sender the account doesn't own.
   sed -i 's/VAf4ce0000000000000000000000000002/VAf4ce0000000000000000000000000999/' "$t/conf"
   run --config "$t/conf" check-config --online

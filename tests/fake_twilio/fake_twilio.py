@@ -75,7 +75,7 @@ IDLE_TIMEOUT = 60       # seconds a keep-alive connection may sit idle
 # makes sure each is a parameter of that operation in Twilio's spec).
 READS = {
     ("verify", "/v2/Services/{ServiceSid}/Verifications", "post"):
-        ("To", "Channel", "Locale", "CustomFriendlyName", "Amount", "Payee", "TemplateSid",
+        ("To", "Channel", "Locale", "CustomFriendlyName", "CustomCode", "Amount", "Payee", "TemplateSid",
          "TemplateCustomSubstitutions", "DeviceIp", "Tags"),
     ("verify", "/v2/Services/{ServiceSid}/VerificationCheck", "post"):
         ("To", "Code", "VerificationSid"),
@@ -156,6 +156,7 @@ def error_message(code, to="", from_="", param="", value="", path="", sid=""):
         60200: ("Invalid parameter `%s`: %s" % (param, value)) if value else "Invalid parameter: %s" % param,
         60202: "Max check attempts reached",
         60203: "Max send attempts reached",
+        60204: "Service does not support this feature",
         60205: "SMS is not supported by landline phone number %s" % to,
         60212: "Too many concurrent requests for phone number %s" % to,
         60221: "Either a 'To' or a 'VerificationSid' must be specified",
@@ -264,7 +265,7 @@ HTTP_FAULTS = ("none", "http500", "http503", "http429", "http401", "http404", "h
 TLS_FAULTS = ("wrong_ca", "wrong_host")
 FAULTS = HTTP_FAULTS + TLS_FAULTS
 CONTROL_KEYS = ("fault", "delay_ms", "drip_ms", "error_http", "error_code", "retry_after", "only", "times",
-                "account_type", "verified_numbers")
+                "account_type", "verified_numbers", "custom_code_enabled", "psd2_enabled")
 
 
 class Faults:
@@ -341,7 +342,8 @@ class Faults:
             return dict(control)
 
     def setting(self, key, default):
-        """A plain setting of control.json (account_type, verified_numbers)."""
+        """A plain setting of control.json (account_type, verified_numbers, and
+        the Verify service's custom_code_enabled and psd2_enabled)."""
         with self.lock:
             self._reload()
             return self.control.get(key, default) if self.control else default
@@ -492,6 +494,10 @@ class Twilio:
         objects (of strings, for Tags)."""
         details = {name: ctx.param(name) for name in ("Amount", "Payee", "TemplateSid", "DeviceIp")}
         ctx.record.update({RECORDED_AS[k]: v for k, v in details.items() if v is not None})
+        # Amount and Payee are PSD2 dynamic linking, a feature of the service
+        # (the stand-in's assumption: 60204, as for custom codes, when it is off).
+        if (details["Amount"] or details["Payee"]) and not self.faults.setting("psd2_enabled", True):
+            raise TwilioError(403, 60204)
         device_ip = details["DeviceIp"]
         if device_ip is not None:
             try:
@@ -512,6 +518,19 @@ class Twilio:
                 raise TwilioError(400, 60200, param=name, value=text)
             ctx.record[RECORDED_AS[name]] = value
 
+    def _custom_code(self, ctx):
+        """CustomCode, or None: 403 / 60204 unless the service has custom codes
+        enabled, 400 / 60200 unless 4 to 10 characters (Twilio's spec)."""
+        code = ctx.param("CustomCode")
+        if code is None:
+            return None
+        ctx.record.update(custom_code=True)
+        if not self.faults.setting("custom_code_enabled", True):
+            raise TwilioError(403, 60204)
+        if not 4 <= len(code) <= 10:
+            raise TwilioError(400, 60200, param="CustomCode")
+        return code
+
     def create_verification(self, ctx, service):
         self._service(service, "Verifications")
         to, channel = ctx.param("To"), ctx.param("Channel")
@@ -527,6 +546,7 @@ class Twilio:
         if locale is not None and not LOCALE.match(locale):
             raise TwilioError(400, 60200, param="Locale", value=locale)
         self._check_details(ctx)
+        custom_code = self._custom_code(ctx)
         outcome = magic_outcome(to, "verify", channel)
         if outcome:
             raise TwilioError(outcome[0], outcome[1], to=to, param="To", value=to)
@@ -544,8 +564,10 @@ class Twilio:
                     ctx.record.update(sid=v.sid)
                     raise TwilioError(429, 60203)
                 v.add_attempt(channel, now)
+                if custom_code:
+                    v.code = custom_code  # the stand-in's assumption: the latest custom code counts
             else:
-                code = "".join(secrets.choice("0123456789") for _ in range(self.code_length))
+                code = custom_code or "".join(secrets.choice("0123456789") for _ in range(self.code_length))
                 v = Verification(service, to, channel, code, now, self.ttl)
                 self.verifications[v.sid] = v
                 self.pending[(service, to)] = v.sid
@@ -778,9 +800,11 @@ class Twilio:
         now = time.time()
         return Reply(200, {
             "sid": service, "account_sid": self.account_sid, "friendly_name": "pam_twilio_otp",
-            "code_length": self.code_length, "lookup_enabled": False, "psd2_enabled": False,
+            "code_length": self.code_length, "lookup_enabled": False,
+            "psd2_enabled": bool(self.faults.setting("psd2_enabled", True)),
             "skip_sms_to_landlines": False, "dtmf_input_required": False, "tts_name": None,
-            "do_not_share_warning_enabled": False, "custom_code_enabled": False,
+            "do_not_share_warning_enabled": False,
+            "custom_code_enabled": bool(self.faults.setting("custom_code_enabled", True)),
             "push": {}, "totp": {}, "default_template_sid": None, "whatsapp": {}, "passkeys": {},
             "verify_event_subscription_enabled": False,
             "date_created": iso8601(now), "date_updated": iso8601(now),

@@ -488,6 +488,34 @@ class VerifyTest(Case):
         self.assertEqual((status, body["status"], body["valid"]), (200, "approved", True))
         self.assertTwilioError(self.tw.call("GET", "/v2/Services/%s/Verifications/%s" % (VA, v["sid"])), 404, 20404)
 
+    def test_custom_code_is_the_code_and_a_service_feature(self):
+        to = fresh_number()
+        path = "/v2/Services/%s/Verifications" % VA
+        status, v = self.tw.call("POST", path, {"To": to, "Channel": "sms", "CustomCode": "48213907"})
+        self.assertEqual(status, 201, v)
+        record = [r for r in self.tw.records() if r.get("kind") == "verification" and r.get("to") == to][-1]
+        self.assertEqual((record["code"], record["custom_code"]), ("48213907", True))
+        # A resend with another custom code: the pending verification takes it.
+        status, again = self.tw.call("POST", path, {"To": to, "Channel": "call", "CustomCode": "5566"})
+        self.assertEqual((status, again["sid"]), (201, v["sid"]))
+        status, body = self.tw.check({"VerificationSid": v["sid"], "Code": "5566"})
+        self.assertEqual((status, body["status"]), (200, "approved"))
+        for bad in ("123", "12345678901"):
+            with self.subTest(code=bad):
+                self.assertTwilioError(self.tw.call("POST", path, {"To": fresh_number(), "Channel": "sms",
+                                                                   "CustomCode": bad}), 400, 60200)
+        status, service = self.tw.call("GET", "/v2/Services/%s" % VA)
+        self.assertEqual((status, service["custom_code_enabled"], service["psd2_enabled"]), (200, True, True))
+        self.tw.control({"custom_code_enabled": False, "psd2_enabled": False})
+        self.assertTwilioError(self.tw.call("POST", path, {"To": fresh_number(), "Channel": "sms",
+                                                           "CustomCode": "123456"}), 403, 60204)
+        self.assertTwilioError(self.tw.call("POST", path, {"To": fresh_number(), "Channel": "sms",
+                                                           "Amount": "1", "Payee": "x"}), 403, 60204)
+        status, service = self.tw.call("GET", "/v2/Services/%s" % VA)
+        self.assertEqual((service["custom_code_enabled"], service["psd2_enabled"]), (False, False))
+        status, _ = self.tw.verify(fresh_number())  # plain verifications still work
+        self.assertEqual(status, 201)
+
     def test_fetch_pending(self):
         to = fresh_number()
         _, v = self.tw.verify(to)

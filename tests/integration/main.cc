@@ -7,9 +7,11 @@ int RunAbuseTests();
 int RunParallelTests();
 int RunFaultMatrixTests();
 int RunBadInputTests();
+int RunVerifyFeatureTests();
 int RunSoak(int logins);
 
 int main() {
   if (const char* soak = std::getenv("TWOTP_SOAK"); soak != nullptr && *soak != '\0') return RunSoak(std::atoi(soak));
-  return RunLoginTests() + RunAbuseTests() + RunParallelTests() + RunFaultMatrixTests() + RunBadInputTests();
+  return RunLoginTests() + RunAbuseTests() + RunParallelTests() + RunFaultMatrixTests() + RunBadInputTests() +
+         RunVerifyFeatureTests();
 }

@@ -306,40 +306,9 @@ void test_one_rate_limit_reply_is_retried(void**) {
 // (twilio/verification_details.h): what is approved and for whom (PSD2
 // dynamic linking), the message template and its variables, the device's
 // address when PAM_RHOST is one, and tags naming the host and the service.
-void test_a_verification_names_what_is_approved(void**) {
-  if (!VerifyMode()) skip();
-  ConfigOptions o = Isolated("details", "payer", "+15550100031");
-  o.twilio = "amount = \"{service}: {command}\"; payee = \"{user}@{host}\";\n"
-             "template_sid = \"HJ0123456789abcdef0123456789abcdef\";\n"
-             "template_substitutions = { origin = \"from {rhost}\"; };";
-  const std::string service = MakeService("details", o, /*set_items=*/true);
-  char host[256] = {};
-  gethostname(host, sizeof host - 1);
-
-  itest::SetRemoteHost("198.51.100.23");
-  Dialogue d{"+15550100031", {Right()}};
-  assert_int_equal(RunLogin(service, "payer", d), PAM_SUCCESS);
-  const nlohmann::json sent = LastRecord("verification", "+15550100031");
-  assert_string_equal(Field(sent, "amount").c_str(), (service + ": ").c_str());
-  assert_string_equal(Field(sent, "payee").c_str(), (std::string("payer@") + host).c_str());
-  assert_string_equal(Field(sent, "template_sid").c_str(), "HJ0123456789abcdef0123456789abcdef");
-  assert_true(sent["template_substitutions"] == nlohmann::json({{"origin", "from 198.51.100.23"}}));
-  assert_string_equal(Field(sent, "device_ip").c_str(), "198.51.100.23");
-  assert_true(sent["tags"] == nlohmann::json({{"host", host}, {"service", service}}));
-
-  // A remote host that is a name, not an address, is no DeviceIp (Twilio
-  // would refuse the request).
-  itest::SetRemoteHost("client.example.net");
-  Dialogue named{"+15550100031", {Right()}};
-  assert_int_equal(RunLogin(service, "payer", named), PAM_SUCCESS);
-  assert_false(LastRecord("verification", "+15550100031").contains("device_ip"));
-  itest::SetRemoteHost("");
-}
-
 int RunLoginTests() {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_teardown(test_right_code_logs_in, ClearFault),
-      cmocka_unit_test_teardown(test_a_verification_names_what_is_approved, ClearFault),
       cmocka_unit_test_teardown(test_wrong_then_right_code_logs_in, ClearFault),
       cmocka_unit_test_teardown(test_attempts_used_up_deny_and_cancel_the_verification, ClearFault),
       cmocka_unit_test_teardown(test_expired_code_is_refused_and_resend_recovers, ClearFault),

@@ -65,11 +65,20 @@ static void test_an_account_reply_without_a_type_is_garbage(void**) {
 static void test_verify_service_exists_only_when_twilio_returns_it(void**) {
   Rig rig;
   rig.transport.Reply(200, std::string(R"({"sid":")") + kService + R"("})");
-  assert_true(rig.reader.FetchVerifyService().ok());
+  Result<VerifyServiceInfo> bare = rig.reader.FetchVerifyService();
+  assert_true(bare.ok());
+  assert_false(bare->custom_code_enabled);  // not in the reply: off
+  assert_false(bare->psd2_enabled);
+  rig.transport.Reply(200, std::string(R"({"sid":")") + kService +
+                               R"(","custom_code_enabled":true,"psd2_enabled":"true"})");
+  Result<VerifyServiceInfo> settings = rig.reader.FetchVerifyService();
+  assert_true(settings.ok());
+  assert_true(settings->custom_code_enabled);
+  assert_false(settings->psd2_enabled);  // a string is not a JSON true
   assert_string_equal(rig.transport.requests[0].url.c_str(),
                       (std::string("https://verify.example/v2/Services/") + kService).c_str());
   rig.transport.Reply(404, R"({"code":20404,"message":"not found","status":404})");
-  Status missing = rig.reader.FetchVerifyService();
+  Status missing = rig.reader.FetchVerifyService().status();
   assert_true(missing.Is(Fault::kConfig));
   assert_non_null(std::strstr(missing.message().c_str(), "Verify service not found"));
   rig.transport.Reply(200, R"({"sid":"VAsomeoneelse"})");

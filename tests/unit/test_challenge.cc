@@ -1,8 +1,9 @@
-// twilio/challenge: both challenges as MakeChallenge builds them
-// (twilio/messaging_challenge and twilio/verify_challenge, through the
+// twilio/challenge: the three challenges as MakeChallenge builds them
+// (twilio/messaging_challenge, twilio/verify_challenge and, with
+// twilio.verify_custom_code, twilio/verify_custom_code_challenge, through the
 // Challenge interface) over the real TwilioClient, a scripted transport and a
-// fake clock: expiry, single use, local refusal of malformed codes, and the
-// cancel of an abandoned verification.
+// fake clock: expiry, single use, local refusal of malformed codes, the
+// cancel of an abandoned verification, and a custom code's feedback.
 #include <chrono>
 #include <string>
 
@@ -28,8 +29,9 @@ const std::string kMessage = R"({"sid":"SM0123456789abcdef0123456789abcdef","sta
 const std::string kCall = R"({"sid":"CA0123456789abcdef0123456789abcdef","status":"queued"})";
 
 struct Rig {
-  explicit Rig(Mode mode) {
+  explicit Rig(Mode mode, bool custom_code = false) {
     config.twilio.mode = mode;
+    config.twilio.verify_custom_code = custom_code;
     config.twilio.account_sid = "AC0123456789abcdef0123456789abcdef";
     config.twilio.verify_service_sid = "VA0123456789abcdef0123456789abcdef";
     config.twilio.from = "+15005550006";
@@ -264,6 +266,128 @@ void test_cancel_ends_a_verification_left_behind(void**) {
   assert_true(messaging.transport.requests.empty());
 }
 
+// Verify with a custom code: the module's code goes out as CustomCode, is
+// checked here (Twilio never sees a check), and the outcome is reported.
+Rig CustomCodeRig() { return Rig(Mode::kVerify, /*custom_code=*/true); }
+const std::string kCanceled = std::string(R"({"sid":")") + kVerification + R"(","status":"canceled"})";
+
+void test_custom_code_is_sent_checked_here_and_reported_approved(void**) {
+  Rig rig = CustomCodeRig();
+  auto challenge = rig.Make();
+  rig.transport.Reply(201, kStarted);
+  assert_true(challenge->Send(kTo, Channel::kSms, kContext).ok());
+  const auto& start = rig.transport.requests[0];
+  assert_true(start.url.ends_with("/Verifications"));
+  const std::string code = start["CustomCode"];
+  assert_int_equal(code.size(), 6);
+  assert_true(code.find_first_not_of("0123456789") == std::string::npos);
+
+  std::string wrong = code;
+  wrong[0] = static_cast<char>('0' + (wrong[0] - '0' + 1) % 10);
+  for (const std::string& typed : {wrong, code + "0", std::string("abcdef")}) {
+    assert_int_equal(challenge->Check(Secret(typed)).value(), CheckOutcome::kWrongCode);
+  }
+  assert_int_equal(rig.transport.requests.size(), 1);  // wrong codes never reach Twilio
+
+  rig.transport.Reply(200, std::string(R"({"sid":")") + kVerification + R"(","status":"approved"})");
+  assert_int_equal(challenge->Check(Secret(code)).value(), CheckOutcome::kApproved);
+  assert_int_equal(rig.transport.requests.size(), 2);
+  const auto& feedback = rig.transport.requests[1];
+  assert_true(feedback.url.ends_with(std::string("/Verifications/") + kVerification));
+  assert_string_equal(feedback["Status"].c_str(), "approved");
+  assert_false(feedback.Has("Code"));
+  assert_true(challenge->Check(Secret(code)).status().Is(Fault::kCodeDead));  // single use
+  challenge.reset();
+  assert_int_equal(rig.transport.requests.size(), 2);  // approved: nothing to cancel
+}
+
+void test_custom_code_feedback_that_fails_still_approves(void**) {
+  Rig rig = CustomCodeRig();
+  auto challenge = rig.Make();
+  rig.transport.Reply(201, kStarted);
+  assert_true(challenge->Send(kTo, Channel::kSms, kContext).ok());
+  rig.transport.Reply(503, "");
+  assert_int_equal(challenge->Check(Secret(rig.transport.requests[0]["CustomCode"])).value(),
+                   CheckOutcome::kApproved);
+}
+
+void test_custom_code_given_up_or_expired_is_reported_canceled(void**) {
+  Rig rig = CustomCodeRig();
+  {
+    auto challenge = rig.Make();
+    rig.transport.Reply(201, kStarted);
+    assert_true(challenge->Send(kTo, Channel::kSms, kContext).ok());
+    rig.transport.Reply(200, kCanceled);
+  }  // the login gave up (attempts used up, Ctrl-C)
+  assert_int_equal(rig.transport.requests.size(), 2);
+  assert_string_equal(rig.transport.requests[1]["Status"].c_str(), "canceled");
+
+  auto challenge = rig.Make();
+  rig.transport.Reply(201, kStarted);
+  assert_true(challenge->Send(kTo, Channel::kSms, kContext).ok());
+  const std::string code = rig.transport.requests[2]["CustomCode"];
+  rig.clock.Advance(seconds(301));
+  rig.transport.Reply(200, kCanceled);
+  assert_true(challenge->Check(Secret(code)).status().Is(Fault::kCodeDead));
+  assert_int_equal(rig.transport.requests.size(), 4);
+  assert_string_equal(rig.transport.requests[3]["Status"].c_str(), "canceled");
+}
+
+// A resend is a new code: the old verification is ended first, so Twilio
+// can't hand it back, and only the new code passes.
+void test_custom_code_resend_ends_the_old_verification(void**) {
+  Rig rig = CustomCodeRig();
+  auto challenge = rig.Make();
+  const std::string second_sid = "VE0123456789abcdef0123456789abcdee";
+  rig.transport.Reply(201, kStarted);
+  rig.transport.Reply(200, kCanceled);
+  rig.transport.Reply(201, std::string(R"({"sid":")") + second_sid + R"(","status":"pending"})");
+  assert_true(challenge->Send(kTo, Channel::kSms, kContext).ok());
+  assert_true(challenge->Send(kTo, Channel::kCall, kContext).ok());
+  assert_int_equal(rig.transport.requests.size(), 3);
+  assert_string_equal(rig.transport.requests[1]["Status"].c_str(), "canceled");
+  assert_true(rig.transport.requests[1].url.ends_with(kVerification));
+  assert_string_equal(rig.transport.requests[2]["Channel"].c_str(), "call");
+  const std::string first = rig.transport.requests[0]["CustomCode"];
+  const std::string second = rig.transport.requests[2]["CustomCode"];
+  if (first != second) {
+    assert_int_equal(challenge->Check(Secret(first)).value(), CheckOutcome::kWrongCode);
+  }
+  rig.transport.Reply(200, "{}");
+  assert_int_equal(challenge->Check(Secret(second)).value(), CheckOutcome::kApproved);
+  assert_true(rig.transport.requests.back().url.ends_with(second_sid));
+  assert_string_equal(rig.transport.requests.back()["Status"].c_str(), "approved");
+}
+
+// A parallel login shares the code as both halves: the verification to
+// report on and the HMAC to check against. Half a record is not adopted.
+void test_custom_code_parallel_login_needs_both_halves(void**) {
+  Rig rig = CustomCodeRig();
+  auto first = rig.Make();
+  rig.transport.Reply(201, kStarted);
+  assert_true(first->Send(kTo, Channel::kSms, kContext).ok());
+  const std::string code = rig.transport.requests[0]["CustomCode"];
+  const PendingCode shared = first->Export(rig.clock.WallNow());
+  assert_string_equal(shared.verification_sid.c_str(), kVerification);
+  assert_false(shared.mac_hex.empty());
+  assert_true(shared.mac_hex.find(code) == std::string::npos);
+
+  PendingCode sid_only = shared;
+  sid_only.mac_hex.clear();
+  assert_true(rig.Make()->Adopt(sid_only).Is(Fault::kCodeDead));
+  PendingCode mac_only = shared;
+  mac_only.verification_sid.clear();
+  assert_true(rig.Make()->Adopt(mac_only).Is(Fault::kCodeDead));
+
+  auto second = rig.Make();
+  assert_true(second->Adopt(shared).ok());
+  rig.transport.Reply(200, "{}");
+  assert_int_equal(second->Check(Secret(code)).value(), CheckOutcome::kApproved);
+  assert_string_equal(rig.transport.requests.back()["Status"].c_str(), "approved");
+  assert_int_equal(rig.transport.requests.size(), 2);  // one start for both logins
+  first->Forget();
+}
+
 }  // namespace
 
 int main() {
@@ -284,6 +408,11 @@ int main() {
       cmocka_unit_test(test_messaging_parallel_login_adopts_the_pending_code),
       cmocka_unit_test(test_stale_or_foreign_pending_code_is_not_adopted),
       cmocka_unit_test(test_verify_parallel_login_checks_the_same_verification),
+      cmocka_unit_test(test_custom_code_is_sent_checked_here_and_reported_approved),
+      cmocka_unit_test(test_custom_code_feedback_that_fails_still_approves),
+      cmocka_unit_test(test_custom_code_given_up_or_expired_is_reported_canceled),
+      cmocka_unit_test(test_custom_code_resend_ends_the_old_verification),
+      cmocka_unit_test(test_custom_code_parallel_login_needs_both_halves),
   };
   return cmocka_run_group_tests_name("challenge", tests, nullptr, nullptr);
 }

@@ -201,7 +201,7 @@ twilio = {
   account_sid = "AC0123456789abcdef0123456789abcdef";
   auth_token_file = "/etc/security/pam_twilio_otp.secret";
   verify_service_sid = "VA0123456789abcdef0123456789abcdef";
-  locale = "pt-BR";  friendly_name = "ACME VPN";
+  locale = "pt-BR";  friendly_name = "ACME VPN";  verify_custom_code = true;
   api_url = "https://127.0.0.1:8443";  verify_url = "https://127.0.0.1:8444";
   ca_path = "/opt/certs";  ca_file = "@CA@";
   timeout = 7;  total_timeout = 30;
@@ -228,7 +228,7 @@ state_dir = "/run/otp";
   Config c = ExpectLoads(text);
   const twotp::TwilioConfig& t = c.twilio;
   assert_true(t.locale == "pt-BR" && t.friendly_name == "ACME VPN" && t.ca_file == ca &&
-              t.ca_path == "/opt/certs");
+              t.ca_path == "/opt/certs" && t.verify_custom_code);
   assert_true(t.api_url == "https://127.0.0.1:8443" && t.verify_url == "https://127.0.0.1:8444");
   assert_true(t.timeout == 7 && t.total_timeout == 30);
   const twotp::DirectoryConfig& d = c.directory;
@@ -588,6 +588,8 @@ static void test_messaging_mode_refuses_verify_keys(void**) {
       {MessagingConfig(from + "  locale = \"en\";\n"), "twilio.locale: only used in verify mode"},
       {MessagingConfig(from + "  friendly_name = \"x\";\n"),
        "twilio.friendly_name: only used in verify mode"},
+      {MessagingConfig(from + "  verify_custom_code = false;\n"),
+       "twilio.verify_custom_code: only used in verify mode"},
       {MessagingConfig(from + "  verify_service_sid = " + Q(kVA) + ";\n"),
        "twilio.verify_service_sid: only used in verify mode"},
   });

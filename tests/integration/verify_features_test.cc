@@ -1,0 +1,126 @@
+// Verify mode's features beyond "send a code, check a code", through real
+// Linux-PAM against the stand-in: a verification that names what it
+// approves (twilio.amount, twilio.payee, templates, DeviceIp, Tags), and
+// custom codes the module makes, checks and reports back (Verify's feedback).
+// Each test skips itself in messaging mode.
+#include <security/pam_appl.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "harness.h"
+#include "cmocka_cxx.h"  // last: its macros clash with the standard headers
+
+using itest::ConfigOptions;
+using itest::CountRecords;
+using itest::Dialogue;
+using itest::Field;
+using itest::Isolated;
+using itest::LastRecord;
+using itest::LoginLog;
+using itest::MakeService;
+using itest::Right;
+using itest::RunLogin;
+using itest::TestEnv;
+using itest::Wrong;
+
+namespace {
+
+bool VerifyMode() { return TestEnv().mode == "verify"; }
+
+int ClearFault(void**) {
+  itest::SetFault("");
+  itest::SetRemoteHost("");
+  return 0;
+}
+
+void test_a_verification_names_what_is_approved(void**) {
+  if (!VerifyMode()) skip();
+  ConfigOptions o = Isolated("details", "payer", "+15550100031");
+  o.twilio = "amount = \"{service}: {command}\"; payee = \"{user}@{host}\";\n"
+             "template_sid = \"HJ0123456789abcdef0123456789abcdef\";\n"
+             "template_substitutions = { origin = \"from {rhost}\"; };";
+  const std::string service = MakeService("details", o, /*set_items=*/true);
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+
+  itest::SetRemoteHost("198.51.100.23");
+  Dialogue d{"+15550100031", {Right()}};
+  assert_int_equal(RunLogin(service, "payer", d), PAM_SUCCESS);
+  const nlohmann::json sent = LastRecord("verification", "+15550100031");
+  assert_string_equal(Field(sent, "amount").c_str(), (service + ": ").c_str());
+  assert_string_equal(Field(sent, "payee").c_str(), (std::string("payer@") + host).c_str());
+  assert_string_equal(Field(sent, "template_sid").c_str(), "HJ0123456789abcdef0123456789abcdef");
+  assert_true(sent["template_substitutions"] == nlohmann::json({{"origin", "from 198.51.100.23"}}));
+  assert_string_equal(Field(sent, "device_ip").c_str(), "198.51.100.23");
+  assert_true(sent["tags"] == nlohmann::json({{"host", host}, {"service", service}}));
+
+  // A remote host that is a name, not an address, is no DeviceIp (Twilio
+  // would refuse the request).
+  itest::SetRemoteHost("client.example.net");
+  Dialogue named{"+15550100031", {Right()}};
+  assert_int_equal(RunLogin(service, "payer", named), PAM_SUCCESS);
+  assert_false(LastRecord("verification", "+15550100031").contains("device_ip"));
+  itest::SetRemoteHost("");
+}
+
+// The module makes the code, Verify delivers it, the module checks it (no
+// VerificationCheck ever goes out) and reports the outcome as the
+// verification's Status: approved after a right code, canceled when the
+// attempts run out.
+void test_a_custom_code_is_checked_here_and_reported(void**) {
+  if (!VerifyMode()) skip();
+  const std::string to = "+15550100032";
+  ConfigOptions o = Isolated("custom_code", "custom", to);
+  o.twilio = "verify_custom_code = true;";
+  o.policy = "code_length = 8;";
+  const std::string service = MakeService("custom_code", o);
+
+  Dialogue d{to, {Wrong(), Right()}};
+  assert_int_equal(RunLogin(service, "custom", d), PAM_SUCCESS);
+  assert_true(d.Showed("Wrong code"));
+  const nlohmann::json sent = LastRecord("verification", to);
+  assert_true(sent.value("custom_code", false));
+  assert_int_equal(Field(sent, "code").size(), 8);  // policy.code_length, not the service's 6
+  assert_int_equal(CountRecords("verification_check", to), 0);
+  const nlohmann::json approved = LastRecord("verification_update", to);
+  assert_string_equal(Field(approved, "verification_status").c_str(), "approved");
+  assert_string_equal(Field(approved, "sid").c_str(), Field(sent, "sid").c_str());
+
+  Dialogue used_up{to, {Wrong(), Wrong(), Wrong()}};
+  assert_int_equal(RunLogin(service, "custom", used_up), PAM_AUTH_ERR);
+  const nlohmann::json canceled = LastRecord("verification_update", to);
+  assert_string_equal(Field(canceled, "verification_status").c_str(), "canceled");
+  assert_string_equal(Field(canceled, "sid").c_str(), Field(LastRecord("verification", to), "sid").c_str());
+  assert_int_equal(CountRecords("verification_check", to), 0);
+}
+
+// A service without "Enable Custom Verification Code" refuses CustomCode
+// (403 / 60204): a configuration error, never a pass, whatever failmode says,
+// and the log says what to turn on.
+void test_a_service_without_custom_codes_refuses_even_failsafe(void**) {
+  if (!VerifyMode()) skip();
+  const std::string to = "+15550100033";
+  ConfigOptions o = Isolated("custom_code_off", "nocustom", to);
+  o.twilio = "verify_custom_code = true;";
+  o.failmode = "safe";
+  const std::string service = MakeService("custom_code_off", o);
+  itest::SetFault(R"({"custom_code_enabled": false})");
+  Dialogue d{to, {Right()}};
+  LoginLog log;
+  assert_int_equal(itest::RunLoginLogged(service, "nocustom", d, &log), PAM_AUTHINFO_UNAVAIL);
+  assert_true(log.Has("Enable Custom Verification Code"));
+  assert_true(log.Has("60204"));
+}
+
+}  // namespace
+
+int RunVerifyFeatureTests() {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_teardown(test_a_verification_names_what_is_approved, ClearFault),
+      cmocka_unit_test_teardown(test_a_custom_code_is_checked_here_and_reported, ClearFault),
+      cmocka_unit_test_teardown(test_a_service_without_custom_codes_refuses_even_failsafe, ClearFault),
+  };
+  const std::string group = "verify_features_" + TestEnv().mode + (TestEnv().backend == "ldap" ? "_ldap" : "");
+  return cmocka_run_group_tests_name(group.c_str(), tests, nullptr, nullptr);
+}
