@@ -1,9 +1,10 @@
-// `twilio-otp enroll USER NUMBER [--channel sms|call|whatsapp] [--no-verify]
-// [--force]`: refuses a USER this host's NSS doesn't know (unless --force),
-// normalises the number, checks it against the policy, proves that someone
-// holding the phone can read a code (unless --no-verify), and only then
-// writes the record (users file or LDAP entry). A refused or failed
-// enrollment leaves the directory as it was.
+// `twilio-otp enroll USER NUMBER [--channel sms|call|whatsapp|email]
+// [--email ADDRESS] [--no-verify] [--force]`: refuses a USER this host's NSS
+// doesn't know (unless --force), normalises the number, checks it against
+// the policy, proves that someone holding the phone (and reading the
+// mailbox, when codes may go there) can read a code (unless --no-verify),
+// and only then writes the record (users file or LDAP entry). A refused or
+// failed enrollment leaves the directory as it was.
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 
 #include "cli.h"
 #include "base/clock.h"
+#include "base/email_address.h"
 #include "code_prompt.h"
 #include "base/phone.h"
 #include "twilio/twilio_session.h"
@@ -92,16 +94,17 @@ class PendingCode {
   bool approved_ = false;
 };
 
-// Sends a code to `number` and asks for it, up to policy.max_attempts times.
+// Sends a code to `to` and asks for it, up to policy.max_attempts times.
 // Ok only when the right code came back.
-Status ProveOwnership(const Config& config, const std::string& user, const std::string& number, Channel channel) {
+Status ProveOwnership(const Config& config, const std::string& user, const std::string& to, Channel channel) {
   Result<std::unique_ptr<TwilioSession>> session = TwilioSession::Open(config, FileTrust(0), DefaultClock());
   if (!session.ok()) return session.status();
   Challenge& challenge = session.value()->challenge();
-  Status sent = challenge.Send(number, channel, ChallengeContext{user, "twilio-otp", HostName(), "", ""});
+  Status sent = challenge.Send(to, channel, ChallengeContext{user, "twilio-otp", HostName(), "", ""});
   if (!sent.ok()) return sent;
   PendingCode pending(challenge);
-  std::fprintf(stderr, "Sent a code to %s by %s.\n", MaskNumber(number).c_str(), ChannelDescription(channel));
+  std::fprintf(stderr, "Sent a code to %s by %s.\n", (ToEmail(channel) ? MaskEmail(to) : MaskNumber(to)).c_str(),
+               ChannelDescription(channel));
   for (int attempt = 1; attempt <= config.policy.max_attempts; ++attempt) {
     Secret typed;
     Status read = ReadCode(config.policy.prompt, typed);
@@ -118,11 +121,34 @@ Status ProveOwnership(const Config& config, const std::string& user, const std::
                                              " tries; " + user + " was not enrolled");
 }
 
+// Each place a code of this record may go at login, proven in turn: the
+// number by the user's channel (or the first phone channel the policy
+// allows), the address by email when the policy lets codes go there.
+Status ProveRecord(const Config& config, const PhoneRecord& record) {
+  const std::vector<Channel>& allowed = config.policy.channels;
+  std::optional<Channel> phone = ToEmail(record.channel) ? std::nullopt : std::optional<Channel>(record.channel);
+  for (Channel channel : allowed) {
+    if (!phone && !ToEmail(channel)) phone = channel;
+  }
+  if (phone) {
+    if (Status proved = ProveOwnership(config, record.user, record.number, *phone); !proved.ok()) return proved;
+  }
+  if (!record.email.empty() && std::find(allowed.begin(), allowed.end(), Channel::kEmail) != allowed.end()) {
+    return ProveOwnership(config, record.user, record.email, Channel::kEmail);
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 int RunEnroll(const Args& args) {
   if (args.Has("channel") && !ParseChannel(*args.Value("channel")))
-    return UsageError("twilio-otp enroll", "--channel must be sms, call or whatsapp");
+    return UsageError("twilio-otp enroll", "--channel must be sms, call, whatsapp or email");
+  const std::string email = args.Value("email").value_or("");
+  if (args.Has("email") && !IsEmailAddress(email))
+    return UsageError("twilio-otp enroll", "--email must be an address such as alice@example.com");
+  if (args.Value("channel") == "email" && email.empty())
+    return UsageError("twilio-otp enroll", "--channel email needs --email ADDRESS");
   std::optional<Config> config = LoadConfigOrReport(args.config_path);
   if (!config) return kExitRefused;
   Result<std::string> user = EnrollableUser(args.positional[0], args.Has("force"));
@@ -137,21 +163,22 @@ int RunEnroll(const Args& args) {
   Result<Channel> channel = ChooseChannel(*config, args);
   if (!channel.ok()) return Refuse(channel.status());
 
-  PhoneRecord record{user.value(), number.value(), channel.value(), ""};
+  PhoneRecord record{user.value(), number.value(), channel.value(), "", false, email};
   // Validate before a code is sent: a bad user name, or a directory that
   // can't be reached, must not cost an SMS.
   Status valid = ReadyToEnroll(*config, *directory, record);
   if (!valid.ok()) return Refuse(valid);
   if (!args.Has("no-verify")) {
-    Status proved = ProveOwnership(*config, record.user, record.number, record.channel);
+    Status proved = ProveRecord(*config, record);
     if (!proved.ok()) return Refuse(proved);
     record.verified_at = NowIso8601();
     record.verified = true;
   }
   Status written = directory->Enroll(record);
   if (!written.ok()) return Refuse(written);
-  std::printf("enrolled %s: %s by %s (%s)\n", Printable(record.user).c_str(), record.number.c_str(),
-              ChannelName(record.channel), record.verified_at.empty() ? "not verified: --no-verify" : "verified");
+  std::printf("enrolled %s: %s%s%s by %s (%s)\n", Printable(record.user).c_str(), record.number.c_str(),
+              email.empty() ? "" : " and ", email.c_str(), ChannelName(record.channel),
+              record.verified_at.empty() ? "not verified: --no-verify" : "verified");
   return kExitOk;
 }
 

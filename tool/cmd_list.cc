@@ -20,6 +20,7 @@ json RecordJson(const PhoneRecord& r) {
       {"channel", ChannelName(r.channel)},
       {"verified", r.verified},
       {"verified_at", r.verified_at.empty() ? json(nullptr) : json(r.verified_at)},
+      {"email", r.email.empty() ? json(nullptr) : json(r.email)},
   };
 }
 
@@ -61,10 +62,10 @@ int RunList(const Args& args) {
   }
   int width = 4;
   for (const PhoneRecord& r : records.value()) width = std::max(width, static_cast<int>(r.user.size()));
-  std::printf("%-*s  %-16s  %-8s  %s\n", width, "USER", "NUMBER", "CHANNEL", "VERIFIED");
+  std::printf("%-*s  %-16s  %-8s  %-20s  %s\n", width, "USER", "NUMBER", "CHANNEL", "VERIFIED", "EMAIL");
   for (const PhoneRecord& r : records.value()) {
-    std::printf("%-*s  %-16s  %-8s  %s\n", width, r.user.c_str(), r.number.c_str(), ChannelName(r.channel),
-                VerifiedText(r).c_str());
+    std::printf("%-*s  %-16s  %-8s  %-20s  %s\n", width, r.user.c_str(), r.number.c_str(), ChannelName(r.channel),
+                VerifiedText(r).c_str(), r.email.empty() ? "-" : r.email.c_str());
   }
   return kExitOk;
 }
@@ -95,6 +96,7 @@ int RunShow(const Args& args) {
   }
   std::printf("user:      %s\nnumber:    %s\nchannel:   %s\nverified:  %s\n", Printable(record->user).c_str(),
               record->number.c_str(), ChannelName(record->channel), VerifiedText(record.value()).c_str());
+  if (!record->email.empty()) std::printf("email:     %s\n", record->email.c_str());
   return kExitOk;
 }
 

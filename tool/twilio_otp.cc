@@ -25,16 +25,18 @@ constexpr const char* kVersion = TWOTP_VERSION;
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
-      {"enroll", "enroll USER NUMBER [--channel sms|call|whatsapp] [--no-verify] [--force]",
+      {"enroll", "enroll USER NUMBER [--channel sms|call|whatsapp|email] [--email ADDRESS] [--no-verify] [--force]",
        "Records USER's phone number (E.164; spaces, dots, dashes and parentheses are\n"
-       "dropped, so quote a number that has spaces). Unless --no-verify, a code is\n"
-       "sent to the number first and the record is written only when it is typed\n"
-       "back. USER must be an account this host knows (NSS), since the module\n"
-       "refuses any other, unless --force. Root only.",
+       "dropped, so quote a number that has spaces), and with --email an address for\n"
+       "Verify's email channel. Unless --no-verify, a code is sent to the number\n"
+       "(and one to the address, when policy.channels has \"email\") and the record\n"
+       "is written only when each is typed back. USER must be an account this host\n"
+       "knows (NSS), since the module refuses any other, unless --force. Root only.",
        {{"channel", true,
-         "how to send the code, and the user's channel at login\n"
-         "(default: the first of policy.channels)",
-         "sms|call|whatsapp"},
+         "the user's first channel at login\n"
+         "(default: the first of policy.channels; email needs --email)",
+         "sms|call|whatsapp|email"},
+        {"email", true, "the address codes by email go to (verify mode)", "ADDRESS"},
         {"no-verify", false, "write the record without sending a code (numbers you already trust)"},
         {"force", false,
          "enroll a USER this host's NSS doesn't know, as typed\n"

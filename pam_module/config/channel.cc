@@ -7,6 +7,7 @@ const char* ChannelName(Channel channel) {
     case Channel::kSms: return "sms";
     case Channel::kCall: return "call";
     case Channel::kWhatsapp: return "whatsapp";
+    case Channel::kEmail: return "email";
   }
   return "sms";
 }
@@ -15,6 +16,7 @@ std::optional<Channel> ParseChannel(std::string_view name) {
   if (name == "sms") return Channel::kSms;
   if (name == "call") return Channel::kCall;
   if (name == "whatsapp") return Channel::kWhatsapp;
+  if (name == "email") return Channel::kEmail;
   return std::nullopt;
 }
 
@@ -23,13 +25,14 @@ const char* ChannelDescription(Channel channel) {
     case Channel::kSms: return "SMS";
     case Channel::kCall: return "voice call";
     case Channel::kWhatsapp: return "WhatsApp";
+    case Channel::kEmail: return "email";
   }
   return "SMS";
 }
 
 std::optional<Channel> FirstTextChannel(const std::vector<Channel>& allowed) {
   for (Channel channel : allowed) {
-    if (channel != Channel::kCall) return channel;
+    if (channel == Channel::kSms || channel == Channel::kWhatsapp) return channel;
   }
   return std::nullopt;
 }

@@ -8,14 +8,18 @@
 
 namespace twotp {
 
-enum class Channel { kSms, kCall, kWhatsapp };
+// kEmail goes to the user's address (verify mode only); the others to the number.
+enum class Channel { kSms, kCall, kWhatsapp, kEmail };
 
-// "sms", "call", "whatsapp": the names in the config, the users file and
-// Twilio Verify's `Channel` parameter.
+// "sms", "call", "whatsapp", "email": the names in the config, the users
+// file and Twilio Verify's `Channel` parameter.
 const char* ChannelName(Channel channel);
 std::optional<Channel> ParseChannel(std::string_view name);
-// "SMS", "voice call", "WhatsApp": for prompts.
+// "SMS", "voice call", "WhatsApp", "email": for prompts.
 const char* ChannelDescription(Channel channel);
+
+// Whether codes by `channel` go to the user's email address, not the number.
+inline bool ToEmail(Channel channel) { return channel == Channel::kEmail; }
 
 // The channel for codes to a number nobody has proven yet (enrolment at
 // login): the first text channel ("sms" or "whatsapp") in `allowed`, never

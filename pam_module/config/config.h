@@ -65,8 +65,9 @@ struct LdapConfig {
   std::string scope = "sub";  // "base" | "one" | "sub"
   std::string filter = "(uid=%u)";
   std::string attribute = "mobile";
-  std::string channel_attribute;   // optional: "sms" | "call" | "whatsapp" per user
+  std::string channel_attribute;   // optional: "sms" | "call" | "whatsapp" | "email" per user
   std::string verified_attribute;  // optional: LDAP boolean; not TRUE = not enrolled
+  std::string email_attribute;     // optional: the address for the email channel ("mail")
   int timeout = 5;
 };
 

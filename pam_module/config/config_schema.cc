@@ -55,6 +55,7 @@ constexpr KeySpec kSchema[] = {
     {"directory.ldap.attribute", Kind::kString},
     {"directory.ldap.channel_attribute", Kind::kString},
     {"directory.ldap.verified_attribute", Kind::kString},
+    {"directory.ldap.email_attribute", Kind::kString},
     {"directory.ldap.timeout", Kind::kInt, 1, 60},
     {"policy", Kind::kGroup},
     {"policy.code_length", Kind::kInt, 4, 10},
@@ -93,7 +94,7 @@ constexpr Choice<Unenrolled> kUnenrolled[] = {
     {"deny", Unenrolled::kDeny}, {"allow", Unenrolled::kAllow}, {"enroll", Unenrolled::kEnroll}};
 constexpr Choice<Backend> kBackends[] = {{"file", Backend::kFile}, {"ldap", Backend::kLdap}};
 constexpr Choice<const char*> kScopes[] = {{"base", "base"}, {"one", "one"}, {"sub", "sub"}};
-constexpr const char* kChannelNames[] = {"sms", "call", "whatsapp"};
+constexpr const char* kChannelNames[] = {"sms", "call", "whatsapp", "email"};
 
 constexpr const char* kPlaceholders[] = {"code", "user", "host", "service", "rhost", "minutes", "command"};
 // What a Verify detail (amount, payee, a template variable) may name: Verify
@@ -139,6 +140,7 @@ constexpr StringKey<LdapConfig> kLdapStrings[] = {
     {"directory.ldap.attribute", &LdapConfig::attribute},
     {"directory.ldap.channel_attribute", &LdapConfig::channel_attribute},
     {"directory.ldap.verified_attribute", &LdapConfig::verified_attribute},
+    {"directory.ldap.email_attribute", &LdapConfig::email_attribute},
 };
 
 template <typename Field, size_t N>
@@ -303,8 +305,9 @@ void CheckMessagingMode(ConfigReader& r, const TwilioConfig& t, const std::vecto
            "set either from or messaging_service_sid; both only when policy.channels has \"call\"");
   }
   for (size_t i = 0; i < channels.size(); ++i) {
-    if (channels[i] == Channel::kWhatsapp) {
-      r.FailElement("policy.channels", i, "messaging mode sends sms and call; use verify mode for whatsapp");
+    if (channels[i] == Channel::kWhatsapp || channels[i] == Channel::kEmail) {
+      r.FailElement("policy.channels", i,
+                    std::string("messaging mode sends sms and call; use verify mode for ") + ChannelName(channels[i]));
     } else if (channels[i] == Channel::kCall && t.from.empty()) {
       r.FailElement("policy.channels", i,
                     "\"call\" needs twilio.from: a Messaging Service cannot place calls");
@@ -377,12 +380,17 @@ void ReadLdap(ConfigReader& r, const FileTrust& trust, LdapConfig* l) {
   }
   const std::pair<const char*, const std::string*> optional_attributes[] = {
       {"directory.ldap.channel_attribute", &l->channel_attribute},
-      {"directory.ldap.verified_attribute", &l->verified_attribute}};
+      {"directory.ldap.verified_attribute", &l->verified_attribute},
+      {"directory.ldap.email_attribute", &l->email_attribute}};
   for (const auto& [key, name] : optional_attributes) {
     if (name->empty()) continue;
+    bool shared = SameAttribute(*name, l->attribute);
+    for (const auto& other : optional_attributes) {
+      if (other.second != name && SameAttribute(*name, *other.second)) shared = true;
+    }
     if (!IsAttributeName(*name)) {
       r.Fail(key, "must be an attribute name (got " + Quoted(*name) + ")");
-    } else if (SameAttribute(*name, l->attribute) || SameAttribute(l->channel_attribute, l->verified_attribute)) {
+    } else if (shared) {
       r.Fail(key, "must differ from the other directory.ldap attributes");
     }
   }

@@ -20,6 +20,9 @@ struct PhoneRecord {
   // The number was proven (a code typed for it): the file's VERIFIED_AT, or
   // the directory's own word (LDAP). False only for `enroll --no-verify`.
   bool verified = false;
+  // For Verify's email channel; "" = none. Proven or not as the number is
+  // (the address came from the same administrator or directory).
+  std::string email;
 };
 
 class Directory {

@@ -381,6 +381,11 @@ Status LdapDirectory::Enroll(const PhoneRecord& record) {
     if (!config_.verified_attribute.empty()) {
       changes.push_back({LDAP_MOD_REPLACE, config_.verified_attribute, record.verified ? "TRUE" : "FALSE"});
     }
+    // The address is the directory's own (often `mail`): written when given,
+    // never removed by `remove`.
+    if (!config_.email_attribute.empty() && !record.email.empty()) {
+      changes.push_back({LDAP_MOD_REPLACE, config_.email_attribute, record.email});
+    }
     session.Arm();
     Status st = Modify(session.ld(), session.uri(), entry->dn, changes);
     if (!st.ok()) return st;

@@ -3,8 +3,9 @@
 #include <cctype>
 #include <memory>
 
-#include "base/text.h"
+#include "base/email_address.h"
 #include "base/phone.h"
+#include "base/text.h"
 
 namespace twotp {
 namespace {
@@ -24,6 +25,7 @@ std::vector<std::string> RecordAttributes(const LdapConfig& config) {
   std::vector<std::string> attrs{config.attribute};
   if (!config.channel_attribute.empty()) attrs.push_back(config.channel_attribute);
   if (!config.verified_attribute.empty()) attrs.push_back(config.verified_attribute);
+  if (!config.email_attribute.empty()) attrs.push_back(config.email_attribute);
   return attrs;
 }
 
@@ -45,6 +47,7 @@ LdapEntry ReadEntry(LDAP* ld, LDAPMessage* e, const LdapConfig& config) {
   entry.numbers = ValuesOf(ld, e, config.attribute);
   if (!config.channel_attribute.empty()) entry.channels = ValuesOf(ld, e, config.channel_attribute);
   if (!config.verified_attribute.empty()) entry.verified = ValuesOf(ld, e, config.verified_attribute);
+  if (!config.email_attribute.empty()) entry.emails = ValuesOf(ld, e, config.email_attribute);
   return entry;
 }
 
@@ -78,8 +81,19 @@ Result<PhoneRecord> RecordFromEntry(const LdapEntry& entry, const LdapConfig& co
   if (!config.channel_attribute.empty() && !entry.channels.empty()) {
     const std::optional<Channel> channel =
         entry.channels.size() == 1 ? ParseChannel(Lower(entry.channels.front())) : std::nullopt;
-    if (!channel) return Unusable(entry, config.channel_attribute, "must be one of sms, call, whatsapp");
+    if (!channel) return Unusable(entry, config.channel_attribute, "must be one of sms, call, whatsapp, email");
     record.channel = *channel;
+  }
+  for (const std::string& email : entry.emails) {
+    if (IsEmailAddress(email)) {
+      record.email = email;
+      break;
+    }
+  }
+  if (record.channel == Channel::kEmail && record.email.empty()) {
+    return Unusable(entry, config.channel_attribute,
+                    "is email, but " + (config.email_attribute.empty() ? std::string("ldap.email_attribute is not set")
+                                                                       : config.email_attribute + " holds no address"));
   }
   return record;
 }

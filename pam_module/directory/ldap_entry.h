@@ -21,6 +21,7 @@ struct LdapEntry {
   std::vector<std::string> numbers;   // values of ldap.attribute
   std::vector<std::string> channels;  // values of ldap.channel_attribute, if set
   std::vector<std::string> verified;  // values of ldap.verified_attribute, if set
+  std::vector<std::string> emails;    // values of ldap.email_attribute, if set
 };
 
 // The attributes a search asks for: attribute, then the optional ones set.
@@ -38,7 +39,11 @@ std::vector<std::string> ValuesOf(LDAP* ld, LDAPMessage* e, const std::string& a
 //                                   -> kDirectory, naming the entry and the
 //                                      attribute, never quoting a number
 //   else the record, channel sms when channel_attribute is unset or absent,
-//   verified (the directory vouches for its numbers), verified_at "".
+//   verified (the directory vouches for its numbers), verified_at "", email
+//   the first value of email_attribute that is an address ("" when none is:
+//   `mail` is often multi-valued, and an alias that isn't a mailbox is no
+//   reason to refuse the user's phone).
+// Channel email with no address is kDirectory.
 Result<PhoneRecord> RecordFromEntry(const LdapEntry& entry, const LdapConfig& config, const std::string& user);
 
 // `pattern` with every "%u" replaced by `user` escaped per RFC 4515 (by

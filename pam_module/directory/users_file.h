@@ -1,9 +1,12 @@
 // The file backend of the phone directory: /etc/security/pam_twilio_otp.users.
 //
 // Format, one record per line, fields separated by white space:
-//   USER  +E164NUMBER  CHANNEL  VERIFIED_AT
+//   USER  +E164NUMBER  CHANNEL  VERIFIED_AT           [EMAIL]
 //   alice +15550104567 sms      2026-11-23T19:00:00Z
 //   bob   +447700900123 call    -            # "-": loaded with --no-verify
+//   carol +15550104568 email    2026-11-23T19:00:00Z  carol@example.com
+// EMAIL, optional, is the address for Verify's email channel; CHANNEL
+// "email" needs one.
 // '#' starts a comment (whole line or after the fields); blank lines are fine.
 // A malformed line is reported with its line number and skipped; it never
 // stops the others from being read. Lookups stream the file line by line.

@@ -7,6 +7,7 @@
 #include <array>
 #include <string>
 
+#include "base/email_address.h"
 #include "base/phone.h"
 #include "base/text.h"
 
@@ -100,30 +101,33 @@ bool FirstFieldIs::operator()(std::string_view line) const {
 }
 
 Result<PhoneRecord> ParseUsersLine(std::string_view line) {
-  std::array<std::string_view, 5> f;
+  std::array<std::string_view, 6> f;
   const size_t n = SplitFields(StripComment(line), f.data(), f.size());
   if (n == 0) return Status::NotFound("blank or comment line");
-  if (n > 4) return Malformed("more than 4 fields (a comment must start with '#')");
+  if (n > 5) return Malformed("more than 5 fields (a comment must start with '#')");
   if (n < 4)
-    return Malformed("expected USER NUMBER CHANNEL VERIFIED_AT, found " + std::to_string(n) + " field(s)");
+    return Malformed("expected USER NUMBER CHANNEL VERIFIED_AT [EMAIL], found " + std::to_string(n) + " field(s)");
   if (const char* problem = UserNameProblem(f[0])) return Malformed(std::string("user name ") + problem);
   if (!IsE164(f[1])) return Malformed("number is not E.164 ('+' and 8 to 15 digits)");
   const std::optional<Channel> channel = ParseChannel(f[2]);
-  if (!channel) return Malformed("channel is not one of sms, call, whatsapp");
+  if (!channel) return Malformed("channel is not one of sms, call, whatsapp, email");
   if (f[3] != "-" && !IsIsoUtc(f[3]))
     return Malformed("verified time is neither '-' nor UTC YYYY-MM-DDTHH:MM:SSZ");
+  if (n == 5 && !IsEmailAddress(f[4])) return Malformed("email is not an address (name@domain.example)");
+  if (*channel == Channel::kEmail && n < 5) return Malformed("channel email needs an EMAIL field");
   PhoneRecord record;
   record.user = std::string(f[0]);
   record.number = std::string(f[1]);
   record.channel = *channel;
   if (f[3] != "-") record.verified_at = std::string(f[3]);
   record.verified = !record.verified_at.empty();
+  if (n == 5) record.email = std::string(f[4]);
   return record;
 }
 
 std::string FormatUsersLine(const PhoneRecord& record) {
   return record.user + " " + record.number + " " + ChannelName(record.channel) + " " +
-         (record.verified_at.empty() ? "-" : record.verified_at);
+         (record.verified_at.empty() ? "-" : record.verified_at) + (record.email.empty() ? "" : " " + record.email);
 }
 
 // Parsing the formatted line back validates every field with the reader's
@@ -131,7 +135,8 @@ std::string FormatUsersLine(const PhoneRecord& record) {
 Status CheckRecord(const PhoneRecord& record) {
   Result<PhoneRecord> back = ParseUsersLine(FormatUsersLine(record));
   if (!back.ok()) return Status::BadInput("record for " + record.user + ": " + back.status().message());
-  if (back->user != record.user || back->number != record.number || back->verified_at != record.verified_at)
+  if (back->user != record.user || back->number != record.number || back->verified_at != record.verified_at ||
+      back->email != record.email)
     return Status::BadInput("record for " + record.user + ": a field holds white space or '#'");
   return Status::Ok();
 }

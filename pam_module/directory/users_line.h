@@ -19,7 +19,8 @@ Result<PhoneRecord> ParseUsersLine(std::string_view line);
 // The line written for a record (no newline).
 std::string FormatUsersLine(const PhoneRecord& record);
 // Ok when FormatUsersLine(record) parses back to the same record (valid user
-// name, E.164 number, time "" or ISO 8601 UTC); else kBadInput saying why.
+// name, E.164 number, time "" or ISO 8601 UTC, email "" or an address);
+// else kBadInput saying why.
 // Upsert checks this; the CLI checks it before sending a code.
 Status CheckRecord(const PhoneRecord& record);
 // The first field of a line with its comment removed ("" if none): the user

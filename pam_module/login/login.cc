@@ -4,6 +4,8 @@
 #include "state/backup_codes.h"
 #include "twilio/message_template.h"
 #include "twilio/otp_code.h"
+#include "twilio/twilio_errors.h"
+#include "base/email_address.h"
 #include "base/phone.h"
 #include "state/probe_record.h"
 #include "state/send_limits.h"
@@ -29,6 +31,7 @@ const char* ChannelRequestHint(Channel channel) {
     case Channel::kSms: return "'sms' for a text message";
     case Channel::kCall: return "'call' for a voice call";
     case Channel::kWhatsapp: return "'whatsapp' for WhatsApp";
+    case Channel::kEmail: return "'email' for an email";
   }
   return "";
 }
@@ -48,7 +51,12 @@ Verdict LoginFlow::Run() {
     return Finish(Verdict::kRefuse, LogLevel::kError, "refused (directory fault)");
   }
   record_ = std::move(found.value());
-  channel_ = ChannelAllowed(record_.channel) ? record_.channel : deps_.config.policy.channels.front();
+  const std::optional<Channel> first = FirstChannel();
+  if (!first) {
+    return OnFault(Status::ConfigError("no channel of policy.channels reaches this user (email needs an address)"),
+                   "channel");
+  }
+  channel_ = *first;
   // A locked-out user is told so before anything is sent.
   if (Status locked = state_.CheckNotLocked(); !locked.ok()) return OnFault(locked, "lockout");
 
@@ -59,7 +67,7 @@ Verdict LoginFlow::Run() {
   if (!opened.ok()) return OnFault(opened.status(), "setup");
   challenge_ = opened.value();
 
-  Status sent = SendCode(channel_, /*fresh=*/false);
+  Status sent = SendWithFallback(channel_, /*fresh=*/false);
   if (!sent.ok()) {
     if (std::optional<Verdict> rescued = BackupCodeInstead(sent)) return *rescued;
     return OnFault(sent, "send");
@@ -234,24 +242,58 @@ void LoginFlow::Resend(Channel channel) {
     return;
   }
   // limits.resend_cooldown and the send windows are enforced in SendCode.
-  Status sent = SendCode(channel, /*fresh=*/true);
-  if (sent.ok()) {
-    channel_ = channel;
-    return;
-  }
+  Status sent = SendWithFallback(channel, /*fresh=*/true);
+  if (sent.ok()) return;
   // The earlier code stays valid, so a failed resend never ends the login.
   deps_.log.Warning(Who() + " resend failed: " + sent.ToString());
   (void)conversation_.Error(sent.user_message().value_or("Could not send a new code; the last one still works."));
 }
 
+Status LoginFlow::SendWithFallback(Channel channel, bool fresh) {
+  Status sent = SendCode(channel, fresh);
+  std::vector<Channel> tried{channel};
+  // Twilio says the number can't take this channel (a landline and SMS):
+  // the next allowed channel that may reach the user is tried, and the user
+  // told. Not while enrolling: an unproven number gets text only.
+  while (!sent.ok() && ChannelCantReachNumber(sent) && !enrolling_ && sends_ < kMaxSendsPerLogin) {
+    std::optional<Channel> next;
+    for (Channel other : deps_.config.policy.channels) {
+      if (ChannelAllowed(other) && std::find(tried.begin(), tried.end(), other) == tried.end()) {
+        next = other;
+        break;
+      }
+    }
+    if (!next) break;
+    deps_.log.Notice(Who() + " " + ChannelName(tried.back()) + " can't reach " + MaskNumber(record_.number) + " (" +
+                     sent.ToString() + "); trying " + ChannelName(*next));
+    tried.push_back(*next);
+    sent = SendCode(*next, fresh);
+    if (sent.ok()) {
+      (void)conversation_.Info(std::string("This number can't receive ") + ChannelDescription(tried.front()) +
+                               "; the code was sent by " + ChannelDescription(*next) + " instead.");
+    }
+  }
+  if (sent.ok()) channel_ = tried.back();
+  return sent;
+}
+
+std::string LoginFlow::Destination(Channel channel) const {
+  return ToEmail(channel) ? record_.email : record_.number;
+}
+
+std::string LoginFlow::MaskedDestination(Channel channel) const {
+  return ToEmail(channel) ? MaskEmail(record_.email) : MaskNumber(record_.number);
+}
+
 Status LoginFlow::SendCode(Channel channel, bool fresh) {
   ChallengeContext context{request_.user, request_.service, request_.host, request_.rhost, request_.command};
   SendReport report;
+  const std::string to = Destination(channel);
   Status sent = state_.SendOrShare(
-      *challenge_, record_.number, fresh,
+      *challenge_, to, fresh,
       [&] {
         ++sends_;
-        return challenge_->Send(record_.number, channel, context);
+        return challenge_->Send(to, channel, context);
       },
       &report);
   if (!sent.ok()) return sent;
@@ -259,15 +301,15 @@ Status LoginFlow::SendCode(Channel channel, bool fresh) {
   if (report.shared && report.sender_ended) {
     // The prompt says a code was sent, and it was, but not for this login:
     // the person must not take it for one they just asked for.
-    deps_.log.Notice(Who() + " sharing the code a login that ended sent " + ago + " to " + MaskNumber(record_.number));
+    deps_.log.Notice(Who() + " sharing the code a login that ended sent " + ago + " to " + MaskedDestination(channel));
     (void)conversation_.Info("A code was sent " + WaitText(report.age) +
                                   " ago for an earlier login that ended; it still works, or type 'resend' for a new "
                                   "one.");
   } else if (report.shared) {
-    deps_.log.Debug(Who() + " sharing the code another login sent to " + MaskNumber(record_.number));
+    deps_.log.Debug(Who() + " sharing the code another login sent to " + MaskedDestination(channel));
   } else {
     if (report.sender_ended) deps_.log.Notice(Who() + " cancelled the code a login that ended sent " + ago);
-    deps_.log.Debug(Who() + " code sent by " + ChannelName(channel) + " to " + MaskNumber(record_.number));
+    deps_.log.Debug(Who() + " code sent by " + ChannelName(channel) + " to " + MaskedDestination(channel));
   }
   return sent;
 }
@@ -341,17 +383,26 @@ Verdict LoginFlow::Finish(Verdict verdict, LogLevel level, const std::string& re
 std::string LoginFlow::Prompt() const {
   std::string hints;
   for (Channel other : deps_.config.policy.channels) {
-    if (other == channel_ || enrolling_) continue;  // enrolling: no switch offered (MaybeResend)
+    if (other == channel_ || enrolling_ || !ChannelAllowed(other)) continue;  // enrolling: no switch (MaybeResend)
     hints += std::string(ChannelRequestHint(other)) + ", ";
   }
   hints += "'resend' for a new code";
-  return std::string("Code sent by ") + ChannelDescription(channel_) + " to " + MaskNumber(record_.number) +
-         " (" + hints + "). " + deps_.config.policy.prompt;
+  return std::string("Code sent by ") + ChannelDescription(channel_) + " to " + MaskedDestination(channel_) + " (" +
+         hints + "). " + deps_.config.policy.prompt;
 }
 
 bool LoginFlow::ChannelAllowed(Channel channel) const {
   const auto& allowed = deps_.config.policy.channels;
+  if (ToEmail(channel) && record_.email.empty()) return false;
   return std::find(allowed.begin(), allowed.end(), channel) != allowed.end();
+}
+
+std::optional<Channel> LoginFlow::FirstChannel() const {
+  if (ChannelAllowed(record_.channel)) return record_.channel;
+  for (Channel channel : deps_.config.policy.channels) {
+    if (ChannelAllowed(channel)) return channel;
+  }
+  return std::nullopt;
 }
 
 std::string LoginFlow::Who() const { return WhoForLog(request_); }
@@ -398,7 +449,7 @@ Verdict LoginFlow::EnrollAtLogin() {
   enrolling_ = true;
   // Until its code comes back the number is only the caller's word: text
   // only, never a call (MaybeResend refuses switching channels too).
-  record_ = PhoneRecord{request_.user, number.value(), *FirstTextChannel(deps_.config.policy.channels), ""};
+  record_ = PhoneRecord{request_.user, number.value(), *FirstTextChannel(deps_.config.policy.channels), "", false, ""};
   channel_ = record_.channel;
   Result<Challenge*> opened = deps_.open_challenge();
   if (!opened.ok()) return OnFault(opened.status(), "setup");

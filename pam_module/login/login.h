@@ -104,7 +104,13 @@ class LoginFlow {
   // Handles "resend" or a channel name; returns false if `word` is neither.
   bool MaybeResend(const std::string& word);
   void Resend(Channel channel);
+  // SendCode, and when Twilio says the number can't receive that channel,
+  // the next channel allowed for this user; channel_ is the one that worked.
+  Status SendWithFallback(Channel channel, bool fresh);
   Status SendCode(Channel channel, bool fresh);
+  // Where codes by `channel` go: the email address or the number; masked.
+  std::string Destination(Channel channel) const;
+  std::string MaskedDestination(Channel channel) const;
   // `service` names what was unavailable, for the log ("Twilio", "the directory").
   Verdict OnFault(const Status& status, const char* stage, const char* service = "Twilio");
   // `status`, marked witnessed when it is an unwitnessed Twilio outage under
@@ -116,7 +122,10 @@ class LoginFlow {
   // their last answer gets a sentence saying whether to retry or whom to ask.
   Verdict Finish(Verdict verdict, LogLevel level, const std::string& result);
   std::string Prompt() const;
+  // In policy.channels and able to reach this user (email needs an address).
   bool ChannelAllowed(Channel channel) const;
+  // The user's own channel if allowed, else the first allowed one.
+  std::optional<Channel> FirstChannel() const;
   std::string Who() const;
 
   const LoginRequest& request_;

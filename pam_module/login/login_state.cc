@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "base/erase_one.h"
+#include "base/phone.h"
 #include "state/backup_codes.h"
 #include "state/send_limits.h"
 #include "twilio/otp_code.h"
@@ -43,7 +44,7 @@ Status LoginState::CheckNotLocked() const {
   return CheckLockout(state.value(), Now());
 }
 
-Status LoginState::SendOrShare(Challenge& challenge, const std::string& number, bool fresh,
+Status LoginState::SendOrShare(Challenge& challenge, const std::string& destination, bool fresh,
                                const std::function<Status()>& send, SendReport* report) {
   *report = SendReport{};
   // Held until the code is recorded: a parallel login of the same user
@@ -58,7 +59,10 @@ Status LoginState::SendOrShare(Challenge& challenge, const std::string& number, 
     UserState& state = txn->state();
     const std::time_t now = Now();
     if (Status locked = CheckLockout(state, now); !locked.ok()) return locked;
-    if (Status country = CheckCountry(number, config_.limits); !country.ok()) return country;
+    // limits.allowed_countries is about phone numbers; an email address has no country.
+    if (IsE164(destination)) {
+      if (Status country = CheckCountry(destination, config_.limits); !country.ok()) return country;
+    }
 
     // A code whose logins all ended without cleaning up (su dies on SIGINT
     // at the prompt): once a resend would be allowed anyway, it is replaced

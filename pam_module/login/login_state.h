@@ -51,7 +51,8 @@ class LoginState {
   // The user's send lock (StateStore::UserLock::kSends) is held throughout,
   // so a parallel login waits for this code and shares it; the state lock
   // only around each read-modify-write, never across the network. Refuses
-  // while locked out or outside allowed_countries; unless `fresh`, takes
+  // while locked out or when `destination` (a number, or an email address)
+  // is a number outside allowed_countries; unless `fresh`, takes
   // over a pending code within its TTL (report->shared, nothing sent);
   // otherwise counts the send against the user's window, the cooldown and
   // the host-wide cap, calls `send`, and on success records the code as
@@ -62,7 +63,7 @@ class LoginState {
   // within limits.resend_cooldown of its send or when the limits refuse a
   // new code; otherwise it is cancelled (Challenge::Cancel) and a fresh one
   // sent.
-  Status SendOrShare(Challenge& challenge, const std::string& number, bool fresh,
+  Status SendOrShare(Challenge& challenge, const std::string& destination, bool fresh,
                      const std::function<Status()>& send, SendReport* report);
 
   // Checks `typed` against the code `challenge` holds. A shared code that a

@@ -21,6 +21,8 @@ constexpr int kNotFound = 20404;
 constexpr int kInvalidParameter = 60200;  // To not E.164, or Code not 4-10 digits
 constexpr int kMaxChecks = 60202;
 constexpr int kMaxSends = 60203;
+constexpr int kLandline = 60205;
+constexpr int kNotMobile = 21614;
 
 constexpr char kAdviseStart[] = "This number has opted out of SMS: reply START to the sender, or choose a voice call.";
 constexpr char kAdviseFraud[] =
@@ -49,12 +51,14 @@ constexpr CodeRow kCodeRows[] = {
     {60204, {Fault::kConfig,
              "the Verify service does not have a feature this request uses (custom codes: Enable Custom "
              "Verification Code in the service's settings; amount and payee: PSD2)"}},
+    {60217, {Fault::kConfig, "the Verify service has no email integration (add one before using the email channel)"}},
+    {60223, {Fault::kConfig, "the channel is disabled in the Verify service's settings"}},
     {60605, {Fault::kConfig, "geo permissions do not allow this country"}},
     {21408, {Fault::kConfig, "geo permissions do not allow this country"}},
     {60410, {Fault::kRecipient, "blocked by Fraud Guard", kAdviseFraud}},
     {21610, {Fault::kRecipient, "recipient opted out (STOP)", kAdviseStart}},
-    {60205, {Fault::kRecipient, "number can't receive SMS (landline or not mobile)", kAdviseNotMobile}},
-    {21614, {Fault::kRecipient, "number can't receive SMS (landline or not mobile)", kAdviseNotMobile}},
+    {kLandline, {Fault::kRecipient, "number can't receive SMS (landline or not mobile)", kAdviseNotMobile}},
+    {kNotMobile, {Fault::kRecipient, "number can't receive SMS (landline or not mobile)", kAdviseNotMobile}},
     {21211, {Fault::kRecipient, "invalid phone number", kAdviseInvalid}},
     {kInvalidParameter, {Fault::kRecipient, "invalid phone number", kAdviseInvalid}},
     {kMaxSends, {Fault::kRejected, "too many codes sent to this number", kAdviseWait}},
@@ -211,6 +215,10 @@ bool RetryMayHelp(long http_status, const std::string& body) {
   if (http_status != 429) return false;
   const int code = ParseError(body).code;
   return code != kMaxChecks && code != kMaxSends;
+}
+
+bool ChannelCantReachNumber(const Status& status) {
+  return status.Is(Fault::kRecipient) && (status.twilio_code() == kLandline || status.twilio_code() == kNotMobile);
 }
 
 }  // namespace twotp

@@ -1,7 +1,8 @@
 // How a Twilio reply maps to a Fault, in one table. Twilio asks clients not
 // to branch on error codes alone, so the HTTP class decides first:
 //   no reply, 5xx, 429 (after the client's one retry) -> kUnavailable (failmode)
-//   401 / 20003, 21608, 60605, 21408                   -> kConfig (refuse, loud)
+//   401 / 20003, 21608, 60605, 21408, 60204, 60217,
+//   60223 (a feature or channel the service lacks)     -> kConfig (refuse, loud)
 //   404 / 20404 on any call but a check                -> kConfig (unknown service or account)
 //   404 / 20404 on a check, 60202                      -> kCodeDead
 //   60410, 21610, 60205, 21614, 21211, 60200 on To     -> kRecipient (deny, advise)
@@ -48,6 +49,11 @@ Status ClassifyTwilioError(TwilioCall call, long http_status, const std::string&
 // request, so even a check can be retried) unless its code says the wait is
 // minutes, not seconds (60202 checks exhausted, 60203 too many sends).
 bool RetryMayHelp(long http_status, const std::string& body);
+
+// Whether Twilio refused a send because the number can't receive that
+// channel (60205: SMS to a landline; 21614: not a mobile number), so that
+// another channel may still reach it.
+bool ChannelCantReachNumber(const Status& status);
 
 }  // namespace twotp
 

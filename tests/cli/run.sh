@@ -120,7 +120,7 @@ t_bad_usage_exits_2() {
   run list --bogus && expect_rc 2 && expect_err "unknown option '--bogus'" || return 1
   run show && expect_rc 2 || return 1
   run enroll alice +15550104567 --channel && expect_rc 2 && expect_err 'needs a value' || return 1
-  run enroll alice +15550104567 --channel fax && expect_rc 2 && expect_err 'sms, call or whatsapp'
+  run enroll alice +15550104567 --channel fax && expect_rc 2 && expect_err 'sms, call, whatsapp or email'
 }
 
 t_top_level_h_and_version() {
@@ -194,7 +194,7 @@ t_list_json_parses() {
 import json, sys
 d = json.load(sys.stdin)
 assert d == [{"user": "alice", "number": "+15550104567", "channel": "sms",
-              "verified": False, "verified_at": None}], d
+              "verified": False, "verified_at": None, "email": None}], d
 ' <<<"$out" 2>"$work/py" || { why="list --json: $(cat "$work/py")"; return 1; }
   run --config "$t/conf" show alice --json && expect_rc 0 || return 1
   python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["number"] == "+15550104567", d' <<<"$out" ||
@@ -680,6 +680,36 @@ t_check_config_refuses_the_example_sids() {
 
 t_verified_enroll_verify_mode() { verified_enroll verify; }
 t_verified_enroll_messaging_mode() { verified_enroll messaging; }
+
+# enroll --email: the number and the address each get a code, both must come
+# back, and the address is the record's fifth field; --channel email without
+# an address, or a malformed one, is a usage error that sends nothing.
+t_enroll_with_an_email_address_proves_both() {
+  local conf="$t/conf" users pid
+  fake_twilio_start "$t/twilio" >"$t/start.log" 2>&1 || { why="stand-in: $(tail -3 "$t/start.log")"; return 1; }
+  fake_twilio_write_config "$conf" verify 'policy = { channels = ["sms", "email"]; };' || return 1
+  users=$FAKE_TWILIO_DIR/users
+  run --config "$conf" enroll alice +15550104567 --channel email
+  expect_rc 2 && expect_err 'needs --email' || return 1
+  run --config "$conf" enroll alice +15550104567 --email 'alice@localhost'
+  expect_rc 2 && expect_err '--email must be an address' || return 1
+  mkfifo "$t/in"
+  timeout 60 "$cli" --config "$conf" enroll alice +15550104567 --channel email --email alice@example.com \
+    <"$t/in" >"$t/out" 2>"$t/err" &
+  pid=$!
+  exec 7>"$t/in"
+  wait_for_code +15550104567 || { exec 7>&-; wait "$pid"; return 1; }
+  printf '%s\n' "$code" >&7
+  wait_for_code alice@example.com || { exec 7>&-; wait "$pid"; return 1; }
+  printf '%s\n' "$code" >&7
+  exec 7>&-
+  wait "$pid"
+  rc=$? out=$(cat "$t/out") err=$(cat "$t/err")
+  expect_rc 0 && expect_err 'Sent a code to a•••@example.com by email' &&
+    expect_line "$users" '^alice \+15550104567 email [0-9T:Z-]+ alice@example\.com$' || return 1
+  run --config "$conf" show alice
+  expect_rc 0 && expect_out '^email: +alice@example\.com$' || return 1
+}
 t_wrong_codes_write_nothing_verify_mode() { wrong_codes_only verify; }
 t_wrong_codes_write_nothing_messaging_mode() { wrong_codes_only messaging; }
 
@@ -823,7 +853,7 @@ fake_env="$here/../fake_twilio/fake_env.sh"
 if [ -f "$fake_env" ]; then
   # shellcheck source=../fake_twilio/fake_env.sh
   . "$fake_env"
-  for t_fn in t_verified_enroll_verify_mode t_verified_enroll_messaging_mode \
+  for t_fn in t_verified_enroll_verify_mode t_verified_enroll_messaging_mode t_enroll_with_an_email_address_proves_both \
     t_wrong_codes_write_nothing_verify_mode t_wrong_codes_write_nothing_messaging_mode \
     t_no_code_given_writes_nothing t_terminal_prompt_never_echoes_codes t_ctrl_c_restores_echo_and_cancels \
     t_probe_records_what_root_saw t_check_config_online_finds_each_problem t_check_config_refuses_the_example_sids; do

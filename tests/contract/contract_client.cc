@@ -156,6 +156,9 @@ int main(int argc, char** argv) {
                          }});
       }
     }
+    cases.push_back({"verify_start_email", &full, [](TwilioClient& client) {
+                       return StatusOf(client.StartVerification("alice@example.com", Channel::kEmail));
+                     }});
     cases.push_back({"verify_start_with_every_detail", &detailed, [&](TwilioClient& client) {
                        return StatusOf(client.StartVerification(kTo, Channel::kSms,
                                                                 VerificationDetails(detailed, sudo_login)));

@@ -158,6 +158,7 @@ def error_message(code, to="", from_="", param="", value="", path="", sid=""):
         60203: "Max send attempts reached",
         60204: "Service does not support this feature",
         60205: "SMS is not supported by landline phone number %s" % to,
+        60217: "Invalid Service configuration: add an email integration before using the Email channel",
         60212: "Too many concurrent requests for phone number %s" % to,
         60221: "Either a 'To' or a 'VerificationSid' must be specified",
         60410: "The destination phone number has been temporarily blocked by Twilio due to fraudulent activities",
@@ -265,7 +266,7 @@ HTTP_FAULTS = ("none", "http500", "http503", "http429", "http401", "http404", "h
 TLS_FAULTS = ("wrong_ca", "wrong_host")
 FAULTS = HTTP_FAULTS + TLS_FAULTS
 CONTROL_KEYS = ("fault", "delay_ms", "drip_ms", "error_http", "error_code", "retry_after", "only", "times",
-                "account_type", "verified_numbers", "custom_code_enabled", "psd2_enabled")
+                "account_type", "verified_numbers", "custom_code_enabled", "psd2_enabled", "email_integration")
 
 
 class Faults:
@@ -343,7 +344,8 @@ class Faults:
 
     def setting(self, key, default):
         """A plain setting of control.json (account_type, verified_numbers, and
-        the Verify service's custom_code_enabled and psd2_enabled)."""
+        the Verify service's custom_code_enabled, psd2_enabled and
+        email_integration)."""
         with self.lock:
             self._reload()
             return self.control.get(key, default) if self.control else default
@@ -542,6 +544,8 @@ class Twilio:
         if channel not in VERIFY_CHANNELS:
             raise TwilioError(400, 60200, param="Channel")
         self._check_to(to, channel)
+        if channel == "email" and not self.faults.setting("email_integration", True):
+            raise TwilioError(400, 60217)
         locale = ctx.param("Locale")
         if locale is not None and not LOCALE.match(locale):
             raise TwilioError(400, 60200, param="Locale", value=locale)

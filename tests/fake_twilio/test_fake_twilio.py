@@ -506,7 +506,8 @@ class VerifyTest(Case):
                                                                    "CustomCode": bad}), 400, 60200)
         status, service = self.tw.call("GET", "/v2/Services/%s" % VA)
         self.assertEqual((status, service["custom_code_enabled"], service["psd2_enabled"]), (200, True, True))
-        self.tw.control({"custom_code_enabled": False, "psd2_enabled": False})
+        self.tw.control({"custom_code_enabled": False, "psd2_enabled": False, "email_integration": False})
+        self.assertTwilioError(self.tw.verify("someone@example.com", channel="email"), 400, 60217)
         self.assertTwilioError(self.tw.call("POST", path, {"To": fresh_number(), "Channel": "sms",
                                                            "CustomCode": "123456"}), 403, 60204)
         self.assertTwilioError(self.tw.call("POST", path, {"To": fresh_number(), "Channel": "sms",

@@ -35,7 +35,7 @@ fuzz::ScratchDir& Scratch() {
 
 bool SameRecord(const PhoneRecord& a, const PhoneRecord& b) {
   return a.user == b.user && a.number == b.number && a.channel == b.channel && a.verified_at == b.verified_at &&
-         a.verified == b.verified;
+         a.verified == b.verified && a.email == b.email;
 }
 
 std::string ShowRecord(const PhoneRecord& r) {
@@ -76,8 +76,8 @@ void CheckLine(std::string_view line) {
 // A record made of raw pieces of the input (what the CLI might be handed):
 // if CheckRecord lets it through, the file gets exactly one line that reads
 // back as the same record.
-void CheckArbitraryRecord(std::string_view a, std::string_view b, std::string_view c) {
-  PhoneRecord r{std::string(a), std::string(b), Channel::kSms, std::string(c), !c.empty()};
+void CheckArbitraryRecord(std::string_view a, std::string_view b, std::string_view c, std::string_view d = {}) {
+  PhoneRecord r{std::string(a), std::string(b), Channel::kSms, std::string(c), !c.empty(), std::string(d)};
   if (!CheckRecord(r).ok()) return;
   const std::string formatted = FormatUsersLine(r);
   FUZZ_CHECK(formatted.find('\n') == std::string::npos, fuzz::Show(formatted));
@@ -147,7 +147,7 @@ void CheckFile(std::string_view contents, const std::vector<std::string_view>& l
 
   // Re-enrol the first user with a valid name, as `twilio-otp enroll` would.
   std::string target = "fuzzuser";
-  const PhoneRecord probe{"", "+15550104567", Channel::kCall, "2026-01-02T03:04:05Z", true};
+  const PhoneRecord probe{"", "+15550104567", Channel::kCall, "2026-01-02T03:04:05Z", true, ""};
   for (const std::string& user : users) {
     PhoneRecord r = probe;
     r.user = user;
@@ -199,15 +199,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (line.size() <= kMaxUsersLineBytes) CheckLine(line);
   }
 
-  // The first three '|'-separated pieces as a record's raw fields (user, number, time).
+  // The first three or four '|'-separated pieces as a record's raw fields
+  // (user, number, time, email).
   std::vector<std::string_view> words;
-  for (size_t pos = 0; pos < input.size() && words.size() < 3;) {
+  for (size_t pos = 0; pos < input.size() && words.size() < 4;) {
     const size_t sp = input.find('|', pos);
     const size_t end = sp == std::string_view::npos ? input.size() : sp;
     words.push_back(input.substr(pos, end - pos));
     pos = end + 1;
   }
   if (words.size() == 3) CheckArbitraryRecord(words[0], words[1], words[2]);
+  if (words.size() == 4) CheckArbitraryRecord(words[0], words[1], words[2], words[3]);
 
   CheckFile(input, lines);
   return 0;

@@ -50,6 +50,7 @@ const char kUsers[] =
     "throttled  +15550100014 sms  2026-11-23T19:00:00Z\n"
     "prefcall   +15550100015 call 2026-11-23T19:00:00Z\n"
     "optedout   +15005550004 sms  2026-11-23T19:00:00Z\n"
+    "landline   +15005550009 sms  2026-11-23T19:00:00Z\n"
     "fraudguard +15005550010 sms  2026-11-23T19:00:00Z\n";
 
 int Setup(void**) {
@@ -306,6 +307,17 @@ void test_one_rate_limit_reply_is_retried(void**) {
 // (twilio/verification_details.h): what is approved and for whom (PSD2
 // dynamic linking), the message template and its variables, the device's
 // address when PAM_RHOST is one, and tags naming the host and the service.
+// Twilio says the number can't take SMS (verify 60205, messaging 21614):
+// the login calls it instead, and says so.
+void test_a_landline_gets_a_call_instead(void**) {
+  const std::string service = MakeService("default", {});
+  Dialogue d{"+15005550009", {Right()}};
+  assert_int_equal(RunLogin(service, "landline", d), PAM_SUCCESS);
+  assert_true(d.Showed("This number can't receive SMS; the code was sent by voice call instead."));
+  assert_true(d.prompts.at(0).starts_with("Code sent by voice call"));
+  assert_int_equal(CountSends("+15005550009"), 1);  // the refused SMS is no send
+}
+
 int RunLoginTests() {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_teardown(test_right_code_logs_in, ClearFault),
@@ -314,6 +326,7 @@ int RunLoginTests() {
       cmocka_unit_test_teardown(test_expired_code_is_refused_and_resend_recovers, ClearFault),
       cmocka_unit_test_teardown(test_resend_sends_a_second_code, ClearFault),
       cmocka_unit_test_teardown(test_call_switches_to_a_voice_call, ClearFault),
+      cmocka_unit_test_teardown(test_a_landline_gets_a_call_instead, ClearFault),
       cmocka_unit_test_teardown(test_preferred_channel_is_used_first, ClearFault),
       cmocka_unit_test_teardown(test_voice_is_refused_when_not_allowed, ClearFault),
       cmocka_unit_test_teardown(test_unenrolled_user_is_denied_without_a_send, ClearFault),

@@ -1,7 +1,8 @@
 // Verify mode's features beyond "send a code, check a code", through real
 // Linux-PAM against the stand-in: a verification that names what it
 // approves (twilio.amount, twilio.payee, templates, DeviceIp, Tags), and
-// custom codes the module makes, checks and reports back (Verify's feedback).
+// custom codes the module makes, checks and reports back (Verify's feedback),
+// and codes by email.
 // Each test skips itself in messaging mode.
 #include <security/pam_appl.h>
 #include <unistd.h>
@@ -113,6 +114,30 @@ void test_a_service_without_custom_codes_refuses_even_failsafe(void**) {
   assert_true(log.Has("60204"));
 }
 
+// Email, a channel of its own: the code goes to the record's address, the
+// prompt masks it, and the user can still switch to the phone.
+void test_a_code_goes_by_email_to_the_users_address(void**) {
+  if (!VerifyMode() || TestEnv().backend == "ldap") skip();  // LDAP's email_attribute: unit-tested
+  const std::string to = "+15550100034";
+  const std::string address = "mailer@example.com";
+  ConfigOptions o = Isolated("email", "mailer", to);
+  itest::WriteUsers(o.users_file, "mailer " + to + " email - " + address + "\n");
+  o.channels = "\"email\", \"sms\"";
+  const std::string service = MakeService("email", o);
+
+  Dialogue d{address, {Right()}};
+  assert_int_equal(RunLogin(service, "mailer", d), PAM_SUCCESS);
+  const nlohmann::json sent = LastRecord("verification", address);
+  assert_string_equal(Field(sent, "channel").c_str(), "email");
+  assert_true(d.prompts.at(0).starts_with("Code sent by email to m\u2022\u2022\u2022@example.com ("));
+  assert_true(d.prompts.at(0).find("'sms' for a text message") != std::string::npos);
+
+  // A service without an email integration: 60217, a configuration error.
+  itest::SetFault(R"({"email_integration": false})");
+  Dialogue refused{address, {Right()}};
+  assert_int_equal(RunLogin(service, "mailer", refused), PAM_AUTHINFO_UNAVAIL);
+}
+
 }  // namespace
 
 int RunVerifyFeatureTests() {
@@ -120,6 +145,7 @@ int RunVerifyFeatureTests() {
       cmocka_unit_test_teardown(test_a_verification_names_what_is_approved, ClearFault),
       cmocka_unit_test_teardown(test_a_custom_code_is_checked_here_and_reported, ClearFault),
       cmocka_unit_test_teardown(test_a_service_without_custom_codes_refuses_even_failsafe, ClearFault),
+      cmocka_unit_test_teardown(test_a_code_goes_by_email_to_the_users_address, ClearFault),
   };
   const std::string group = "verify_features_" + TestEnv().mode + (TestEnv().backend == "ldap" ? "_ldap" : "");
   return cmocka_run_group_tests_name(group.c_str(), tests, nullptr, nullptr);

@@ -447,7 +447,7 @@ static void test_enum_values_are_checked(void**) {
       {WithKey("directory.backend", "\"sql\""),
        "directory.backend: must be \"file\" or \"ldap\" (got \"sql\")"},
       {WithKey("policy.channels", "[\"sms\", \"fax\"]"),
-       "policy.channels[1]: must be \"sms\", \"call\" or \"whatsapp\" (got \"fax\")"},
+       "policy.channels[1]: must be \"sms\", \"call\", \"whatsapp\" or \"email\" (got \"fax\")"},
       // A value is quoted on one line even when it holds a newline.
       {WithKey("twilio.mode", "\"a\\nb\""), "(got \"a?b\")"},
   });
@@ -590,6 +590,8 @@ static void test_messaging_mode_refuses_verify_keys(void**) {
        "twilio.friendly_name: only used in verify mode"},
       {MessagingConfig(from + "  verify_custom_code = false;\n"),
        "twilio.verify_custom_code: only used in verify mode"},
+      {MessagingConfig(from, "policy = {\n  channels = [\"sms\", \"email\"];\n};\n"),
+       "policy.channels[1]: messaging mode sends sms and call; use verify mode for email"},
       {MessagingConfig(from + "  verify_service_sid = " + Q(kVA) + ";\n"),
        "twilio.verify_service_sid: only used in verify mode"},
   });
@@ -685,11 +687,15 @@ static void test_ldap_backend_checks_its_group(void**) {
        "directory.ldap.verified_attribute: must differ from the other directory.ldap attributes"},
       {LdapBackendConfig(uri + base + "    channel_attribute = \"flag\";\n    verified_attribute = \"FLAG\";\n"),
        "directory.ldap.channel_attribute: must differ from the other directory.ldap attributes"},
+      {LdapBackendConfig(uri + base + "    email_attribute = \"Mobile\";\n"),
+       "directory.ldap.email_attribute: must differ from the other directory.ldap attributes"},
   });
   Config flagged = ExpectLoads(LdapBackendConfig(
       uri + base + "    channel_attribute = \"otpChannel\";\n    verified_attribute = \"phoneNumberVerified\";\n"));
   assert_true(flagged.directory.ldap.channel_attribute == "otpChannel" &&
               flagged.directory.ldap.verified_attribute == "phoneNumberVerified");
+  Config mailed = ExpectLoads(LdapBackendConfig(uri + base + "    email_attribute = \"mail\";\n"));
+  assert_true(mailed.directory.ldap.email_attribute == "mail");
   ExpectLoads(LdapBackendConfig(uri + base + bind));
   ExpectLoads(LdapBackendConfig("    uri = [\"ldap://a\"];\n    starttls = true;\n" + base + bind));
   // Even anonymous: anyone on the path could answer with their own number.

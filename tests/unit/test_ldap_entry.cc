@@ -24,9 +24,9 @@ LdapConfig Flagged() {
 }
 
 LdapEntry Entry(std::vector<std::string> numbers, std::vector<std::string> channels = {},
-                std::vector<std::string> verified = {}) {
+                std::vector<std::string> verified = {}, std::vector<std::string> emails = {}) {
   return LdapEntry{"uid=alice,ou=people,dc=example,dc=com", std::move(numbers), std::move(channels),
-                   std::move(verified)};
+                   std::move(verified), std::move(emails)};
 }
 
 bool Contains(const std::string& haystack, const std::string& needle) {
@@ -80,6 +80,26 @@ void test_channel_attribute(void**) {
       RecordFromEntry(Entry({"+15550104567"}, {"sms", "call"}, {"TRUE"}), c, "alice").status().Is(Fault::kDirectory));
 }
 
+// The first value of email_attribute that is an address; none is no fault,
+// unless the user's channel is email.
+void test_email_attribute(void**) {
+  LdapConfig c = Flagged();
+  c.email_attribute = "mail";
+  auto record = RecordFromEntry(Entry({"+15550104567"}, {}, {"TRUE"}, {"alias at example", "alice@example.com",
+                                                                        "a2@example.com"}),
+                                c, "alice");
+  assert_true(record.ok());
+  assert_string_equal(record->email.c_str(), "alice@example.com");
+  auto none = RecordFromEntry(Entry({"+15550104567"}, {}, {"TRUE"}, {"not an address"}), c, "alice");
+  assert_true(none.ok() && none->email.empty());
+  auto by_email = RecordFromEntry(Entry({"+15550104567"}, {"email"}, {"TRUE"}, {"alice@example.com"}), c, "alice");
+  assert_int_equal(static_cast<int>(by_email->channel), static_cast<int>(Channel::kEmail));
+  twotp::Result<twotp::PhoneRecord> nowhere = RecordFromEntry(Entry({"+15550104567"}, {"email"}, {"TRUE"}), c, "alice");
+  assert_true(nowhere.status().Is(Fault::kDirectory));
+  assert_true(Contains(nowhere.status().message(), "mail holds no address"));
+  assert_int_equal(twotp::RecordAttributes(c).size(), 4);
+}
+
 void test_record_attributes_and_user_attribute(void**) {
   assert_int_equal(twotp::RecordAttributes(LdapConfig{}).size(), 1);
   assert_int_equal(twotp::RecordAttributes(Flagged()).size(), 3);
@@ -96,6 +116,7 @@ int main() {
       cmocka_unit_test(test_no_number_is_not_enrolled_and_bad_numbers_are_faults),
       cmocka_unit_test(test_verified_flag_decides_enrolment),
       cmocka_unit_test(test_channel_attribute),
+      cmocka_unit_test(test_email_attribute),
       cmocka_unit_test(test_record_attributes_and_user_attribute),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);

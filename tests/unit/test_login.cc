@@ -49,6 +49,10 @@ class ScriptedConversation : public Conversation {
     return s;
   }
   Result<Secret> AskVisible(const std::string& p) override { return AskHidden(p); }
+  bool Said(const std::string& text) const {  // an info or error line, whole
+    return std::find(infos.begin(), infos.end(), text) != infos.end() ||
+           std::find(errors.begin(), errors.end(), text) != errors.end();
+  }
 };
 
 class FakeChallenge : public Challenge {
@@ -59,11 +63,15 @@ class FakeChallenge : public Challenge {
   Status resend_status;    // non-ok: every send after the first returns it
   int dead_until_resend = 0;  // this many checks say kCodeDead until a new send
   std::vector<Channel> sent;
+  std::vector<std::string> sent_to;        // the destination of each send
+  std::map<Channel, Status> refused;       // channels Twilio refuses, and how
   int checks = 0;
   bool abandoned = false;
   std::function<void()> on_check;  // runs inside Check (e.g. another login's lockout)
-  Status Send(const std::string&, Channel c, const ChallengeContext&) override {
+  Status Send(const std::string& to, Channel c, const ChallengeContext&) override {
     if (!send_status.ok()) return send_status;
+    if (auto refusal = refused.find(c); refusal != refused.end()) return refusal->second;
+    sent_to.push_back(to);
     if (!sent.empty() && !resend_status.ok()) return resend_status;
     if (!sent.empty()) dead_until_resend = 0;
     sent.push_back(c);
@@ -157,7 +165,7 @@ struct World {
   World() {
     assert_true(state.Prepare().ok());
     config.limits.resend_cooldown = 0;
-    directory.records["alice"] = PhoneRecord{"alice", "+15550104567", Channel::kSms, "2026-11-23T19:00:00Z", true};
+    directory.records["alice"] = PhoneRecord{"alice", "+15550104567", Channel::kSms, "2026-11-23T19:00:00Z", true, ""};
   }
   Verdict Login(const std::string& user = "alice") {
     LoginDeps deps{config, directory,
@@ -782,11 +790,88 @@ void test_verdict_for_fault_table(void**) {
   assert_int_equal(VerdictForFault(Status::Unavailable("x").Witnessed(), FailMode::kSecure), Verdict::kRefuse);
 }
 
+// Twilio's word that a number can't take SMS (60205 in verify mode, 21614
+// in messaging mode), as ClassifyTwilioError words it.
+Status Landline(int code) {
+  return Status::Recipient("Twilio verification start: number can't receive SMS").WithHttp(code == 60205 ? 403 : 400,
+                                                                                          code);
+}
+
+void test_a_landline_gets_the_next_channel_and_is_told(void**) {
+  for (int code : {60205, 21614}) {
+    World w;
+    w.config.policy.channels = {Channel::kSms, Channel::kCall};
+    w.challenge.refused[Channel::kSms] = Landline(code);
+    w.conversation.answers = {"424242"};
+    assert_int_equal(w.Login(), Verdict::kAllow);
+    assert_true(w.challenge.sent == std::vector<Channel>{Channel::kCall});
+    assert_true(w.conversation.Said("This number can't receive SMS; the code was sent by voice call instead."));
+    assert_true(w.conversation.prompts[0].starts_with("Code sent by voice call"));
+    assert_int_equal(w.log.Count("sms can't reach +1 ••• ••• 4567"), 1);
+    assert_int_equal(w.log.Count("channel=call"), 1);
+  }
+}
+
+// No channel left to try, or a refusal that says nothing about the channel
+// (Fraud Guard, an opt-out): no fallback, the user is denied as before.
+void test_no_fallback_without_another_channel_or_for_other_refusals(void**) {
+  World alone;
+  alone.config.policy.channels = {Channel::kSms};
+  alone.challenge.refused[Channel::kSms] = Landline(60205);
+  assert_int_equal(alone.Login(), Verdict::kDeny);
+  assert_true(alone.challenge.sent.empty());
+
+  World blocked;
+  blocked.config.policy.channels = {Channel::kSms, Channel::kCall};
+  blocked.challenge.refused[Channel::kSms] = Status::Recipient("blocked by Fraud Guard").WithHttp(403, 60410);
+  assert_int_equal(blocked.Login(), Verdict::kDeny);
+  assert_true(blocked.challenge.sent.empty());
+}
+
+// Email goes to the record's address; the prompt masks it; the user can
+// switch to the number and back; a user without an address is never
+// offered email.
+void test_email_goes_to_the_address_and_is_offered_only_with_one(void**) {
+  World w;
+  w.config.policy.channels = {Channel::kEmail, Channel::kSms};
+  w.config.limits.allowed_countries = {"44"};  // the number's +1 is not allowed; email has no country
+  w.directory.records["alice"].email = "alice@example.com";
+  w.directory.records["alice"].channel = Channel::kEmail;
+  w.conversation.answers = {"424242"};
+  assert_int_equal(w.Login(), Verdict::kAllow);
+  assert_true(w.challenge.sent_to == std::vector<std::string>{"alice@example.com"});
+  assert_true(w.conversation.prompts[0].starts_with("Code sent by email to a•••@example.com ("));
+  assert_true(w.conversation.prompts[0].find("'sms' for a text message") != std::string::npos);
+
+  World switcher;
+  switcher.config.policy.channels = {Channel::kEmail, Channel::kSms};
+  switcher.directory.records["alice"].email = "alice@example.com";
+  switcher.conversation.answers = {"email", "424242"};
+  assert_int_equal(switcher.Login(), Verdict::kAllow);  // the record's channel is sms
+  assert_true(switcher.challenge.sent_to == (std::vector<std::string>{"+15550104567", "alice@example.com"}));
+
+  World none;
+  none.config.policy.channels = {Channel::kEmail, Channel::kSms};
+  none.conversation.answers = {"email", "424242"};
+  assert_int_equal(none.Login(), Verdict::kAllow);
+  assert_true(none.challenge.sent == std::vector<Channel>{Channel::kSms});  // email: no address, first usable
+  assert_true(none.conversation.prompts[0].find("'email'") == std::string::npos);
+  assert_true(none.conversation.Said("Codes can't be sent by email here."));
+
+  World unreachable;
+  unreachable.config.policy.channels = {Channel::kEmail};
+  assert_int_equal(unreachable.Login(), Verdict::kRefuse);
+  assert_int_equal(unreachable.log.Count("no channel of policy.channels reaches this user"), 1);
+}
+
 }  // namespace
 
 int main() {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_right_code_allows),
+      cmocka_unit_test(test_a_landline_gets_the_next_channel_and_is_told),
+      cmocka_unit_test(test_no_fallback_without_another_channel_or_for_other_refusals),
+      cmocka_unit_test(test_email_goes_to_the_address_and_is_offered_only_with_one),
       cmocka_unit_test(test_surrounding_spaces_in_the_code_are_ignored),
       cmocka_unit_test(test_broken_conversation_sends_nothing),
       cmocka_unit_test(test_witnessed_outage_follows_failmode),

@@ -53,14 +53,18 @@ static void test_parse_bad_lines_name_the_problem(void**) {
   } cases[] = {
       {"alice", "found 1 field(s)"},
       {"alice +15550104567 sms", "found 3 field(s)"},
-      {"alice +15550104567 sms - extra", "more than 4 fields"},
+      {"alice +15550104567 sms - a@example.com extra", "more than 5 fields"},
+      {"alice +15550104567 sms - extra", "email is not an address"},
+      {"alice +15550104567 sms - alice@localhost", "email is not an address"},
+      {"alice +15550104567 sms - \"a b\"@example.com", "more than 5 fields"},
+      {"alice +15550104567 email -", "channel email needs an EMAIL field"},
       {"alice 15550104567 sms -", "number is not E.164"},
       {"alice +1555 sms -", "number is not E.164"},
       {"alice +15550104567 fax -", "channel is not one of"},
       {"alice +15550104567 SMS -", "channel is not one of"},
       {"alice +15550104567 sms 2026-11-23", "verified time"},
       {"alice +15550104567 sms 2026-11-23T19:00:00", "verified time"},
-      {"alice +15550104567 sms 2026-11-23 19:00:00Z", "more than 4 fields"},
+      {"alice +15550104567 sms 2026-11-23 19:00:00Z", "verified time"},
       {"alice +15550104567 sms 2026-02-30T10:00:00Z", "verified time"},
       {"alice +15550104567 sms 2026-11-23T24:00:00Z", "verified time"},
       {"alice +15550104567 sms 2026-1-23T19:00:00Z", "verified time"},
@@ -80,6 +84,22 @@ static void test_parse_bad_lines_name_the_problem(void**) {
     // Problems never quote the number: they are logged.
     assert_false(Contains(r.status().message(), "0104567"));
   }
+}
+
+// The optional fifth field: the address for Verify's email channel.
+static void test_an_email_address_is_the_optional_fifth_field(void**) {
+  twotp::Result<PhoneRecord> r = twotp::ParseUsersLine("carol +15550104568 email - carol.d+otp@mail.example.com # x");
+  if (!r.ok()) fail_msg("%s", r.status().message().c_str());
+  assert_int_equal(static_cast<int>(r->channel), static_cast<int>(Channel::kEmail));
+  assert_string_equal(r->email.c_str(), "carol.d+otp@mail.example.com");
+  assert_string_equal(twotp::FormatUsersLine(r.value()).c_str(),
+                      "carol +15550104568 email - carol.d+otp@mail.example.com");
+  assert_true(twotp::ParseUsersLine("dave +15550104569 sms -")->email.empty());
+  PhoneRecord bad = r.value();
+  bad.email = "carol@example.com#x";
+  assert_true(twotp::CheckRecord(bad).Is(Fault::kBadInput));
+  bad.email = "carol@example.com x";
+  assert_true(twotp::CheckRecord(bad).Is(Fault::kBadInput));
 }
 
 static void test_blank_and_comment_lines_are_not_records(void**) {
@@ -117,6 +137,7 @@ int main() {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_parse_good_lines),
       cmocka_unit_test(test_parse_bad_lines_name_the_problem),
+      cmocka_unit_test(test_an_email_address_is_the_optional_fifth_field),
       cmocka_unit_test(test_blank_and_comment_lines_are_not_records),
       cmocka_unit_test(test_names_looks_at_the_first_field_only),
       cmocka_unit_test(test_format_round_trips),
