@@ -46,6 +46,10 @@ struct TwilioConfig {
   std::vector<std::pair<std::string, std::string>> template_substitutions;  // variable, template
   std::string from;                 // messaging mode: E.164 sender (needed for calls) ...
   std::string messaging_service_sid;  // ... or "MG" + 32 hex for SMS
+  // Twilio Regions (config/twilio_region.h): when either is set, api_url and
+  // verify_url are those of {edge}.{region}.twilio.com, and may not be set.
+  std::string region;
+  std::string edge;
   std::string api_url = "https://api.twilio.com";
   std::string verify_url = "https://verify.twilio.com";
   std::string ca_path = "/etc/ssl/certs";  // hashed CA directory, used when ca_file is empty

@@ -5,6 +5,7 @@
 
 #include "base/text.h"
 #include "config/config_access.h"
+#include "config/twilio_region.h"
 #include "base/http_url.h"
 #include "base/phone.h"
 #include "base/unique_fd.h"
@@ -33,6 +34,8 @@ constexpr KeySpec kSchema[] = {
     {"twilio.template_substitutions.*", Kind::kString},
     {"twilio.from", Kind::kString},
     {"twilio.messaging_service_sid", Kind::kString},
+    {"twilio.region", Kind::kString},
+    {"twilio.edge", Kind::kString},
     {"twilio.api_url", Kind::kHttpsUrl},
     {"twilio.verify_url", Kind::kHttpsUrl},
     {"twilio.ca_path", Kind::kPath},
@@ -124,6 +127,8 @@ constexpr StringKey<TwilioConfig> kTwilioStrings[] = {
     {"twilio.template_sid", &TwilioConfig::template_sid},
     {"twilio.from", &TwilioConfig::from},
     {"twilio.messaging_service_sid", &TwilioConfig::messaging_service_sid},
+    {"twilio.region", &TwilioConfig::region},
+    {"twilio.edge", &TwilioConfig::edge},
     {"twilio.api_url", &TwilioConfig::api_url},
     {"twilio.verify_url", &TwilioConfig::verify_url},
     {"twilio.ca_path", &TwilioConfig::ca_path},
@@ -315,10 +320,41 @@ void CheckMessagingMode(ConfigReader& r, const TwilioConfig& t, const std::vecto
   }
 }
 
+// twilio.region / twilio.edge give the base URLs; naming them as well would
+// leave two answers to "where do requests go".
+void ApplyRegion(ConfigReader& r, TwilioConfig* t) {
+  if (t->region.empty() && t->edge.empty()) return;
+  const char* const set_by_region[] = {"twilio.api_url", "twilio.verify_url"};
+  for (const char* key : set_by_region) {
+    if (r.Has(key)) {
+      r.Fail(key, "set either this or twilio.region / twilio.edge, which make it https://api|verify.EDGE.REGION."
+                  "twilio.com");
+    }
+  }
+  if (!t->region.empty() && !IsRegionName(t->region)) {
+    r.Fail("twilio.region", "must be a Twilio Region such as \"ie1\" or \"au1\" (got " + Quoted(t->region) + ")");
+    return;
+  }
+  if (!t->edge.empty() && !IsEdgeName(t->edge)) {
+    r.Fail("twilio.edge", "must be a Twilio Edge Location such as \"dublin\" or \"sydney\" (got " +
+                              Quoted(t->edge) + ")");
+    return;
+  }
+  std::optional<std::string> suffix = RegionalHostSuffix(t->region, t->edge);
+  if (!suffix) {
+    r.Fail("twilio.edge", "required with twilio.region = " + Quoted(t->region) +
+                              ": no Edge Location is known for that Region");
+    return;
+  }
+  t->api_url = RegionalUrl("api", *suffix);
+  t->verify_url = RegionalUrl("verify", *suffix);
+}
+
 void ReadTwilio(ConfigReader& r, const FileTrust& trust, TwilioConfig* t) {
   r.Enum("twilio.mode", kModes, &t->mode);
   ReadStrings(r, kTwilioStrings, t);
   r.Bool("twilio.verify_custom_code", &t->verify_custom_code);
+  ApplyRegion(r, t);
   for (const std::string& variable : r.MemberNames("twilio.template_substitutions")) {
     std::string text;
     r.String("twilio.template_substitutions." + variable, &text);

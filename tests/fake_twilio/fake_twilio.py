@@ -1207,6 +1207,8 @@ class Server(http.server.ThreadingHTTPServer):
         request.settimeout(10)
         # Replies go out at once, as Twilio's do: no Nagle delay on small writes.
         request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if not self._tunnel(request, client_address):
+            return
         # A TLS fault is decided now, before the handshake: the same port then
         # presents the other certificate (no request has been read yet).
         tls_fault = self.app.faults.take_tls()
@@ -1227,6 +1229,30 @@ class Server(http.server.ThreadingHTTPServer):
                 conn.close()
             except OSError:
                 pass
+
+    def _tunnel(self, request, client_address):
+        """The stand-in is also its own HTTP proxy: a connection that opens
+        with CONNECT HOST:PORT (twilio.proxy pointed here) is recorded (kind
+        "connect", target HOST:PORT), answered 200, and then served TLS like
+        any other, so a config naming Twilio's real or regional host names
+        reaches the stand-in. False when the connection ended first."""
+        try:
+            if request.recv(8, socket.MSG_PEEK) != b"CONNECT ":
+                return True
+            head = b""
+            while b"\r\n\r\n" not in head and len(head) < 8192:
+                chunk = request.recv(1)  # byte by byte: nothing past the head is ours
+                if not chunk:
+                    return False
+                head += chunk
+            target = head.split(b"\r\n", 1)[0].decode("latin-1").split(" ")[1]
+            self.app.record({"time": time.time(), "kind": "connect", "method": "CONNECT", "path": None,
+                             "status": 200, "to": None, "target": target})
+            request.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            return True
+        except (OSError, IndexError) as e:
+            self.app.log("CONNECT from %s:%s failed: %s" % (client_address[0], client_address[1], e))
+            return False
 
     def handle_error(self, request, client_address):
         error = sys.exc_info()[1]

@@ -4,7 +4,10 @@
 #   DIR/ca.pem      the test CA certificate (what clients trust: ca_file, curl --cacert)
 #   DIR/ca.key      its key (0600)
 #   DIR/server.pem  a server certificate signed by it, for DNS:localhost,
-#                   IP:127.0.0.1 and IP:::1 (the stand-in, the stunnel front)
+#                   IP:127.0.0.1 and IP:::1 (the stand-in, the stunnel front),
+#                   and Twilio's regional names *.dublin.ie1.twilio.com and
+#                   *.frankfurt.us1.twilio.com (twilio.region / twilio.edge,
+#                   reached through the stand-in as a CONNECT proxy)
 #   DIR/server.key  its key (0600)
 #
 # and, for the stand-in's TLS faults (README.md, "Control file: faults"):
@@ -94,7 +97,8 @@ fi
 
 # The server certificate must be valid and issued by the CA we have now.
 if ! valid "$dir/server.pem" || [ ! -s "$dir/server.key" ] ||
-   ! openssl verify -CAfile "$dir/ca.pem" "$dir/server.pem" >/dev/null 2>&1; then
+   ! openssl verify -CAfile "$dir/ca.pem" "$dir/server.pem" >/dev/null 2>&1 ||
+   ! openssl x509 -in "$dir/server.pem" -noout -ext subjectAltName 2>/dev/null | grep -q 'dublin.ie1.twilio.com'; then
   openssl ecparam -name prime256v1 -genkey -noout -out "$tmp/server.key" 2>/dev/null
   openssl req -new -sha256 -key "$tmp/server.key" -subj "/O=pam_twilio_otp tests/CN=localhost" \
     -out "$tmp/server.csr" 2>/dev/null
@@ -102,7 +106,7 @@ if ! valid "$dir/server.pem" || [ ! -s "$dir/server.key" ] ||
 basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature
 extendedKeyUsage = serverAuth
-subjectAltName = DNS:localhost,IP:127.0.0.1,IP:::1
+subjectAltName = DNS:localhost,IP:127.0.0.1,IP:::1,DNS:*.dublin.ie1.twilio.com,DNS:*.frankfurt.us1.twilio.com
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 EOF

@@ -216,6 +216,20 @@ class StartupTest(Case):
         self.assertNotIn("127.0.0.1", names)
         self.assertNotIn("localhost", names)
 
+    def test_connect_tunnels_to_itself_for_regional_names(self):
+        # http.client's own tunnel: CONNECT through the stand-in, TLS for the
+        # regional name verified against the test CA, then an ordinary request.
+        host = "verify.dublin.ie1.twilio.com"
+        conn = http.client.HTTPSConnection("127.0.0.1", self.tw.port, context=self.tw.context, timeout=5)
+        conn.set_tunnel(host, 443)
+        conn.request("GET", "/v2/Services/%s" % VA, headers={
+            "Authorization": "Basic " + base64.b64encode(("%s:%s" % (AC, self.tw.token)).encode()).decode()})
+        response = conn.getresponse()
+        self.assertEqual(response.status, 200, response.read())
+        conn.close()
+        tunnels = [r for r in self.tw.records() if r.get("kind") == "connect"]
+        self.assertEqual([r["target"] for r in tunnels], [host + ":443"])
+
     def test_tls_only_and_certificate_checked(self):
         wrong = ssl.create_default_context()  # the system CAs do not know the test CA
         conn = http.client.HTTPSConnection("127.0.0.1", self.tw.port, context=wrong, timeout=5)

@@ -72,8 +72,8 @@ std::string ConfigText(const ConfigOptions& o) {
     c << "  from = " << Quote(env.from) << ";\n";
   }
   const std::string& url = o.twilio_url.empty() ? env.url : o.twilio_url;
-  c << "  api_url = " << Quote(url) << ";\n  verify_url = " << Quote(url) << ";\n"
-    << "  ca_file = " << Quote(env.ca) << ";\n  timeout = " << o.timeout << ";\n"
+  if (o.write_urls) c << "  api_url = " << Quote(url) << ";\n  verify_url = " << Quote(url) << ";\n";
+  c << "  ca_file = " << Quote(env.ca) << ";\n  timeout = " << o.timeout << ";\n"
     << "  total_timeout = " << o.total_timeout << ";\n" << o.twilio << "\n};\n"
     << DirectoryText(o)
     << "policy = {\n  max_attempts = " << o.max_attempts << ";\n  failmode = " << Quote(o.failmode)

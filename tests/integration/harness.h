@@ -46,6 +46,7 @@ struct ConfigOptions {
   int timeout = 3;
   int total_timeout = 6;
   std::string twilio_url;  // api_url and verify_url; "" = the stand-in
+  bool write_urls = true;  // false: no api_url / verify_url (twilio.region makes them)
 };
 // Writes a config (root, 0600) and a PAM service using it; returns the service
 // name. With `set_items`, pam_set_items runs first and copies PAM_RHOST and

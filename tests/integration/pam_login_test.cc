@@ -318,6 +318,29 @@ void test_a_landline_gets_a_call_instead(void**) {
   assert_int_equal(CountSends("+15005550009"), 1);  // the refused SMS is no send
 }
 
+// twilio.region: the login goes to {product}.dublin.ie1.twilio.com. The
+// stand-in, as the config's CONNECT proxy, sees the regional host name, and
+// TLS verifies the stand-in's certificate for that name.
+void test_a_regional_account_uses_its_regions_hosts(void**) {
+  const std::string to = "+15550100035";
+  ConfigOptions o = Isolated("regional", "regional", to);
+  o.write_urls = false;
+  const std::string& url = TestEnv().url;
+  o.twilio = "region = \"ie1\"; proxy = \"http://127.0.0.1:" + url.substr(url.rfind(':') + 1) + "\";";
+  const std::string service = MakeService("regional", o);
+  Dialogue d{to, {Right()}};
+  assert_int_equal(RunLogin(service, "regional", d), PAM_SUCCESS);
+  const std::string host = (VerifyMode() ? "verify" : "api") + std::string(".dublin.ie1.twilio.com:443");
+  int tunnels = 0;
+  for (const auto& r : itest::Records()) {
+    if (Field(r, "kind") == "connect") {
+      assert_string_equal(Field(r, "target").c_str(), host.c_str());
+      ++tunnels;
+    }
+  }
+  assert_int_equal(tunnels, 1);  // the login's requests share one connection
+}
+
 int RunLoginTests() {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_teardown(test_right_code_logs_in, ClearFault),
@@ -327,6 +350,7 @@ int RunLoginTests() {
       cmocka_unit_test_teardown(test_resend_sends_a_second_code, ClearFault),
       cmocka_unit_test_teardown(test_call_switches_to_a_voice_call, ClearFault),
       cmocka_unit_test_teardown(test_a_landline_gets_a_call_instead, ClearFault),
+      cmocka_unit_test_teardown(test_a_regional_account_uses_its_regions_hosts, ClearFault),
       cmocka_unit_test_teardown(test_preferred_channel_is_used_first, ClearFault),
       cmocka_unit_test_teardown(test_voice_is_refused_when_not_allowed, ClearFault),
       cmocka_unit_test_teardown(test_unenrolled_user_is_denied_without_a_send, ClearFault),

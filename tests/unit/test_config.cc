@@ -582,6 +582,34 @@ static void test_messaging_mode_refuses_whatsapp(void**) {
               ":8: policy.channels[1]: messaging mode sends sms and call; use verify mode for whatsapp");
 }
 
+// twilio.region / twilio.edge make the regional base URLs, or say what is wrong.
+static void test_regions_make_the_regional_hosts(void**) {
+  const struct {
+    const char* keys;
+    const char* api;
+    const char* verify;
+  } rows[] = {
+      {"  region = \"ie1\";\n", "https://api.dublin.ie1.twilio.com", "https://verify.dublin.ie1.twilio.com"},
+      {"  region = \"au1\";  edge = \"sydney\";\n", "https://api.sydney.au1.twilio.com",
+       "https://verify.sydney.au1.twilio.com"},
+      {"  edge = \"frankfurt\";\n", "https://api.frankfurt.us1.twilio.com", "https://verify.frankfurt.us1.twilio.com"},
+      {"  region = \"jp1\";\n", "https://api.tokyo.jp1.twilio.com", "https://verify.tokyo.jp1.twilio.com"},
+  };
+  for (const auto& row : rows) {
+    Config c = ExpectLoads(VerifyConfig(row.keys));
+    assert_string_equal(c.twilio.api_url.c_str(), row.api);
+    assert_string_equal(c.twilio.verify_url.c_str(), row.verify);
+  }
+  ExpectErrors({
+      {VerifyConfig("  region = \"IE1\";\n"), "twilio.region: must be a Twilio Region such as \"ie1\""},
+      {VerifyConfig("  region = \"ie1.evil.example/\";\n"), "twilio.region: must be a Twilio Region"},
+      {VerifyConfig("  edge = \"dublin.evil\";\n"), "twilio.edge: must be a Twilio Edge Location"},
+      {VerifyConfig("  region = \"xx9\";\n"), "twilio.edge: required with twilio.region = \"xx9\""},
+      {VerifyConfig("  region = \"ie1\";  verify_url = \"https://127.0.0.1:8443\";\n"),
+       "twilio.verify_url: set either this or twilio.region / twilio.edge"},
+  });
+}
+
 static void test_messaging_mode_refuses_verify_keys(void**) {
   std::string from = "  from = \"+15005550006\";\n";
   ExpectErrors({
@@ -820,6 +848,7 @@ int main() {
       cmocka_unit_test(test_messaging_call_channel_requires_from),
       cmocka_unit_test(test_messaging_from_and_service_together_only_for_calls),
       cmocka_unit_test(test_messaging_mode_refuses_whatsapp),
+      cmocka_unit_test(test_regions_make_the_regional_hosts),
       cmocka_unit_test(test_messaging_mode_refuses_verify_keys),
       cmocka_unit_test(test_from_must_be_e164),
       cmocka_unit_test(test_urls_must_be_https),
