@@ -16,6 +16,7 @@
 #include "base/email_address.h"
 #include "code_prompt.h"
 #include "base/phone.h"
+#include "twilio/line_type.h"
 #include "twilio/twilio_session.h"
 #include "directory/users_file.h"
 #include "state/send_limits.h"
@@ -121,6 +122,26 @@ Status ProveOwnership(const Config& config, const std::string& user, const std::
                                              " tries; " + user + " was not enrolled");
 }
 
+// --lookup (or twilio.lookup without --no-lookup): Lookup's line type for
+// the number, judged for the record's channel. A refusal is an error; a
+// warning is printed and the enrolment goes on.
+Status CheckLineType(const Config& config, const PhoneRecord& record) {
+  Result<std::unique_ptr<TwilioSession>> session = TwilioSession::Open(config, FileTrust(0), DefaultClock());
+  if (!session.ok()) return session.status();
+  Result<LineType> line = LookUpLineType(config.twilio, session.value()->transport(), record.number);
+  if (!line.ok()) return line.status().Prefixed("Lookup (give --no-lookup to enroll without it): ");
+  const LineAdvice advice = JudgeLineType(line.value(), record.channel);
+  const std::string what = record.number + " (" + (line->type.empty() ? "no line type" : line->type) +
+                           (line->carrier.empty() ? "" : ", " + line->carrier) + ")";
+  if (advice.verdict == LineVerdict::kRefuse) return Status::BadInput("Lookup: " + what + ": " + advice.reason);
+  if (advice.verdict == LineVerdict::kWarn) {
+    std::fprintf(stderr, "twilio-otp: warning: Lookup: %s: %s\n", what.c_str(), advice.reason.c_str());
+  } else {
+    std::fprintf(stderr, "Lookup: %s.\n", what.c_str());
+  }
+  return Status::Ok();
+}
+
 // Each place a code of this record may go at login, proven in turn: the
 // number by the user's channel (or the first phone channel the policy
 // allows), the address by email when the policy lets codes go there.
@@ -149,6 +170,8 @@ int RunEnroll(const Args& args) {
     return UsageError("twilio-otp enroll", "--email must be an address such as alice@example.com");
   if (args.Value("channel") == "email" && email.empty())
     return UsageError("twilio-otp enroll", "--channel email needs --email ADDRESS");
+  if (args.Has("lookup") && args.Has("no-lookup"))
+    return UsageError("twilio-otp enroll", "give --lookup or --no-lookup, not both");
   std::optional<Config> config = LoadConfigOrReport(args.config_path);
   if (!config) return kExitRefused;
   Result<std::string> user = EnrollableUser(args.positional[0], args.Has("force"));
@@ -168,6 +191,9 @@ int RunEnroll(const Args& args) {
   // can't be reached, must not cost an SMS.
   Status valid = ReadyToEnroll(*config, *directory, record);
   if (!valid.ok()) return Refuse(valid);
+  if (args.Has("lookup") || (config->twilio.lookup && !args.Has("no-lookup"))) {
+    if (Status line = CheckLineType(*config, record); !line.ok()) return Refuse(line);
+  }
   if (!args.Has("no-verify")) {
     Status proved = ProveRecord(*config, record);
     if (!proved.ok()) return Refuse(proved);

@@ -25,7 +25,9 @@ constexpr const char* kVersion = TWOTP_VERSION;
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
-      {"enroll", "enroll USER NUMBER [--channel sms|call|whatsapp|email] [--email ADDRESS] [--no-verify] [--force]",
+      {"enroll",
+       "enroll USER NUMBER [--channel sms|call|whatsapp|email] [--email ADDRESS] [--lookup|--no-lookup]\n"
+       "       [--no-verify] [--force]",
        "Records USER's phone number (E.164; spaces, dots, dashes and parentheses are\n"
        "dropped, so quote a number that has spaces), and with --email an address for\n"
        "Verify's email channel. Unless --no-verify, a code is sent to the number\n"
@@ -37,6 +39,10 @@ const std::vector<Command>& Commands() {
          "(default: the first of policy.channels; email needs --email)",
          "sms|call|whatsapp|email"},
         {"email", true, "the address codes by email go to (verify mode)", "ADDRESS"},
+        {"lookup", false,
+         "ask Twilio Lookup for the line type first (a paid request): refuse a landline\n"
+         "for text, premium and toll-free numbers, warn for VoIP (default: twilio.lookup)"},
+        {"no-lookup", false, "no Lookup, whatever twilio.lookup says"},
         {"no-verify", false, "write the record without sending a code (numbers you already trust)"},
         {"force", false,
          "enroll a USER this host's NSS doesn't know, as typed\n"

@@ -52,6 +52,11 @@ struct TwilioConfig {
   std::string edge;
   std::string api_url = "https://api.twilio.com";
   std::string verify_url = "https://verify.twilio.com";
+  // Lookup v2's line type before every enrolment (twilio-otp enroll, and at
+  // login): refuses landlines for text, premium and toll-free numbers; warns
+  // for VoIP. A paid request per enrolment.
+  bool lookup = false;
+  std::string lookup_url = "https://lookups.twilio.com";
   std::string ca_path = "/etc/ssl/certs";  // hashed CA directory, used when ca_file is empty
   std::string ca_file;                     // a private CA bundle instead
   std::string proxy;                       // "http://HOST:PORT" to tunnel through; "" = direct (never the environment)

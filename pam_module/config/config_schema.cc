@@ -38,6 +38,8 @@ constexpr KeySpec kSchema[] = {
     {"twilio.edge", Kind::kString},
     {"twilio.api_url", Kind::kHttpsUrl},
     {"twilio.verify_url", Kind::kHttpsUrl},
+    {"twilio.lookup", Kind::kBool},
+    {"twilio.lookup_url", Kind::kHttpsUrl},
     {"twilio.ca_path", Kind::kPath},
     {"twilio.ca_file", Kind::kPath},
     {"twilio.proxy", Kind::kString},
@@ -131,6 +133,7 @@ constexpr StringKey<TwilioConfig> kTwilioStrings[] = {
     {"twilio.edge", &TwilioConfig::edge},
     {"twilio.api_url", &TwilioConfig::api_url},
     {"twilio.verify_url", &TwilioConfig::verify_url},
+    {"twilio.lookup_url", &TwilioConfig::lookup_url},
     {"twilio.ca_path", &TwilioConfig::ca_path},
     {"twilio.ca_file", &TwilioConfig::ca_file},
     {"twilio.proxy", &TwilioConfig::proxy},
@@ -324,7 +327,7 @@ void CheckMessagingMode(ConfigReader& r, const TwilioConfig& t, const std::vecto
 // leave two answers to "where do requests go".
 void ApplyRegion(ConfigReader& r, TwilioConfig* t) {
   if (t->region.empty() && t->edge.empty()) return;
-  const char* const set_by_region[] = {"twilio.api_url", "twilio.verify_url"};
+  const char* const set_by_region[] = {"twilio.api_url", "twilio.verify_url", "twilio.lookup_url"};
   for (const char* key : set_by_region) {
     if (r.Has(key)) {
       r.Fail(key, "set either this or twilio.region / twilio.edge, which make it https://api|verify.EDGE.REGION."
@@ -348,12 +351,14 @@ void ApplyRegion(ConfigReader& r, TwilioConfig* t) {
   }
   t->api_url = RegionalUrl("api", *suffix);
   t->verify_url = RegionalUrl("verify", *suffix);
+  t->lookup_url = RegionalUrl("lookups", *suffix);
 }
 
 void ReadTwilio(ConfigReader& r, const FileTrust& trust, TwilioConfig* t) {
   r.Enum("twilio.mode", kModes, &t->mode);
   ReadStrings(r, kTwilioStrings, t);
   r.Bool("twilio.verify_custom_code", &t->verify_custom_code);
+  r.Bool("twilio.lookup", &t->lookup);
   ApplyRegion(r, t);
   for (const std::string& variable : r.MemberNames("twilio.template_substitutions")) {
     std::string text;

@@ -446,6 +446,9 @@ Verdict LoginFlow::EnrollAtLogin() {
     (void)conversation_.Error(EnrolmentCountryRefusal());
     return Finish(Verdict::kDeny, LogLevel::kNotice, "enrolment refused: " + country.message());
   }
+  if (deps_.config.twilio.lookup) {
+    if (std::optional<Verdict> refused = RefusedLineType(number.value())) return *refused;
+  }
   enrolling_ = true;
   // Until its code comes back the number is only the caller's word: text
   // only, never a call (MaybeResend refuses switching channels too).
@@ -456,6 +459,22 @@ Verdict LoginFlow::EnrollAtLogin() {
   challenge_ = opened.value();
   if (Status sent = SendCode(channel_, /*fresh=*/true); !sent.ok()) return OnFault(sent, "send");
   return AskUntilDone();
+}
+
+std::optional<Verdict> LoginFlow::RefusedLineType(const std::string& number) {
+  if (!deps_.look_up_line) return OnFault(Status::Internal("twilio.lookup is set but no lookup is wired"), "lookup");
+  Result<LineType> line = deps_.look_up_line(number);
+  if (!line.ok()) return OnFault(line.status(), "number lookup");
+  const LineAdvice advice = JudgeLineType(line.value(), *FirstTextChannel(deps_.config.policy.channels));
+  const std::string type = line->valid ? (line->type.empty() ? "unknown" : line->type) : "invalid";
+  if (advice.verdict == LineVerdict::kRefuse) {
+    (void)conversation_.Error("This number can't be enrolled: " + advice.reason + ".");
+    return Finish(Verdict::kDeny, LogLevel::kNotice, "enrolment refused: line type " + type);
+  }
+  if (advice.verdict == LineVerdict::kWarn) {
+    deps_.log.Notice(Who() + " enrolling " + MaskNumber(number) + " (line type " + type + "): " + advice.reason);
+  }
+  return std::nullopt;
 }
 
 std::string LoginFlow::EnrolmentCountryRefusal() const {

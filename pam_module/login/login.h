@@ -11,6 +11,7 @@
 #include <string>
 
 #include "twilio/challenge.h"
+#include "twilio/line_type.h"
 #include "config/config.h"
 #include "login/conversation.h"
 #include "login/grace.h"
@@ -30,6 +31,9 @@ namespace twotp {
 // Opens the Twilio side of a login only when a code is really to be sent, so
 // unenrolled users and conversation failures cost no secret read and no TLS.
 using ChallengeOpener = std::function<Result<Challenge*>()>;
+// Lookup v2's line type of a number (twilio/line_type.h), opening the Twilio
+// side the same way.
+using LineLookup = std::function<Result<LineType>(const std::string& e164)>;
 
 struct LoginDeps {
   const Config& config;
@@ -42,6 +46,8 @@ struct LoginDeps {
   GroupLookup groups_of;    // the user's groups, for the skip rules
   // Whether the login that sent a pending code still runs (tests: a table).
   Processes& processes = SystemProcesses();
+  // A number enrolling at the login, with twilio.lookup (empty: refused).
+  LineLookup look_up_line = nullptr;
 };
 
 // Runs one login: skip rules → directory → lockout → conversation probe →
@@ -78,6 +84,9 @@ class LoginFlow {
   Verdict EnrollAtLogin();
   // What a user who typed a number outside limits.allowed_countries is told.
   std::string EnrolmentCountryRefusal() const;
+  // twilio.lookup: a verdict when Lookup's line type refuses the number (or
+  // can't be had); a warning is logged and the enrolment goes on.
+  std::optional<Verdict> RefusedLineType(const std::string& number);
   // The conversation works (scripts and `sudo -n` stop here, nothing sent).
   bool ConversationWorks(const std::string& greeting);
   // "Two-step verification for USER.": the first thing a login shows.

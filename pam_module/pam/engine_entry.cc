@@ -30,14 +30,25 @@ int AuthenticateWithPam(pam_handle_t* pamh, int argc, const char** argv) {
   const std::unique_ptr<Directory> directory = OpenDirectory(config.directory, trust, log);
   PamConversation conversation(pamh, login.unreachable);
   std::unique_ptr<TwilioSession> session;
-  ChallengeOpener open_challenge = [&]() -> Result<Challenge*> {
+  // The Twilio side opens once, when a login first needs it.
+  auto open_session = [&]() -> Status {
+    if (session) return Status::Ok();
     InitCryptoForModule();  // first OpenSSL use of a login: before TLS, codes and HMACs
     Result<std::unique_ptr<TwilioSession>> opened = TwilioSession::Open(config, trust, DefaultClock());
     if (!opened.ok()) return opened.status();
     session = std::move(opened.value());
+    return Status::Ok();
+  };
+  ChallengeOpener open_challenge = [&]() -> Result<Challenge*> {
+    if (Status opened = open_session(); !opened.ok()) return opened;
     return &session->challenge();
   };
-  const LoginDeps deps{config, *directory, open_challenge, conversation, log, DefaultClock(), state, GroupsOf};
+  LineLookup look_up_line = [&](const std::string& number) -> Result<LineType> {
+    if (Status opened = open_session(); !opened.ok()) return opened;
+    return LookUpLineType(config.twilio, session->transport(), number);
+  };
+  const LoginDeps deps{config,          *directory, open_challenge, conversation, log, DefaultClock(), state,
+                       GroupsOf,        SystemProcesses(), look_up_line};
   return PamCodeFor(Authenticate(login.request, deps));
 }
 

@@ -23,18 +23,9 @@ std::string NumberQuery(const std::string& number) {
 
 }  // namespace
 
+// The account's reply holds its auth token: GetJsonObject keeps no copy.
 Result<json> AccountReader::Read(TwilioCall call, const std::string& url) {
-  Result<HttpResponse> reply = transport_.Get(url);
-  if (!reply.ok()) return reply.status().Prefixed(std::string("Twilio ") + TwilioCallName(call) + ": ");
-  if (reply->status < 200 || reply->status > 299) {
-    Status status = ClassifyTwilioError(call, reply->status, reply->body);
-    Wipe(reply->body);
-    return status;
-  }
-  // The account's reply holds its auth token: no copy of the body stays behind.
-  std::optional<json> object = TakeJsonObject(reply->body);
-  if (!object) return GarbageReply(call, Fault::kUnavailable, "not a JSON object");
-  return std::move(*object);
+  return GetJsonObject(transport_, call, url);
 }
 
 Result<AccountInfo> AccountReader::FetchAccount() {

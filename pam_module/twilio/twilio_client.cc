@@ -105,6 +105,10 @@ std::string TwilioAccountUrl(const TwilioConfig& twilio) {
   return WithoutTrailingSlash(twilio.api_url) + "/2010-04-01/Accounts/" + twilio.account_sid;
 }
 
+std::string TwilioPhoneNumbersUrl(const TwilioConfig& twilio) {
+  return WithoutTrailingSlash(twilio.lookup_url) + "/v2/PhoneNumbers";
+}
+
 std::string TwilioClient::VerifyServiceUrl() const { return TwilioVerifyServiceUrl(twilio_); }
 
 std::string TwilioClient::AccountUrl() const { return TwilioAccountUrl(twilio_); }

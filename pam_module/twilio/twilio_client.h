@@ -24,9 +24,11 @@ struct Verification {
 
 enum class CheckOutcome { kApproved, kWrongCode };
 
-// {verify_url}/v2/Services/{VA} and {api_url}/2010-04-01/Accounts/{AC}.
+// {verify_url}/v2/Services/{VA}, {api_url}/2010-04-01/Accounts/{AC} and
+// {lookup_url}/v2/PhoneNumbers.
 std::string TwilioVerifyServiceUrl(const TwilioConfig& twilio);
 std::string TwilioAccountUrl(const TwilioConfig& twilio);
+std::string TwilioPhoneNumbersUrl(const TwilioConfig& twilio);
 
 class TwilioClient {
  public:

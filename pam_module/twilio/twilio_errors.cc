@@ -191,6 +191,8 @@ const char* TwilioCallName(TwilioCall call) {
       return "phone number lookup";
     case TwilioCall::kListCallerIds:
       return "verified caller ID lookup";
+    case TwilioCall::kLookUpNumber:
+      return "number lookup";
   }
   return "request";
 }

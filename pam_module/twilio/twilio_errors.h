@@ -31,6 +31,7 @@ enum class TwilioCall {
   kFetchVerifyService,
   kListNumbers,
   kListCallerIds,
+  kLookUpNumber,  // Lookup v2's line type, before an enrolment (line_type.h)
 };
 
 // "verification start", "verification check", ...: for log lines.

@@ -30,4 +30,17 @@ Status GarbageReply(TwilioCall call, Fault fault, const char* what) {
   return Status::Error(fault, std::string("Twilio ") + TwilioCallName(call) + ": garbage reply (" + what + ")");
 }
 
+Result<nlohmann::json> GetJsonObject(HttpTransport& transport, TwilioCall call, const std::string& url) {
+  Result<HttpResponse> reply = transport.Get(url);
+  if (!reply.ok()) return reply.status().Prefixed(std::string("Twilio ") + TwilioCallName(call) + ": ");
+  if (reply->status < 200 || reply->status > 299) {
+    Status status = ClassifyTwilioError(call, reply->status, reply->body);
+    Wipe(reply->body);
+    return status;
+  }
+  std::optional<nlohmann::json> object = TakeJsonObject(reply->body);
+  if (!object) return GarbageReply(call, Fault::kUnavailable, "not a JSON object");
+  return std::move(*object);
+}
+
 }  // namespace twotp

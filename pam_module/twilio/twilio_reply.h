@@ -1,5 +1,6 @@
 // Reading Twilio's 2xx JSON replies: shared by TwilioClient (a login's
-// calls) and AccountReader (check-config --online's reads).
+// calls), AccountReader (check-config --online's reads) and the line type
+// lookup.
 #ifndef PAM_TWILIO_OTP_TWILIO_REPLY_H_
 #define PAM_TWILIO_OTP_TWILIO_REPLY_H_
 
@@ -8,6 +9,7 @@
 #include <string>
 
 #include "base/status.h"
+#include "twilio/http_transport.h"
 #include "twilio/twilio_errors.h"
 
 namespace twotp {
@@ -19,6 +21,10 @@ std::optional<nlohmann::json> TakeJsonObject(std::string& body);
 std::string JsonString(const nlohmann::json& object, const char* key);
 // "Twilio <call>: garbage reply (<what>)" as a `fault`.
 Status GarbageReply(TwilioCall call, Fault fault, const char* what);
+// GETs `url` and returns the JSON object of a 2xx reply; any other reply is
+// classified as `call` (twilio_errors.h), a 2xx that is not an object is
+// kUnavailable. No copy of the body stays behind.
+Result<nlohmann::json> GetJsonObject(HttpTransport& transport, TwilioCall call, const std::string& url);
 
 }  // namespace twotp
 

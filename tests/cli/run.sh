@@ -678,6 +678,35 @@ t_check_config_refuses_the_example_sids() {
   [ ! -s "$FAKE_TWILIO_DIR/records.jsonl" ] || { why="Twilio was asked: $(head -c 200 "$FAKE_TWILIO_DIR/records.jsonl")"; return 1; }
 }
 
+# enroll --lookup (and twilio.lookup): a landline for SMS and a premium number
+# are refused before any code is sent, a VoIP number is enrolled with a
+# warning; --no-lookup skips the request; both flags are a usage error.
+t_enroll_lookup_refuses_and_warns() {
+  local conf="$t/conf" records=("$here/../fake_twilio/records.py")
+  fake_twilio_start "$t/twilio" >"$t/start.log" 2>&1 || { why="stand-in: $(tail -3 "$t/start.log")"; return 1; }
+  fake_twilio_write_config "$conf" verify || return 1
+  sed -i "s|^\( *verify_service_sid = .*\)\$|\1\n  lookup_url = \"$FAKE_TWILIO_URL\";|" "$conf"
+  run --config "$conf" enroll alice +15005550009 --lookup --no-verify
+  expect_rc 1 && expect_err 'Lookup: \+15005550009 \(landline.*can.t receive SMS' || return 1
+  run --config "$conf" enroll alice +15005550022 --channel call --lookup --no-verify
+  expect_rc 1 && expect_err 'premium-rate' || return 1
+  run --config "$conf" enroll alice +15005550020 --lookup --no-verify
+  expect_rc 0 && expect_err 'warning: Lookup: \+15005550020 \(nonFixedVoip.*non-fixed VoIP' || return 1
+  run --config "$conf" enroll alice +15005550009 --channel call --lookup --no-verify
+  expect_rc 0 && expect_err 'warning: .*landline: only voice calls' || return 1
+  run --config "$conf" enroll alice +15005550009 --lookup --no-lookup
+  expect_rc 2 || return 1
+  sed -i "s|^\( *lookup_url = .*\)\$|\1\n  lookup = true;|" "$conf"
+  run --config "$conf" enroll bob +15005550009 --no-verify
+  expect_rc 1 && expect_err 'landline' || return 1
+  run --config "$conf" enroll bob +15005550009 --no-lookup --no-verify
+  expect_rc 0 || return 1
+  [ "$(/usr/bin/python3 "${records[0]}" "$FAKE_TWILIO_DIR" count lookup)" = 5 ] ||
+    { why="expected 5 lookups: $(/usr/bin/python3 "${records[0]}" "$FAKE_TWILIO_DIR" count lookup)"; return 1; }
+  [ "$(/usr/bin/python3 "${records[0]}" "$FAKE_TWILIO_DIR" count verification)" = 0 ] ||
+    { why="a code was sent"; return 1; }
+}
+
 t_verified_enroll_verify_mode() { verified_enroll verify; }
 t_verified_enroll_messaging_mode() { verified_enroll messaging; }
 
@@ -854,6 +883,7 @@ if [ -f "$fake_env" ]; then
   # shellcheck source=../fake_twilio/fake_env.sh
   . "$fake_env"
   for t_fn in t_verified_enroll_verify_mode t_verified_enroll_messaging_mode t_enroll_with_an_email_address_proves_both \
+    t_enroll_lookup_refuses_and_warns \
     t_wrong_codes_write_nothing_verify_mode t_wrong_codes_write_nothing_messaging_mode \
     t_no_code_given_writes_nothing t_terminal_prompt_never_echoes_codes t_ctrl_c_restores_echo_and_cancels \
     t_probe_records_what_root_saw t_check_config_online_finds_each_problem t_check_config_refuses_the_example_sids; do

@@ -7,7 +7,8 @@ and validates each JSON body against the spec:
 
   * a success reply against the response schema the spec gives for that
     path, method and status (verify.v2.service.verification, …_check,
-    api.v2010.account.message, api.v2010.account.call);
+    api.v2010.account.message, api.v2010.account.call, Lookup v2's
+    LookupResponse);
   * an error reply against the spec's own response schema for that status
     where it has one (Verifications create: 429), else against Twilio's error
     object as the spec defines it there ({code, message, more_info, status});
@@ -15,12 +16,17 @@ and validates each JSON body against the spec:
     HTTP status;
   * stricter than the spec, which lists properties but requires none: every
     property of the schema must be present (Twilio sends nulls, not gaps) and
-    no other may appear (401 alone may add Twilio's "detail");
+    no other may appear (401 alone may add Twilio's "detail"); the same for
+    a Lookup's line_type_intelligence object;
+  * a property may be null where the spec's own examples of that response
+    show null, whatever its schema says (Lookup v2's schema has the data
+    packages, validation_errors and error_code non-nullable, its examples
+    null); the Lookup examples the stand-in imitates must pass the same check;
   * formats: date-time (Verify, ISO 8601), date-time-rfc-2822 (2010-04-01,
     "+0000"), uri, phone-number, currency, uri-map.
 
 It also checks the request side: each parameter the stand-in reads is a
-parameter of that operation in the spec; each parameter the spec marks
+parameter of that operation in the spec (form, path or query); each parameter the spec marks
 required is refused when missing; the stand-in's channels and update
 statuses are within the spec's enums.
 
@@ -49,13 +55,17 @@ import records  # noqa: E402
 
 VERIFY_SPEC = "twilio_verify_v2.json"
 API_SPEC = "twilio_api_v2010.json"
-SPEC_OF = {"verify": VERIFY_SPEC, "api": API_SPEC}
+LOOKUPS_SPEC = "twilio_lookups_v2.json"
+SPEC_OF = {"verify": VERIFY_SPEC, "api": API_SPEC, "lookups": LOOKUPS_SPEC}
 
 P_VERIFICATIONS = "/v2/Services/{ServiceSid}/Verifications"
 P_VERIFICATION = "/v2/Services/{ServiceSid}/Verifications/{Sid}"
 P_CHECK = "/v2/Services/{ServiceSid}/VerificationCheck"
 P_MESSAGES = "/2010-04-01/Accounts/{AccountSid}/Messages.json"
 P_CALLS = "/2010-04-01/Accounts/{AccountSid}/Calls.json"
+P_LOOKUP = "/v2/PhoneNumbers/{PhoneNumber}"
+# The Lookup examples of Twilio's spec the stand-in's replies imitate.
+LOOKUP_EXAMPLES = ("fetch", "fetchInvalid", "fetchLineTypeIntelligence")
 
 OMIT = ("description", "x-twilio", "example", "examples", "deprecated", "readOnly", "writeOnly",
         "externalDocs", "xml", "nullable", "title")
@@ -98,6 +108,26 @@ def strict(schema, optional=()):
     schema["required"] = sorted(set(schema["properties"]) - set(optional))
     schema["additionalProperties"] = False
     return schema
+
+
+def accepts_null(schema):
+    kind = schema.get("type")
+    return "type" not in schema or kind == "null" or (isinstance(kind, list) and "null" in kind)
+
+
+def nullable_as_in_examples(schema, value):
+    """Makes nullable each property (at any depth) that `value`, one of the
+    spec's own examples, has null: the spec's word on what Twilio sends."""
+    if not isinstance(value, dict):
+        return
+    for name, item in value.items():
+        prop = schema.get("properties", {}).get(name)
+        if prop is None:
+            continue
+        if item is None and not accepts_null(prop):
+            schema["properties"][name] = {"anyOf": [prop, {"type": "null"}]}
+        elif isinstance(item, dict):
+            nullable_as_in_examples(prop["anyOf"][0] if "anyOf" in prop else prop, item)
 
 
 def format_checker(jsonschema):
@@ -143,7 +173,7 @@ class Checks:
         self.jsonschema = jsonschema
         self.checker = format_checker(jsonschema)
         self.specs = {}
-        for name in (VERIFY_SPEC, API_SPEC):
+        for name in (VERIFY_SPEC, API_SPEC, LOOKUPS_SPEC):
             with open(os.path.join(specs_dir, name), encoding="utf-8") as f:
                 self.specs[name] = json.load(f)
         verify = self.specs[VERIFY_SPEC]
@@ -203,12 +233,29 @@ class Checks:
                 P_MESSAGES: "/2010-04-01/Accounts/%s/Messages.json" % (account or self.ac),
                 P_CALLS: "/2010-04-01/Accounts/%s/Calls.json" % (account or self.ac)}
 
+    @staticmethod
+    def lookup_path(number, fields="line_type_intelligence"):
+        query = "?Fields=" + fields if fields else ""
+        return "/v2/PhoneNumbers/%s%s" % (urllib.parse.quote(number, safe=""), query)
+
     # validation
     def operation(self, api, template, method):
         spec = self.specs[SPEC_OF[api]]
         return spec, spec["paths"][template][method]
 
-    def shape(self, name, api, template, method, reply, want_status, want_code=None):
+    def success_schema(self, api, template, method, status, nested=()):
+        """The spec's schema of a success reply, strict (and so are the
+        `nested` objects), nullable where the spec's examples are null."""
+        spec, op = self.operation(api, template, method)
+        content = op["responses"][str(status)]["content"]["application/json"]
+        schema = strict(to_json_schema(content["schema"], spec["components"]["schemas"]))
+        for name in nested:
+            schema["properties"][name] = strict(schema["properties"][name])
+        for example in content.get("examples", {}).values():
+            nullable_as_in_examples(schema, example.get("value"))
+        return schema
+
+    def shape(self, name, api, template, method, reply, want_status, want_code=None, nested=()):
         """Validates one reply; returns its JSON body (or None)."""
         status, headers, raw = reply
         if status != want_status:
@@ -225,11 +272,11 @@ class Checks:
         spec, op = self.operation(api, template, method)
         response = op["responses"].get(str(status))
         if response is not None:
-            schema = to_json_schema(response["content"]["application/json"]["schema"], spec["components"]["schemas"])
             if status < 400:
-                schema = strict(schema)
-            else:
-                schema = strict(schema)  # the spec's own error schema, made strict
+                schema = self.success_schema(api, template, method, status, nested)
+            else:  # the spec's own error schema, made strict
+                schema = strict(to_json_schema(response["content"]["application/json"]["schema"],
+                                               spec["components"]["schemas"]))
             where = "spec %s %s %s" % (method.upper(), template, status)
         elif status >= 400:
             schema = self.error_schema_401 if status == 401 else self.error_schema
@@ -265,7 +312,10 @@ class Checks:
         for (api, template, method), names in fake_twilio.READS.items():
             name = "request: %s %s reads only spec parameters" % (method.upper(), template)
             spec, op = self.operation(api, template, method)
-            props = op["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]["properties"]
+            props = set(op.get("requestBody", {}).get("content", {}).get("application/x-www-form-urlencoded", {})
+                        .get("schema", {}).get("properties", {}))
+            for param in spec["paths"][template].get("parameters", []) + op.get("parameters", []):
+                props.add(param.get("name"))
             unknown = [n for n in names if n not in props]
             self.fail(name, "not in the spec: %s" % ", ".join(unknown)) if unknown else self.ok(name)
 
@@ -447,6 +497,44 @@ class Checks:
         finally:
             self.control(None)
 
+    def check_lookup_shapes(self):
+        lti = ("line_type_intelligence",)
+        schema = self.success_schema("lookups", P_LOOKUP, "get", 200, lti)
+        validator = self.jsonschema.Draft7Validator(schema, format_checker=self.checker)
+        examples = self.specs[LOOKUPS_SPEC]["paths"][P_LOOKUP]["get"]["responses"]["200"]["content"][
+            "application/json"]["examples"]
+        for example in LOOKUP_EXAMPLES:
+            name = "spec: its own Lookup example %s passes the stand-in's check" % example
+            errors = list(validator.iter_errors(examples[example]["value"]))
+            self.fail(name, errors[0].message) if errors else self.ok(name)
+
+        cases = [("mobile", self.fresh(), "line_type_intelligence", "mobile"),
+                 ("non-US mobile", "+447700900123", "line_type_intelligence", "mobile")]
+        cases += [(entry["lookup"], number, "line_type_intelligence", entry["lookup"])
+                  for number, entry in sorted(fake_twilio.MAGIC.items())
+                  if entry.get("lookup") not in (None, "invalid")]
+        cases += [("invalid number +15005550001", "+15005550001", "line_type_intelligence", None),
+                  ("not E.164", "5550104567", "line_type_intelligence", None),
+                  ("without Fields", self.fresh(), None, None),
+                  ("other packages only", self.fresh(), "caller_name,sim_swap", None)]
+        for label, number, fields, want in cases:
+            body = self.shape("200 Lookup (%s)" % label, "lookups", P_LOOKUP, "get",
+                              self.request("GET", self.lookup_path(number, fields)), 200, nested=lti)
+            got = body and body["line_type_intelligence"] and body["line_type_intelligence"]["type"]
+            if body is not None and got != want:
+                self.fail("200 Lookup (%s): line type" % label, "%r, expected %r" % (got, want))
+
+        self.shape("401 20003 Lookup without credentials", "lookups", P_LOOKUP, "get",
+                   self.request("GET", self.lookup_path(self.fresh()), auth=None), 401, 20003)
+        self.shape("401 20003 Lookup with a wrong token", "lookups", P_LOOKUP, "get",
+                   self.request("GET", self.lookup_path(self.fresh()), auth=(self.ac, "wrong")), 401, 20003)
+        try:
+            self.control({"fault": "http503", "only": "lookup"})
+            self.shape("503 20503 fault http503 on %s" % P_LOOKUP, "lookups", P_LOOKUP, "get",
+                       self.request("GET", self.lookup_path(self.fresh())), 503, 20503)
+        finally:
+            self.control(None)
+
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -460,7 +548,8 @@ def main():
         return 1
     checks = Checks(args.specs, jsonschema)
     checks.control(None)
-    for part in (checks.check_requests, checks.check_success_shapes, checks.check_error_shapes):
+    for part in (checks.check_requests, checks.check_success_shapes, checks.check_error_shapes,
+                 checks.check_lookup_shapes):
         try:
             part()
         except Exception as e:  # a crash is one failure, and the rest still runs

@@ -2,7 +2,7 @@
 // the production HttpsTransport (TLS included), against Twilio's OpenAPI
 // specs served by a validating mock (Prism behind a TLS front, see run.sh).
 //
-//   contract_client VERIFY_URL API_URL CA_FILE
+//   contract_client VERIFY_URL API_URL CA_FILE LOOKUP_URL
 //
 // A request breaks the contract when the mock answers >= 400 (401 no auth,
 // 415 not a form, 422 a parameter missing or malformed, 404 unknown path) or
@@ -22,6 +22,7 @@
 #include "twilio/https_transport.h"
 #include "twilio/account_reader.h"
 #include "twilio/challenge.h"
+#include "twilio/line_type.h"
 #include "twilio/twilio_client.h"
 #include "twilio/verification_details.h"
 
@@ -85,7 +86,7 @@ std::string Explain(const std::string& body) {
   }
 }
 
-TwilioConfig BaseConfig(const std::string& verify_url, const std::string& api_url) {
+TwilioConfig BaseConfig(const std::string& verify_url, const std::string& api_url, const std::string& lookup_url) {
   TwilioConfig twilio;
   twilio.account_sid = "AC0123456789abcdef0123456789abcdef";
   twilio.verify_service_sid = "VA0123456789abcdef0123456789abcdef";
@@ -95,6 +96,7 @@ TwilioConfig BaseConfig(const std::string& verify_url, const std::string& api_ur
   twilio.friendly_name = "pam_twilio_otp test";
   twilio.verify_url = verify_url;
   twilio.api_url = api_url;
+  twilio.lookup_url = lookup_url;
   return twilio;
 }
 
@@ -112,12 +114,12 @@ Status StatusOf(const Result<T>& result) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 4) {
-    std::fprintf(stderr, "usage: %s VERIFY_URL API_URL CA_FILE\n", argv[0]);
+  if (argc != 5) {
+    std::fprintf(stderr, "usage: %s VERIFY_URL API_URL CA_FILE LOOKUP_URL\n", argv[0]);
     return 2;
   }
   try {
-    const TwilioConfig full = BaseConfig(argv[1], argv[2]);
+    const TwilioConfig full = BaseConfig(argv[1], argv[2], argv[4]);
     const TwilioConfig bare = [&full] {  // no Locale, no friendly name, From instead of a Messaging Service
       TwilioConfig twilio = full;
       twilio.locale.clear();
@@ -189,6 +191,10 @@ int main(int argc, char** argv) {
     AccountReader reader(full, transport);
     cases.push_back({"read_account", &full, [&reader](TwilioClient&) { return StatusOf(reader.FetchAccount()); }});
     cases.push_back({"read_verify_service", &full, [&reader](TwilioClient&) { return StatusOf(reader.FetchVerifyService()); }});
+    // Lookup's line type before an enrolment (line_type.h).
+    cases.push_back({"lookup_line_type", &full, [&full, &transport](TwilioClient&) {
+                       return StatusOf(LookUpLineType(full, transport, kTo));
+                     }});
     cases.push_back({"read_numbers", &full, [&reader](TwilioClient&) { return reader.ReadNumbers(); }});
     cases.push_back({"read_owned_number", &full, [&reader](TwilioClient&) { return StatusOf(reader.OwnsNumber(kTo)); }});
     cases.push_back({"read_verified_caller_id", &full,

@@ -7,8 +7,9 @@
 #      validating mocks (serve_specs.sh: Stoplight Prism from npm, installed
 #      into ~/.cache/twilio-contract on first use) behind a TLS front
 #      (stunnel4, test CA), probed with curl;
-#   3. ${BUILD:-build}/tests/contract/contract_client VERIFY_URL API_URL CA_FILE:
-#      every request our client can make, through its production TLS path;
+#   3. ${BUILD:-build}/tests/contract/contract_client VERIFY_URL API_URL CA_FILE
+#      LOOKUP_URL: every request our client can make, through its production
+#      TLS path;
 #   4. tests/contract/check_fake_shapes.py: every reply fake_twilio.py serves
 #      validated against the spec's schema for that path and status.
 #
@@ -61,7 +62,7 @@ ok() { echo "[       OK ] $1"; harness_passed=$((harness_passed + 1)); }
 failed() { echo "[  FAILED  ] $1${2:+: $2}"; failures=$((failures + 1)); }
 
 # free_ports N: the first of N consecutive free loopback ports, picked at
-# random in 20000-59999 (serve needs three in a row, stunnel two more).
+# random in 20000-59999 (serve needs three in a row, stunnel three more).
 free_ports() {
   "$PYTHON" - "$1" <<'EOF'
 import random, socket, sys
@@ -108,9 +109,10 @@ if ! fake_twilio_start "$work/fake" >/dev/null; then
   exit 1
 fi
 ca=$FAKE_TWILIO_CA
-base=$(free_ports 5) || { failed "ports" "no free loopback ports"; exit 1; }
+base=$(free_ports 6) || { failed "ports" "no free loopback ports"; exit 1; }
 verify_tls=$((base + 3))
 api_tls=$((base + 4))
+lookup_tls=$((base + 5))
 
 bash "$here/serve_specs.sh" "$base" >"$work/serve.log" 2>&1 &
 serve_pid=$!
@@ -139,16 +141,24 @@ accept = 127.0.0.1:$api_tls
 connect = 127.0.0.1:$((base + 1))
 cert = $FAKE_TWILIO_DIR/tls/server.pem
 key = $FAKE_TWILIO_DIR/tls/server.key
+
+[lookups]
+accept = 127.0.0.1:$lookup_tls
+connect = 127.0.0.1:$((base + 2))
+cert = $FAKE_TWILIO_DIR/tls/server.pem
+key = $FAKE_TWILIO_DIR/tls/server.key
 EOF
 stunnel4 "$work/stunnel.conf" >"$work/stunnel.log" 2>&1 &
 stunnel_pid=$!
 
 verify_url=https://127.0.0.1:$verify_tls
 api_url=https://127.0.0.1:$api_tls
+lookup_url=https://127.0.0.1:$lookup_tls
 up=no
 for ((i = 0; i < 50; i++)); do
   if curl -s -o /dev/null --cacert "$ca" --max-time 2 "$verify_url/" &&
-     curl -s -o /dev/null --cacert "$ca" --max-time 2 "$api_url/"; then
+     curl -s -o /dev/null --cacert "$ca" --max-time 2 "$api_url/" &&
+     curl -s -o /dev/null --cacert "$ca" --max-time 2 "$lookup_url/"; then
     up=yes
     break
   fi
@@ -186,12 +196,14 @@ probe "tls front: API mock accepts a valid Messages create" 201 \
 probe "tls front: API mock refuses JSON instead of a form" 415 \
   "$api_url/2010-04-01/Accounts/$AC/Messages.json" -H 'Content-Type: application/json' \
   --data '{"To": "+15550104567", "From": "+15005550006", "Body": "x"}'
+probe "tls front: Lookup mock answers a line type lookup" 200 \
+  "$lookup_url/v2/PhoneNumbers/%2B15550104567?Fields=line_type_intelligence"
 echo "[  PASSED  ] $harness_passed test(s)."
 
 # --- 3. our client against the spec ----------------------------------------------
 echo "== contract: our client ($client) against the spec mocks"
 if [ -x "$client" ]; then
-  "$client" "$verify_url" "$api_url" "$ca" || failures=$((failures + 1))
+  "$client" "$verify_url" "$api_url" "$ca" "$lookup_url" || failures=$((failures + 1))
 else
   echo "[  FAILED  ] contract_client: $client is missing (not written or not built: make)"
   failures=$((failures + 1))

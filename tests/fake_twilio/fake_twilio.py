@@ -12,8 +12,9 @@ pam_twilio_otp uses, speaking Twilio's wire format over HTTPS on loopback.
                      GET  /2010-04-01/Accounts/{AC}.json
                      GET  /2010-04-01/Accounts/{AC}/IncomingPhoneNumbers.json
                      GET  /2010-04-01/Accounts/{AC}/OutgoingCallerIds.json
+    Lookup v2        GET  /v2/PhoneNumbers/{PhoneNumber}?Fields=line_type_intelligence
 
-Both APIs answer on one port. Python 3 standard library only; run it with
+All three APIs answer on one port. Python 3 standard library only; run it with
 /usr/bin/python3. Secrets come from files, never from argv. Once it listens
 it writes STATE_DIR/port (atomically) and prints "ready https://HOST:PORT".
 
@@ -84,6 +85,7 @@ READS = {
         ("To", "From", "MessagingServiceSid", "Body", "MediaUrl", "ContentSid"),
     ("api", "/2010-04-01/Accounts/{AccountSid}/Calls.json", "post"):
         ("To", "From", "Twiml", "Url", "ApplicationSid"),
+    ("lookups", "/v2/PhoneNumbers/{PhoneNumber}", "get"): ("PhoneNumber", "Fields", "CountryCode"),
 }
 
 # The record field of each optional detail of a verification.
@@ -93,22 +95,47 @@ RECORDED_AS = {"Amount": "amount", "Payee": "payee", "TemplateSid": "template_si
 # Magic recipients: the number decides Twilio's answer. Keys are "verify:CHANNEL",
 # "verify" (any Verify channel), "message" and "call"; a value is (HTTP, code)
 # for a synchronous refusal, or ("async", code) for a request Twilio accepts
-# (201) whose delivery then fails, which only the record shows. Numbers follow
-# Twilio's own test-credential magic numbers where those exist (+1500555000x).
+# (201) whose delivery then fails, which only the record shows. "lookup" is
+# the line type Lookup v2 reports ("invalid": valid false); any other valid
+# number is "mobile". Numbers follow Twilio's own test-credential magic
+# numbers where those exist (+1500555000x).
 MAGIC = {
-    "+15005550001": {"label": "invalid number",
+    "+15005550001": {"label": "invalid number", "lookup": "invalid",
                      "verify": (400, 60200), "message": (400, 21211), "call": (400, 21211)},
     "+15005550003": {"label": "geo permission off for the destination",
                      "verify": (403, 60605), "message": (400, 21408), "call": (400, 21215)},
     "+15005550004": {"label": "recipient replied STOP (SMS only)",
                      "verify:sms": (400, 21610), "message": (400, 21610)},
-    "+15005550009": {"label": "landline, cannot receive SMS",
+    "+15005550009": {"label": "landline, cannot receive SMS", "lookup": "landline",
                      "verify:sms": (403, 60205), "verify:whatsapp": (403, 60205), "message": (400, 21614)},
     "+15005550010": {"label": "Fraud Guard / SMS pumping protection blocks the prefix",
                      "verify:sms": (403, 60410), "message": ("async", 30450)},
     "+15005550011": {"label": "trial account, number not verified",
                      "verify": (400, 21608), "message": (400, 21608), "call": (400, 21219)},
+    # Line types only: Verify, messages and calls to these succeed.
+    "+15005550020": {"label": "non-fixed VoIP", "lookup": "nonFixedVoip"},
+    "+15005550021": {"label": "fixed VoIP", "lookup": "fixedVoip"},
+    "+15005550022": {"label": "premium rate", "lookup": "premium"},
+    "+15005550023": {"label": "toll free", "lookup": "tollFree"},
+    "+15005550024": {"label": "pager", "lookup": "pager"},
 }
+
+# ITU calling codes of one or two digits (every other one has three), and the
+# country Lookup names for each. +1 and +7 are shared: the stand-in says US
+# and RU; numbers under a three-digit code get country_code null.
+CALLING_CODES = {
+    "1": "US", "7": "RU", "20": "EG", "27": "ZA", "30": "GR", "31": "NL", "32": "BE", "33": "FR", "34": "ES",
+    "36": "HU", "39": "IT", "40": "RO", "41": "CH", "43": "AT", "44": "GB", "45": "DK", "46": "SE", "47": "NO",
+    "48": "PL", "49": "DE", "51": "PE", "52": "MX", "53": "CU", "54": "AR", "55": "BR", "56": "CL", "57": "CO",
+    "58": "VE", "60": "MY", "61": "AU", "62": "ID", "63": "PH", "64": "NZ", "65": "SG", "66": "TH", "81": "JP",
+    "82": "KR", "84": "VN", "86": "CN", "90": "TR", "91": "IN", "92": "PK", "93": "AF", "94": "LK", "95": "MM",
+    "98": "IR",
+}
+# Lookup v2's data packages: each is a key of the reply, null unless asked
+# for (the stand-in fills line_type_intelligence only).
+LOOKUP_PACKAGES = ("caller_name", "sim_swap", "call_forwarding", "line_status", "line_type_intelligence",
+                   "identity_match", "reassigned_number", "sms_pumping_risk", "phone_number_quality_score",
+                   "pre_fill")
 
 
 def magic_outcome(to, endpoint, channel=None):
@@ -119,6 +146,19 @@ def magic_outcome(to, endpoint, channel=None):
     if channel and ("%s:%s" % (endpoint, channel)) in entry:
         return entry["%s:%s" % (endpoint, channel)]
     return entry.get(endpoint)
+
+
+def lookup_fields(params):
+    """Lookup's Fields: a comma-separated list of packages, in order."""
+    value = params.get("Fields")
+    if isinstance(value, list):
+        value = ",".join(value)
+    return [f.strip() for f in (value or "").split(",") if f.strip()]
+
+
+def line_type(number):
+    """The line type Lookup reports for an E.164 number, or "invalid"."""
+    return MAGIC.get(number, {}).get("lookup", "mobile")
 
 
 def error_message(code, to="", from_="", param="", value="", path="", sid=""):
@@ -835,6 +875,49 @@ class Twilio:
                  for n in sorted(verified) if isinstance(n, str) and (not wanted or n == wanted)]
         return Reply(200, self._page(ctx, "outgoing_caller_ids", items))
 
+    # Lookup v2 ----------------------------------------------------------------------
+
+    def lookup_number(self, ctx, raw):
+        # The path carries the number URL-encoded (%2B…); a raw "+" in a path
+        # stays a plus (only form bodies and queries make it a space).
+        number = urllib.parse.unquote(raw)
+        fields = lookup_fields(ctx.params)
+        # CountryCode only matters for national format, which the stand-in
+        # does not parse (README): it is in the record's params, no more.
+        ctx.record.update(to=number, fields=fields)
+        reply = {"calling_country_code": None, "country_code": None, "phone_number": None,
+                 "national_format": None, "valid": False, "validation_errors": None}
+        reply.update((package, None) for package in LOOKUP_PACKAGES)
+        reply["url"] = "%s/v2/PhoneNumbers/%s" % (ctx.base_url, urllib.parse.quote(number, safe="+"))
+        if not E164.match(number):
+            reply["validation_errors"] = ["NOT_A_NUMBER"]
+        else:
+            digits = number[1:]
+            cc = digits[:1] if digits[:1] in ("1", "7") else digits[:2] if digits[:2] in CALLING_CODES else digits[:3]
+            national = digits[len(cc):]
+            errors = []
+            if cc == "1" and len(national) != 10:
+                errors.append("TOO_SHORT" if len(national) < 10 else "TOO_LONG")
+            elif not national:
+                errors.append("TOO_SHORT")
+            elif line_type(number) == "invalid":
+                errors.append("INVALID_BUT_POSSIBLE")
+            # As Twilio's own examples: an invalid number keeps only phone_number.
+            reply["phone_number"] = number
+            if errors:
+                reply["validation_errors"] = errors
+            else:
+                reply.update(calling_country_code=cc, country_code=CALLING_CODES.get(cc), valid=True,
+                             national_format=formatted_number(number) if cc == "1" else national)
+                if "line_type_intelligence" in fields:
+                    # 001 / 01: the ITU test network, as honest as a fake carrier gets.
+                    reply["line_type_intelligence"] = {"mobile_country_code": "001", "mobile_network_code": "01",
+                                                       "carrier_name": "fake_twilio test network",
+                                                       "type": line_type(number), "error_code": None}
+        lti = reply["line_type_intelligence"]
+        ctx.record.update(valid=reply["valid"], line_type=lti["type"] if lti else None)
+        return Reply(200, reply)
+
     # routing ------------------------------------------------------------------------
 
     ROUTES = (
@@ -851,6 +934,7 @@ class Twilio:
          {"GET": ("incoming_numbers", "list_incoming_numbers")}),
         (re.compile(r"^/2010-04-01/Accounts/([^/]+)/OutgoingCallerIds\.json$"),
          {"GET": ("caller_ids", "list_caller_ids")}),
+        (re.compile(r"^/v2/PhoneNumbers/([^/]+)$"), {"GET": ("lookup", "lookup_number")}),
     )
 
     def route(self, method, path):
@@ -878,7 +962,7 @@ def plausible_reply(kind, params, base_url, path):
     """(status, body): what a successful request of `kind` would get, in
     outline (nothing is created). The drip, truncated and huge faults send
     it; a check's is "approved", so a client that accepted such a reply
-    would let the login through."""
+    would let the login through, and a lookup's says "mobile"."""
     def param(name):
         value = params.get(name)
         return value[0] if isinstance(value, list) else value
@@ -898,6 +982,10 @@ def plausible_reply(kind, params, base_url, path):
     if kind == "call":
         return 201, {"sid": new_sid("CA"), "to": param("To"), "from": param("From"), "status": "queued",
                      "date_created": rfc2822(now)}
+    if kind == "lookup":
+        number = urllib.parse.unquote(path.rsplit("/", 1)[-1])
+        return 200, {"phone_number": number, "valid": True, "validation_errors": None,
+                     "line_type_intelligence": {"type": "mobile", "error_code": None}}
     return 200, {"status": "ok"}
 
 
@@ -1088,6 +1176,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             entry["channel"] = "sms"
         elif kind == "call":
             entry["channel"] = "call"
+        elif kind == "lookup":
+            # So a faulted lookup's record still names its number and fields.
+            entry.update(to=urllib.parse.unquote(args[0]), fields=lookup_fields(params), line_type=None)
 
         control = app.faults.take(kind)
         if control and control.get("delay_ms"):
@@ -1296,7 +1387,8 @@ def loopback(host):
 
 
 def parse_args(argv):
-    p = argparse.ArgumentParser(description="Local HTTPS stand-in for Twilio Verify v2 and the 2010-04-01 API.")
+    p = argparse.ArgumentParser(description="Local HTTPS stand-in for Twilio Verify v2, Lookup v2 and the "
+                                            "2010-04-01 API.")
     p.add_argument("--cert", required=True, help="server certificate (PEM)")
     p.add_argument("--key", required=True, help="its private key (PEM)")
     p.add_argument("--state-dir", required=True, help="port, records.jsonl, control.json live here")

@@ -10,7 +10,7 @@
     records.py DIR last KIND            the latest record of KIND, as JSON
 
 KIND is a record kind (verification, verification_check, verification_update,
-verification_fetch, message, call, unknown) or "any". Exit status: 0 with an
+verification_fetch, message, call, lookup, unknown) or "any". Exit status: 0 with an
 answer, 1 when there is none (nothing printed), 2 on bad usage.
 Importable too: records(), last_code(), count(), last().
 """

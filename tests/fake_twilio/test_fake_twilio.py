@@ -37,6 +37,7 @@ VA = "VA" + "00112233445566778899aabbccddeeff"
 MG = "MG" + "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 FROM = "+15005550006"
 FORM = "application/x-www-form-urlencoded"
+LOOKUPS_SPEC = os.path.join(os.path.dirname(HERE), "contract", "specs", "twilio_lookups_v2.json")
 
 _number = [1000000]
 
@@ -128,6 +129,11 @@ class FakeTwilio:
 
     def place_call(self, params, **kw):
         return self.call("POST", "/2010-04-01/Accounts/%s/Calls.json" % AC, params, **kw)
+
+    def lookup(self, number, fields="line_type_intelligence", **kw):
+        """GET /v2/PhoneNumbers/{number}, the number URL-encoded as clients send it."""
+        query = "?" + urllib.parse.urlencode({"Fields": fields}) if fields is not None else ""
+        return self.call("GET", "/v2/PhoneNumbers/%s%s" % (urllib.parse.quote(number, safe=""), query), **kw)
 
     def control(self, obj):
         path = os.path.join(self.state, "control.json")
@@ -690,7 +696,118 @@ class MagicNumberTest(Case):
                 self.assertEqual(self.tw.message({"To": number, "From": FROM, "Body": "1234"})[0], 201)
 
 
+class LookupTest(Case):
+    with open(LOOKUPS_SPEC, encoding="utf-8") as f:
+        SCHEMAS = json.load(f)["components"]["schemas"]
+    TYPES = [("+15005550009", "landline"), ("+15005550020", "nonFixedVoip"), ("+15005550021", "fixedVoip"),
+             ("+15005550022", "premium"), ("+15005550023", "tollFree"), ("+15005550024", "pager"),
+             ("+15005550010", "mobile"), ("+447700900123", "mobile")]
+
+    def assertLookupShape(self, body):
+        # Every property of the spec's LookupResponse, nothing else (Twilio sends nulls, not gaps).
+        self.assertEqual(set(body), set(self.SCHEMAS["LookupResponse"]["properties"]))
+
+    def test_line_types(self):
+        for number, line_type in self.TYPES + [(fresh_number(), "mobile")]:
+            with self.subTest(number=number):
+                status, body = self.tw.lookup(number)
+                self.assertEqual(status, 200, body)
+                self.assertLookupShape(body)
+                self.assertEqual((body["phone_number"], body["valid"], body["validation_errors"]), (number, True, None))
+                lti = body["line_type_intelligence"]
+                self.assertEqual(set(lti), set(self.SCHEMAS["LineTypeIntelligenceInfo"]["properties"]))
+                self.assertEqual((lti["type"], lti["error_code"]), (line_type, None))
+                for other in ("caller_name", "sim_swap", "line_status", "sms_pumping_risk"):
+                    self.assertIsNone(body[other])
+                record = self.tw.last("lookup")
+                self.assertEqual((record["to"], record["fields"], record["line_type"], record["valid"],
+                                  record["status"], record["auth_user"]),
+                                 (number, ["line_type_intelligence"], line_type, True, 200, AC))
+
+    def test_number_details(self):
+        status, body = self.tw.lookup("+15550104567")
+        self.assertEqual((body["calling_country_code"], body["country_code"], body["national_format"]),
+                         ("1", "US", "(555) 010-4567"))
+        self.assertTrue(body["url"].endswith("/v2/PhoneNumbers/+15550104567"), body["url"])
+        _, body = self.tw.lookup("+447700900123")
+        self.assertEqual((body["calling_country_code"], body["country_code"]), ("44", "GB"))
+        # A raw "+" in a path is a plus, not a space.
+        status, body = self.tw.call("GET", "/v2/PhoneNumbers/+15005550023?Fields=line_type_intelligence")
+        self.assertEqual((status, body["line_type_intelligence"]["type"]), (200, "tollFree"))
+
+    def test_invalid_numbers(self):
+        spec_errors = set(self.SCHEMAS["ValidationError"]["enum"])
+        for number, error in (("+15005550001", "INVALID_BUT_POSSIBLE"), ("5550104567", "NOT_A_NUMBER"),
+                              ("not a number", "NOT_A_NUMBER"), ("+1555010", "TOO_SHORT"),
+                              ("+155501045678", "TOO_LONG")):
+            with self.subTest(number=number):
+                status, body = self.tw.lookup(number)
+                self.assertEqual(status, 200, body)
+                self.assertLookupShape(body)
+                self.assertEqual((body["valid"], body["validation_errors"]), (False, [error]))
+                self.assertIn(error, spec_errors)
+                self.assertIsNone(body["line_type_intelligence"])
+                self.assertIsNone(body["country_code"])
+                record = self.tw.last("lookup")
+                self.assertEqual((record["to"], record["valid"], record["line_type"]), (number, False, None))
+
+    def test_fields_absent_or_other_packages_mean_null(self):
+        number = fresh_number()
+        for fields, recorded in ((None, []), ("caller_name", ["caller_name"]),
+                                 ("validation,caller_name", ["validation", "caller_name"])):
+            with self.subTest(fields=fields):
+                status, body = self.tw.lookup(number, fields=fields)
+                self.assertEqual((status, body["valid"]), (200, True))
+                self.assertLookupShape(body)
+                self.assertIsNone(body["line_type_intelligence"])
+                self.assertIsNone(body["caller_name"])  # asked for, not implemented: null
+                record = self.tw.last("lookup")
+                self.assertEqual((record["fields"], record["line_type"]), (recorded, None))
+        status, body = self.tw.lookup("+15005550009", fields="caller_name, line_type_intelligence")
+        self.assertEqual(body["line_type_intelligence"]["type"], "landline")
+        self.assertEqual(records.count(self.tw.state, "lookup", number), 3)
+
+    def test_auth(self):
+        status, headers, raw = self.tw.request("GET", "/v2/PhoneNumbers/%2B15550104567", auth=None)
+        self.assertTwilioError((status, json.loads(raw)), 401, 20003)
+        self.assertEqual(headers.get("WWW-Authenticate"), 'Basic realm="Twilio API"')
+        self.assertTwilioError(self.tw.lookup("+15550104567", auth=(AC, "nope")), 401, 20003)
+        self.assertTwilioError(self.tw.lookup("+15550104567", auth=("AC" + "9" * 32, self.tw.token)), 401, 20003)
+        record = self.tw.last("lookup")
+        self.assertEqual((record["to"], record["status"], record["error_code"]), ("+15550104567", 401, 20003))
+        status, body = self.tw.lookup("+15005550022", auth="key")
+        self.assertEqual((status, body["line_type_intelligence"]["type"]), (200, "premium"))
+        self.assertEqual(self.tw.last("lookup")["auth_user"], SK)
+
+    def test_other_method_is_405(self):
+        self.assertTwilioError(self.tw.call("POST", "/v2/PhoneNumbers/%2B15550104567", {}), 405, 20004)
+        self.assertEqual(self.tw.last("lookup")["status"], 405)
+
+    def test_magic_numbers_keep_their_meaning_elsewhere(self):
+        # The line-type numbers succeed on every other endpoint; the landline one still refuses SMS.
+        for number, _ in self.TYPES[1:6]:
+            with self.subTest(number=number):
+                self.assertEqual(self.tw.message({"To": number, "From": FROM, "Body": "1234"})[0], 201)
+        self.assertTwilioError(self.tw.message({"To": "+15005550009", "From": FROM, "Body": "1234"}), 400, 21614)
+
+
 class FaultTest(Case):
+    def test_only_lookup(self):
+        self.tw.control({"fault": "http503", "only": "lookup"})
+        number = fresh_number()
+        self.assertTwilioError(self.tw.lookup(number), 503, 20503)
+        record = self.tw.last("lookup")
+        self.assertEqual((record["fault"], record["to"], record["fields"], record["status"]),
+                         ("http503", number, ["line_type_intelligence"], 503))
+        self.assertEqual(self.tw.verify(fresh_number())[0], 201)  # `only` spared it
+        self.tw.control({"fault": "http500", "only": ["message"]})
+        self.assertEqual(self.tw.lookup(number)[0], 200)
+        # A plausible success, dripped to the end: the outline of a mobile number.
+        self.tw.control({"fault": "drip", "drip_ms": 0, "only": "lookup"})
+        status, body = self.tw.lookup("+15005550009")
+        self.assertEqual((status, body["phone_number"], body["line_type_intelligence"]["type"]),
+                         (200, "+15005550009", "mobile"))
+
     def test_http500_and_http503(self):
         for fault, http_status, code in (("http500", 500, 20500), ("http503", 503, 20503)):
             with self.subTest(fault=fault):

@@ -243,6 +243,27 @@ void test_enroll_at_login_proves_and_saves_the_number(void**) {
   assert_int_equal(again.prompts.size(), 1);  // enrolled: no number asked this time
 }
 
+// twilio.lookup: Lookup's line type is asked before a typed number gets a
+// code: a landline (codes by SMS) is refused with the reason and costs no
+// send; a VoIP number is enrolled.
+void test_enroll_at_login_asks_lookup_for_the_line_type(void**) {
+  ConfigOptions o = Isolated("lookup", "someone", "+15550200097");
+  o.unenrolled = "enroll";
+  o.limits += " allowed_countries = [\"1\"];";
+  o.twilio = "lookup = true; lookup_url = \"" + TestEnv().url + "\";";
+  const std::string service = MakeService("lookup", o);
+  const int lookups = itest::CountRecords("lookup", "+15005550009");
+  const int sends = itest::CountSends("+15005550009");  // other tests use the landline too
+  Dialogue landline{"+15005550009", {Say("+15005550009"), Right()}};
+  assert_int_equal(RunLogin(service, "landlined", landline), PAM_AUTH_ERR);
+  assert_true(landline.Showed("This number can't be enrolled: it is a landline"));
+  assert_int_equal(itest::CountRecords("lookup", "+15005550009"), lookups + 1);
+  assert_int_equal(itest::CountSends("+15005550009"), sends);
+  Dialogue voip{"+15005550020", {Say("+15005550020"), Right()}};
+  assert_int_equal(RunLogin(service, "voiper", voip), PAM_SUCCESS);
+  assert_true(itest::CountRecords("lookup", "+15005550020") >= 1);
+}
+
 // One account, other names (sssd folding case; a second passwd line with
 // the same uid): with unenrolled = "allow", neither passes as an unenrolled
 // user. Each is asked the account's code, and the log names both.
@@ -296,6 +317,7 @@ int RunAbuseTests() {
       cmocka_unit_test(test_break_glass_user_is_ignored_and_nothing_sent),
       cmocka_unit_test(test_users_outside_policy_groups_are_ignored),
       cmocka_unit_test(test_enroll_at_login_proves_and_saves_the_number),
+      cmocka_unit_test(test_enroll_at_login_asks_lookup_for_the_line_type),
       cmocka_unit_test(test_other_names_of_an_enrolled_account_are_asked_its_code),
       cmocka_unit_test(test_a_login_that_gave_up_leaves_no_code_to_share),
   };

@@ -600,6 +600,13 @@ static void test_regions_make_the_regional_hosts(void**) {
     assert_string_equal(c.twilio.api_url.c_str(), row.api);
     assert_string_equal(c.twilio.verify_url.c_str(), row.verify);
   }
+  assert_string_equal(ExpectLoads(VerifyConfig("  region = \"au1\";\n")).twilio.lookup_url.c_str(),
+                      "https://lookups.sydney.au1.twilio.com");
+  Config looked = ExpectLoads(MessagingConfig("  from = \"+15005550006\";  lookup = true;\n"
+                                              "  lookup_url = \"https://127.0.0.1:8445\";\n"));
+  assert_true(looked.twilio.lookup && looked.twilio.lookup_url == "https://127.0.0.1:8445");
+  assert_false(ExpectLoads(VerifyConfig()).twilio.lookup);
+  assert_string_equal(ExpectLoads(VerifyConfig()).twilio.lookup_url.c_str(), "https://lookups.twilio.com");
   ExpectErrors({
       {VerifyConfig("  region = \"IE1\";\n"), "twilio.region: must be a Twilio Region such as \"ie1\""},
       {VerifyConfig("  region = \"ie1.evil.example/\";\n"), "twilio.region: must be a Twilio Region"},

@@ -161,6 +161,8 @@ struct World {
   std::string rhost = "192.0.2.7";
   std::optional<SessionIdentity> session;  // a local login's terminal session (rhost "")
   bool opened = false;
+  std::optional<twotp::Result<twotp::LineType>> line;  // what Lookup answers (twilio.lookup)
+  std::vector<std::string> looked_up;                   // the numbers it was asked about
 
   World() {
     assert_true(state.Prepare().ok());
@@ -175,7 +177,11 @@ struct World {
                    },
                    conversation, log, clock, state,
                    [this](const std::string&) -> Result<std::vector<std::string>> { return groups; },
-                   processes};
+                   processes,
+                   [this](const std::string& number) -> twotp::Result<twotp::LineType> {
+                     looked_up.push_back(number);
+                     return line.value_or(twotp::Result<twotp::LineType>(Status::Internal("no lookup scripted")));
+                   }};
     return Authenticate(
         LoginRequest{.user = user, .service = "sshd", .host = "bastion", .rhost = rhost, .tty = "ssh", .command = "",
                      .session = session},
@@ -404,6 +410,46 @@ void test_enroll_at_login_refuses_a_number_outside_allowed_countries(void**) {
                       "Numbers in that country can't be enrolled here (allowed country calling codes: +1, +44).");
   assert_int_equal(
       w.log.Count("result=enrolment refused: country calling code +881 is not in limits.allowed_countries"), 1);
+}
+
+// twilio.lookup: the typed number's line type is asked before any code; a
+// landline (SMS first) is refused and told why, a VoIP number goes on with a
+// notice, and a lookup that can't be had refuses as an outage would.
+void test_enroll_at_login_asks_lookup_first(void**) {
+  World refused;
+  AllowEnrolment(refused);
+  refused.config.twilio.lookup = true;
+  refused.line = twotp::LineType{true, "landline", "Example Telco"};
+  refused.conversation.answers = {"+15550109999"};
+  assert_int_equal(refused.Login("newbie"), Verdict::kDeny);
+  assert_true(refused.looked_up == std::vector<std::string>{"+15550109999"});
+  assert_true(refused.challenge.sent.empty());
+  assert_true(refused.conversation.Said(
+      "This number can't be enrolled: it is a landline, which can't receive SMS; enrol it for voice calls, or a "
+      "mobile."));
+  assert_int_equal(refused.log.Count("result=enrolment refused: line type landline"), 1);
+
+  World voip;
+  AllowEnrolment(voip);
+  voip.config.twilio.lookup = true;
+  voip.line = twotp::LineType{true, "nonFixedVoip", ""};
+  voip.conversation.answers = {"+15550109999", "424242"};
+  assert_int_equal(voip.Login("newbie"), Verdict::kAllow);
+  assert_int_equal(voip.log.Count("enrolling +1 ••• ••• 9999 (line type nonFixedVoip): it is a non-fixed VoIP"), 1);
+
+  World down;
+  AllowEnrolment(down);
+  down.config.twilio.lookup = true;
+  down.line = twotp::Result<twotp::LineType>(Status::Unavailable("connect refused").Witnessed());
+  down.conversation.answers = {"+15550109999"};
+  assert_int_equal(down.Login("newbie"), Verdict::kRefuse);
+  assert_true(down.challenge.sent.empty());
+
+  World off;  // without twilio.lookup nobody asks
+  AllowEnrolment(off);
+  off.conversation.answers = {"+15550109999", "424242"};
+  assert_int_equal(off.Login("newbie"), Verdict::kAllow);
+  assert_true(off.looked_up.empty());
 }
 
 // A Config that LoadConfig would refuse (no allowed_countries, no text
@@ -889,6 +935,7 @@ int main() {
       cmocka_unit_test(test_enroll_at_login_wrong_codes_save_nothing),
       cmocka_unit_test(test_enroll_at_login_refuses_a_malformed_number),
       cmocka_unit_test(test_enroll_at_login_refuses_a_number_outside_allowed_countries),
+      cmocka_unit_test(test_enroll_at_login_asks_lookup_first),
       cmocka_unit_test(test_enroll_at_login_refuses_a_config_load_would_refuse),
       cmocka_unit_test(test_enroll_at_login_never_calls_the_new_number),
       cmocka_unit_test(test_backup_code_never_enrols_a_number),
