@@ -145,7 +145,7 @@ $(ABI_OBJS): CXXFLAGS += -DTWOTP_ABI='"$(TWOTP_ABI)"'
 $(ABI_OBJS): $(wildcard pam_module/*/*.h)
 
 $(TOOL): $(TOOL_OBJS) $(CORE_LIB) $(LDAP_LIB)
-	$(CXX) $(LDFLAGS) -pie -o $@ $(TOOL_OBJS) $(LINKED)
+	$(CXX) $(LDFLAGS) -pie -o $@ $(TOOL_OBJS) $(LINKED) -lqrencode
 
 # `twilio-otp --version`: the top entry of the Debian changelog, read with sed
 # (no dpkg-dev needed); only the file that prints it is rebuilt when it changes.

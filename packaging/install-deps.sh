@@ -10,6 +10,7 @@ build_packages=(
   # build
   g++ make pkg-config binutils
   libpam0g-dev libssl-dev libhttp-parser-dev libconfig-dev nlohmann-json3-dev libldap-dev
+  libqrencode-dev  # twilio-otp enroll --totp draws the authenticator app's QR code
   # the local Twilio stand-in (Python, its throwaway CA) and the demo's real
   # ssh login, driven on a pty (tests/e2e/demo.py)
   python3 openssl ca-certificates

@@ -122,6 +122,8 @@ class CountingLogger : public Logger {
 
 // --- one file each ---
 int RunEnroll(const Args& args);       // cmd_enroll.cc
+// enroll --totp, once RunEnroll has the config, the directory and the user.
+int RunEnrollTotp(const Args& args, const Config& config, Directory& directory, const std::string& user);  // cmd_enroll_totp.cc
 int RunRemove(const Args& args);       // cmd_remove.cc
 int RunList(const Args& args);         // cmd_list.cc
 int RunShow(const Args& args);         // cmd_list.cc

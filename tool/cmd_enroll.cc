@@ -172,11 +172,15 @@ int RunEnroll(const Args& args) {
     return UsageError("twilio-otp enroll", "--channel email needs --email ADDRESS");
   if (args.Has("lookup") && args.Has("no-lookup"))
     return UsageError("twilio-otp enroll", "give --lookup or --no-lookup, not both");
+  if (args.Has("totp") && (args.Has("channel") || args.Has("email") || args.Has("no-verify") || args.Has("lookup")))
+    return UsageError("twilio-otp enroll", "--totp takes none of --channel, --email, --lookup, --no-verify");
+  if (!args.Has("totp") && args.positional.size() < 2) return UsageError("twilio-otp enroll", "NUMBER is missing");
   std::optional<Config> config = LoadConfigOrReport(args.config_path);
   if (!config) return kExitRefused;
   Result<std::string> user = EnrollableUser(args.positional[0], args.Has("force"));
   if (!user.ok()) return Refuse(user.status());
   std::unique_ptr<Directory> directory = OpenPhoneDirectory(*config, CliLogger());
+  if (args.Has("totp")) return RunEnrollTotp(args, *config, *directory, user.value());
   Result<std::string> number = NormalizeE164(args.positional[1]);
   if (!number.ok()) return Refuse(number.status());
   // The module's own check, said to the administrator (not the user's sentence).

@@ -27,7 +27,8 @@ const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
       {"enroll",
        "enroll USER NUMBER [--channel sms|call|whatsapp|email] [--email ADDRESS] [--lookup|--no-lookup]\n"
-       "       [--no-verify] [--force]",
+       "       [--no-verify] [--force]\n"
+       "       enroll USER [NUMBER] --totp [--force]",
        "Records USER's phone number (E.164; spaces, dots, dashes and parentheses are\n"
        "dropped, so quote a number that has spaces), and with --email an address for\n"
        "Verify's email channel. Unless --no-verify, a code is sent to the number\n"
@@ -43,11 +44,15 @@ const std::vector<Command>& Commands() {
          "ask Twilio Lookup for the line type first (a paid request): refuse a landline\n"
          "for text, premium and toll-free numbers, warn for VoIP (default: twilio.lookup)"},
         {"no-lookup", false, "no Lookup, whatever twilio.lookup says"},
+        {"totp", false,
+         "an authenticator app through Twilio Verify instead: shows a QR code to scan\n"
+         "and checks the app's first code; the seed stays at Twilio (verify mode,\n"
+         "\"totp\" in policy.channels). NUMBER, if given, stays the fallback"},
         {"no-verify", false, "write the record without sending a code (numbers you already trust)"},
         {"force", false,
          "enroll a USER this host's NSS doesn't know, as typed\n"
          "(an account only other hosts see, such as one in LDAP)"}},
-       2, 2, true, RunEnroll},
+       1, 2, true, RunEnroll},
       {"remove", "remove USER",
        "Deletes USER's number: their line of the users file (keeping every other\n"
        "line), or the number attribute on their LDAP entry. Root only.",

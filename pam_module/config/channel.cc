@@ -8,6 +8,7 @@ const char* ChannelName(Channel channel) {
     case Channel::kCall: return "call";
     case Channel::kWhatsapp: return "whatsapp";
     case Channel::kEmail: return "email";
+    case Channel::kTotp: return "totp";
   }
   return "sms";
 }
@@ -17,6 +18,7 @@ std::optional<Channel> ParseChannel(std::string_view name) {
   if (name == "call") return Channel::kCall;
   if (name == "whatsapp") return Channel::kWhatsapp;
   if (name == "email") return Channel::kEmail;
+  if (name == "totp") return Channel::kTotp;
   return std::nullopt;
 }
 
@@ -26,6 +28,7 @@ const char* ChannelDescription(Channel channel) {
     case Channel::kCall: return "voice call";
     case Channel::kWhatsapp: return "WhatsApp";
     case Channel::kEmail: return "email";
+    case Channel::kTotp: return "authenticator app";
   }
   return "SMS";
 }

@@ -105,6 +105,9 @@ struct PolicyConfig {
   int probe_max_age = 180;
   Unenrolled unenrolled = Unenrolled::kDeny;
   std::vector<Channel> channels = {Channel::kSms, Channel::kCall};  // first = default
+  // A user whose channel is "totp" may still ask for a code by the other
+  // channels (SMS stays the fallback); false: the app only.
+  bool totp_fallback = true;
   std::string message =
       "{code} is your code for {service} on {host}. It expires in {minutes} minutes.";
   std::string prompt = "Verification code: ";

@@ -70,6 +70,7 @@ constexpr KeySpec kSchema[] = {
     {"policy.probe_max_age", Kind::kInt, 0, 3600},
     {"policy.unenrolled", Kind::kString},
     {"policy.channels", Kind::kStringList},
+    {"policy.totp_fallback", Kind::kBool},
     {"policy.message", Kind::kString},
     {"policy.prompt", Kind::kString},
     {"policy.grace_period", Kind::kInt, 0, 86400},
@@ -99,7 +100,7 @@ constexpr Choice<Unenrolled> kUnenrolled[] = {
     {"deny", Unenrolled::kDeny}, {"allow", Unenrolled::kAllow}, {"enroll", Unenrolled::kEnroll}};
 constexpr Choice<Backend> kBackends[] = {{"file", Backend::kFile}, {"ldap", Backend::kLdap}};
 constexpr Choice<const char*> kScopes[] = {{"base", "base"}, {"one", "one"}, {"sub", "sub"}};
-constexpr const char* kChannelNames[] = {"sms", "call", "whatsapp", "email"};
+constexpr const char* kChannelNames[] = {"sms", "call", "whatsapp", "email", "totp"};
 
 constexpr const char* kPlaceholders[] = {"code", "user", "host", "service", "rhost", "minutes", "command"};
 // What a Verify detail (amount, payee, a template variable) may name: Verify
@@ -313,7 +314,7 @@ void CheckMessagingMode(ConfigReader& r, const TwilioConfig& t, const std::vecto
            "set either from or messaging_service_sid; both only when policy.channels has \"call\"");
   }
   for (size_t i = 0; i < channels.size(); ++i) {
-    if (channels[i] == Channel::kWhatsapp || channels[i] == Channel::kEmail) {
+    if (channels[i] == Channel::kWhatsapp || channels[i] == Channel::kEmail || channels[i] == Channel::kTotp) {
       r.FailElement("policy.channels", i,
                     std::string("messaging mode sends sms and call; use verify mode for ") + ChannelName(channels[i]));
     } else if (channels[i] == Channel::kCall && t.from.empty()) {
@@ -475,6 +476,7 @@ void ReadPolicy(ConfigReader& r, PolicyConfig* p) {
   r.Int("policy.probe_max_age", &p->probe_max_age);
   r.Enum("policy.unenrolled", kUnenrolled, &p->unenrolled);
   ReadChannels(r, &p->channels);
+  r.Bool("policy.totp_fallback", &p->totp_fallback);
   r.String("policy.message", &p->message);
   CheckMessage(r, p->message);
   r.String("policy.prompt", &p->prompt);

@@ -366,7 +366,14 @@ Status Modify(LDAP* ld, const std::string& where, const std::string& dn, std::ve
 }  // namespace
 
 Status LdapDirectory::Enroll(const PhoneRecord& record) {
-  if (!IsE164(record.number)) return Status::BadInput("the number is not in E.164 form (+ and 8 to 15 digits)");
+  // An authenticator app alone is written as the channel "totp" (the factor lives at Twilio).
+  const bool app_only = record.number.empty() && record.channel == Channel::kTotp;
+  if (app_only && config_.channel_attribute.empty()) {
+    return Status::BadInput("an authenticator app without a number needs directory.ldap.channel_attribute");
+  }
+  if (!app_only && !IsE164(record.number)) {
+    return Status::BadInput("the number is not in E.164 form (+ and 8 to 15 digits)");
+  }
   return OnSomeServer<std::monostate>("enroll", [&](Session& session) -> Result<std::monostate> {
     Result<LdapEntry> entry = FindEntry(session, record.user);
     if (!entry.ok()) {
@@ -374,7 +381,8 @@ Status LdapDirectory::Enroll(const PhoneRecord& record) {
       return Status::NotFound(entry.status().message() +
                               "; the ldap backend sets numbers on existing entries, it does not create users");
     }
-    std::vector<Change> changes{{LDAP_MOD_REPLACE, config_.attribute, record.number}};
+    std::vector<Change> changes;
+    if (!app_only) changes.push_back({LDAP_MOD_REPLACE, config_.attribute, record.number});
     if (!config_.channel_attribute.empty()) {
       changes.push_back({LDAP_MOD_REPLACE, config_.channel_attribute, ChannelName(record.channel)});
     }
@@ -389,7 +397,8 @@ Status LdapDirectory::Enroll(const PhoneRecord& record) {
     session.Arm();
     Status st = Modify(session.ld(), session.uri(), entry->dn, changes);
     if (!st.ok()) return st;
-    log_.Notice("ldap enroll: " + record.user + " number=" + MaskNumber(record.number) + " on " + entry->dn);
+    log_.Notice("ldap enroll: " + record.user + (app_only ? " authenticator app" : " number=" + MaskNumber(record.number)) +
+                " on " + entry->dn);
     return std::monostate{};
   }).status();
 }
@@ -398,9 +407,12 @@ Status LdapDirectory::Remove(const std::string& user) {
   return OnSomeServer<std::monostate>("remove", [&](Session& session) -> Result<std::monostate> {
     Result<LdapEntry> entry = FindEntry(session, user);
     if (!entry.ok()) return entry.status();
-    if (entry->numbers.empty()) return Status::NotFound(entry->dn + " has no " + config_.attribute);
+    if (entry->numbers.empty() && entry->channels.empty()) {
+      return Status::NotFound(entry->dn + " has no " + config_.attribute);
+    }
     // The number and what describes it; deleting an absent attribute fails.
-    std::vector<Change> changes{{LDAP_MOD_DELETE, config_.attribute, ""}};
+    std::vector<Change> changes;
+    if (!entry->numbers.empty()) changes.push_back({LDAP_MOD_DELETE, config_.attribute, ""});
     if (!entry->channels.empty()) changes.push_back({LDAP_MOD_DELETE, config_.channel_attribute, ""});
     if (!entry->verified.empty()) changes.push_back({LDAP_MOD_DELETE, config_.verified_attribute, ""});
     session.Arm();

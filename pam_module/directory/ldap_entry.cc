@@ -53,18 +53,21 @@ LdapEntry ReadEntry(LDAP* ld, LDAPMessage* e, const LdapConfig& config) {
 
 Result<PhoneRecord> RecordFromEntry(const LdapEntry& entry, const LdapConfig& config, const std::string& user) {
   const std::string& attr = config.attribute;
+  // A user of an authenticator app alone (channel "totp", the factor
+  // verified at Twilio) needs no number, and no number flag.
+  const bool app_only = entry.numbers.empty() && entry.channels.size() == 1 && Lower(entry.channels.front()) == "totp";
   // No number is how a fleet's directory says "no phone yet": not
   // enrolled, not a fault.
-  if (entry.numbers.empty()) return Status::NotFound(entry.dn + " has no " + attr + " (not enrolled)");
+  if (entry.numbers.empty() && !app_only) return Status::NotFound(entry.dn + " has no " + attr + " (not enrolled)");
   if (entry.numbers.size() > 1) {
     return Unusable(entry, attr, "has " + std::to_string(entry.numbers.size()) + " values; expected one");
   }
   // The value is not quoted: a near-miss is most of a phone number.
-  const std::string& number = entry.numbers.front();
-  if (!IsE164(number)) {
+  const std::string number = app_only ? std::string() : entry.numbers.front();
+  if (!app_only && !IsE164(number)) {
     return Unusable(entry, attr, "is not an E.164 number (" + std::to_string(number.size()) + " bytes)");
   }
-  if (!config.verified_attribute.empty()) {
+  if (!config.verified_attribute.empty() && !app_only) {
     const std::string& flag_attr = config.verified_attribute;
     if (entry.verified.size() > 1) return Unusable(entry, flag_attr, "has several values; expected TRUE or FALSE");
     const std::string flag = entry.verified.empty() ? "false" : Lower(entry.verified.front());
@@ -81,7 +84,7 @@ Result<PhoneRecord> RecordFromEntry(const LdapEntry& entry, const LdapConfig& co
   if (!config.channel_attribute.empty() && !entry.channels.empty()) {
     const std::optional<Channel> channel =
         entry.channels.size() == 1 ? ParseChannel(Lower(entry.channels.front())) : std::nullopt;
-    if (!channel) return Unusable(entry, config.channel_attribute, "must be one of sms, call, whatsapp, email");
+    if (!channel) return Unusable(entry, config.channel_attribute, "must be one of sms, call, whatsapp, email, totp");
     record.channel = *channel;
   }
   for (const std::string& email : entry.emails) {

@@ -6,7 +6,8 @@
 //   bob   +447700900123 call    -            # "-": loaded with --no-verify
 //   carol +15550104568 email    2026-11-23T19:00:00Z  carol@example.com
 // EMAIL, optional, is the address for Verify's email channel; CHANNEL
-// "email" needs one.
+// "email" needs one. CHANNEL "totp" is an authenticator app through Verify
+// (the seed stays at Twilio); its NUMBER may be "-".
 // '#' starts a comment (whole line or after the fields); blank lines are fine.
 // A malformed line is reported with its line number and skipped; it never
 // stops the others from being read. Lookups stream the file line by line.

@@ -108,16 +108,18 @@ Result<PhoneRecord> ParseUsersLine(std::string_view line) {
   if (n < 4)
     return Malformed("expected USER NUMBER CHANNEL VERIFIED_AT [EMAIL], found " + std::to_string(n) + " field(s)");
   if (const char* problem = UserNameProblem(f[0])) return Malformed(std::string("user name ") + problem);
-  if (!IsE164(f[1])) return Malformed("number is not E.164 ('+' and 8 to 15 digits)");
   const std::optional<Channel> channel = ParseChannel(f[2]);
-  if (!channel) return Malformed("channel is not one of sms, call, whatsapp, email");
+  // A user of an authenticator app alone may have no number ("-").
+  const bool no_number = f[1] == "-" && channel == Channel::kTotp;
+  if (!no_number && !IsE164(f[1])) return Malformed("number is not E.164 ('+' and 8 to 15 digits; '-' for totp)");
+  if (!channel) return Malformed("channel is not one of sms, call, whatsapp, email, totp");
   if (f[3] != "-" && !IsIsoUtc(f[3]))
     return Malformed("verified time is neither '-' nor UTC YYYY-MM-DDTHH:MM:SSZ");
   if (n == 5 && !IsEmailAddress(f[4])) return Malformed("email is not an address (name@domain.example)");
   if (*channel == Channel::kEmail && n < 5) return Malformed("channel email needs an EMAIL field");
   PhoneRecord record;
   record.user = std::string(f[0]);
-  record.number = std::string(f[1]);
+  if (!no_number) record.number = std::string(f[1]);
   record.channel = *channel;
   if (f[3] != "-") record.verified_at = std::string(f[3]);
   record.verified = !record.verified_at.empty();
@@ -126,7 +128,7 @@ Result<PhoneRecord> ParseUsersLine(std::string_view line) {
 }
 
 std::string FormatUsersLine(const PhoneRecord& record) {
-  return record.user + " " + record.number + " " + ChannelName(record.channel) + " " +
+  return record.user + " " + (record.number.empty() ? "-" : record.number) + " " + ChannelName(record.channel) + " " +
          (record.verified_at.empty() ? "-" : record.verified_at) + (record.email.empty() ? "" : " " + record.email);
 }
 

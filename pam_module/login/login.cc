@@ -32,6 +32,7 @@ const char* ChannelRequestHint(Channel channel) {
     case Channel::kCall: return "'call' for a voice call";
     case Channel::kWhatsapp: return "'whatsapp' for WhatsApp";
     case Channel::kEmail: return "'email' for an email";
+    case Channel::kTotp: return "'totp' for your authenticator app";
   }
   return "";
 }
@@ -119,7 +120,7 @@ Verdict LoginFlow::AskUntilDone() {
         return Succeed("success (backup code)");
       }
     } else {
-      checked = state_.Check(*challenge_, typed);
+      checked = CheckTyped(typed);
       if (checked.ok() && checked.value() == CheckOutcome::kApproved) {
         // Parallel logins share failures: once they locked the user out, a
         // right code in a login that was already at the prompt doesn't count.
@@ -213,6 +214,10 @@ Verdict LoginFlow::Succeed(const char* how) {
 }
 
 bool LoginFlow::MaybeResend(const std::string& word) {
+  if (word == "resend" && channel_ == Channel::kTotp) {
+    (void)conversation_.Error("Your authenticator app shows a new code every 30 seconds; type the one it shows now.");
+    return true;
+  }
   if (word == "resend") {
     Resend(channel_);
     return true;
@@ -255,7 +260,10 @@ Status LoginFlow::SendWithFallback(Channel channel, bool fresh) {
   // Twilio says the number can't take this channel (a landline and SMS):
   // the next allowed channel that may reach the user is tried, and the user
   // told. Not while enrolling: an unproven number gets text only.
-  while (!sent.ok() && ChannelCantReachNumber(sent) && !enrolling_ && sends_ < kMaxSendsPerLogin) {
+  const auto cant_reach = [&](const Status& status) {
+    return ChannelCantReachNumber(status) || (tried.back() == Channel::kTotp && status.Is(Fault::kRecipient));
+  };
+  while (!sent.ok() && cant_reach(sent) && !enrolling_ && sends_ < kMaxSendsPerLogin) {
     std::optional<Channel> next;
     for (Channel other : deps_.config.policy.channels) {
       if (ChannelAllowed(other) && std::find(tried.begin(), tried.end(), other) == tried.end()) {
@@ -264,13 +272,16 @@ Status LoginFlow::SendWithFallback(Channel channel, bool fresh) {
       }
     }
     if (!next) break;
-    deps_.log.Notice(Who() + " " + ChannelName(tried.back()) + " can't reach " + MaskNumber(record_.number) + " (" +
-                     sent.ToString() + "); trying " + ChannelName(*next));
+    deps_.log.Notice(Who() + " " + ChannelName(tried.back()) + " can't reach " + MaskedDestination(tried.back()) +
+                     " (" + sent.ToString() + "); trying " + ChannelName(*next));
     tried.push_back(*next);
     sent = SendCode(*next, fresh);
     if (sent.ok()) {
-      (void)conversation_.Info(std::string("This number can't receive ") + ChannelDescription(tried.front()) +
-                               "; the code was sent by " + ChannelDescription(*next) + " instead.");
+      (void)conversation_.Info(tried.front() == Channel::kTotp
+                                   ? std::string("No authenticator app is enrolled for you; the code was sent by ") +
+                                         ChannelDescription(*next) + " instead."
+                                   : std::string("This number can't receive ") + ChannelDescription(tried.front()) +
+                                         "; the code was sent by " + ChannelDescription(*next) + " instead.");
     }
   }
   if (sent.ok()) channel_ = tried.back();
@@ -282,10 +293,31 @@ std::string LoginFlow::Destination(Channel channel) const {
 }
 
 std::string LoginFlow::MaskedDestination(Channel channel) const {
+  if (channel == Channel::kTotp) return "the authenticator app";
   return ToEmail(channel) ? MaskEmail(record_.email) : MaskNumber(record_.number);
 }
 
+Status LoginFlow::UseAuthenticatorApp() {
+  if (!deps_.totp.verified_factors) return Status::Internal("no authenticator app access is wired");
+  if (!totp_factor_.empty()) return Status::Ok();
+  Result<std::vector<std::string>> factors = deps_.totp.verified_factors(TotpIdentity(request_.user));
+  if (!factors.ok()) return factors.status();
+  if (factors->empty()) {
+    return Status::Recipient("no verified authenticator app (TOTP factor) at Twilio for this user")
+        .WithUserMessage("No authenticator app is enrolled for you; ask your administrator.");
+  }
+  totp_factor_ = factors->front();
+  return Status::Ok();
+}
+
+Result<CheckOutcome> LoginFlow::CheckTyped(const Secret& typed) {
+  if (channel_ != Channel::kTotp) return state_.Check(*challenge_, typed);
+  if (!deps_.totp.check) return Status::Internal("no authenticator app access is wired");
+  return deps_.totp.check(TotpIdentity(request_.user), totp_factor_, typed);
+}
+
 Status LoginFlow::SendCode(Channel channel, bool fresh) {
+  if (channel == Channel::kTotp) return UseAuthenticatorApp();
   ChallengeContext context{request_.user, request_.service, request_.host, request_.rhost, request_.command};
   SendReport report;
   const std::string to = Destination(channel);
@@ -386,6 +418,11 @@ std::string LoginFlow::Prompt() const {
     if (other == channel_ || enrolling_ || !ChannelAllowed(other)) continue;  // enrolling: no switch (MaybeResend)
     hints += std::string(ChannelRequestHint(other)) + ", ";
   }
+  if (channel_ == Channel::kTotp) {
+    // Nothing was sent: the app shows the code.
+    const std::string others = hints.empty() ? "" : " (or " + hints.substr(0, hints.size() - 2) + ")";
+    return "Code from your authenticator app" + others + ". " + deps_.config.policy.prompt;
+  }
   hints += "'resend' for a new code";
   return std::string("Code sent by ") + ChannelDescription(channel_) + " to " + MaskedDestination(channel_) + " (" +
          hints + "). " + deps_.config.policy.prompt;
@@ -394,6 +431,12 @@ std::string LoginFlow::Prompt() const {
 bool LoginFlow::ChannelAllowed(Channel channel) const {
   const auto& allowed = deps_.config.policy.channels;
   if (ToEmail(channel) && record_.email.empty()) return false;
+  if (ToPhone(channel) && record_.number.empty()) return false;
+  // The app is offered to its users only; they get the rest only as a fallback.
+  if (channel == Channel::kTotp && record_.channel != Channel::kTotp) return false;
+  if (channel != Channel::kTotp && record_.channel == Channel::kTotp && !deps_.config.policy.totp_fallback) {
+    return false;
+  }
   return std::find(allowed.begin(), allowed.end(), channel) != allowed.end();
 }
 

@@ -12,6 +12,7 @@
 
 #include "twilio/challenge.h"
 #include "twilio/line_type.h"
+#include "twilio/totp_factors.h"
 #include "config/config.h"
 #include "login/conversation.h"
 #include "login/grace.h"
@@ -34,6 +35,14 @@ using ChallengeOpener = std::function<Result<Challenge*>()>;
 // Lookup v2's line type of a number (twilio/line_type.h), opening the Twilio
 // side the same way.
 using LineLookup = std::function<Result<LineType>(const std::string& e164)>;
+// A user's authenticator app through Verify (twilio/totp_factors.h),
+// opening the Twilio side the same way: the verified factors of an
+// identity, and the check of a code against one.
+struct TotpAccess {
+  std::function<Result<std::vector<std::string>>(const std::string& identity)> verified_factors;
+  std::function<Result<CheckOutcome>(const std::string& identity, const std::string& factor, const Secret& code)>
+      check;
+};
 
 struct LoginDeps {
   const Config& config;
@@ -48,6 +57,8 @@ struct LoginDeps {
   Processes& processes = SystemProcesses();
   // A number enrolling at the login, with twilio.lookup (empty: refused).
   LineLookup look_up_line = nullptr;
+  // Channel "totp" (empty members: the app is never asked).
+  TotpAccess totp = {};
 };
 
 // Runs one login: skip rules → directory → lockout → conversation probe →
@@ -117,6 +128,13 @@ class LoginFlow {
   // the next channel allowed for this user; channel_ is the one that worked.
   Status SendWithFallback(Channel channel, bool fresh);
   Status SendCode(Channel channel, bool fresh);
+  // Channel "totp": finds the user's verified factor at Twilio; nothing is
+  // sent and nothing counts against the send limits. kRecipient (so the
+  // login falls back to the next channel) when the user has none.
+  Status UseAuthenticatorApp();
+  // The code typed for the current channel: the app's through a Verify
+  // challenge, any other through the pending code.
+  Result<CheckOutcome> CheckTyped(const Secret& typed);
   // Where codes by `channel` go: the email address or the number; masked.
   std::string Destination(Channel channel) const;
   std::string MaskedDestination(Channel channel) const;
@@ -144,6 +162,7 @@ class LoginFlow {
   PhoneRecord record_;
   Channel channel_ = Channel::kSms;
   Challenge* challenge_ = nullptr;
+  std::string totp_factor_;  // the user's verified TOTP factor ("YF..."), once found
   int sends_ = 0;
   bool enrolling_ = false;
 };

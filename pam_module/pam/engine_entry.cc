@@ -47,8 +47,18 @@ int AuthenticateWithPam(pam_handle_t* pamh, int argc, const char** argv) {
     if (Status opened = open_session(); !opened.ok()) return opened;
     return LookUpLineType(config.twilio, session->transport(), number);
   };
-  const LoginDeps deps{config,          *directory, open_challenge, conversation, log, DefaultClock(), state,
-                       GroupsOf,        SystemProcesses(), look_up_line};
+  TotpAccess totp;
+  totp.verified_factors = [&](const std::string& identity) -> Result<std::vector<std::string>> {
+    if (Status opened = open_session(); !opened.ok()) return opened;
+    return TotpFactors(session->client()).Verified(identity);
+  };
+  totp.check = [&](const std::string& identity, const std::string& factor,
+                    const Secret& code) -> Result<CheckOutcome> {
+    if (Status opened = open_session(); !opened.ok()) return opened;
+    return TotpFactors(session->client()).Check(identity, factor, code);
+  };
+  const LoginDeps deps{config,   *directory,        open_challenge, conversation, log, DefaultClock(), state,
+                       GroupsOf, SystemProcesses(), look_up_line,   totp};
   return PamCodeFor(Authenticate(login.request, deps));
 }
 

@@ -93,8 +93,9 @@ Secret FormatPost(const HttpUrl& url, const Secret& authorization, std::string_v
   return request;
 }
 
-Secret FormatGet(const HttpUrl& url, const Secret& authorization, std::string_view user_agent) {
-  Secret request = RequestHead("GET", url, authorization, user_agent);
+Secret FormatBodiless(std::string_view method, const HttpUrl& url, const Secret& authorization,
+                      std::string_view user_agent) {
+  Secret request = RequestHead(method, url, authorization, user_agent);
   request.Append("\r\n");
   return request;
 }

@@ -33,9 +33,11 @@ Secret BasicAuthorization(std::string_view username, const Secret& password);
 Secret FormatPost(const HttpUrl& url, const Secret& authorization, std::string_view user_agent,
                   const Secret& body);
 
-// "GET <target> HTTP/1.1" with the same headers but no body (twilio-otp
-// check-config --online reads resources; a login never GETs).
-Secret FormatGet(const HttpUrl& url, const Secret& authorization, std::string_view user_agent);
+// "<method> <target> HTTP/1.1" with the same headers but no body: GET
+// (check-config --online's reads, Verify's factor list) and DELETE (a TOTP
+// factor).
+Secret FormatBodiless(std::string_view method, const HttpUrl& url, const Secret& authorization,
+                      std::string_view user_agent);
 
 // "CONNECT host:port HTTP/1.1" with Host and User-Agent: asks an HTTP proxy
 // for a tunnel to `target`. Nothing secret goes to the proxy.

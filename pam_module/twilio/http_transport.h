@@ -46,6 +46,11 @@ class HttpTransport {
   // GETs `url` (a query string included) the same way, for reading a
   // resource; the same replies and failures as PostForm.
   virtual Result<HttpResponse> Get(const std::string& url) = 0;
+  // DELETEs `url` (a Verify TOTP factor). Transports that never delete
+  // (test doubles of other calls) refuse it.
+  virtual Result<HttpResponse> Delete(const std::string& /*url*/) {
+    return Status::Internal("this transport does not DELETE");
+  }
 
   // Network time left for this login, so a caller can tell whether a backoff
   // and one more request still fit the deadline. A transport without a

@@ -128,7 +128,15 @@ Result<HttpResponse> HttpsTransport::PostForm(const std::string& url, const Form
 }
 
 Result<HttpResponse> HttpsTransport::Get(const std::string& url) {
-  return Send(url, [&](const HttpUrl& target) { return FormatGet(target, authorization_, options_.user_agent); });
+  return Send(url, [&](const HttpUrl& target) {
+    return FormatBodiless("GET", target, authorization_, options_.user_agent);
+  });
+}
+
+Result<HttpResponse> HttpsTransport::Delete(const std::string& url) {
+  return Send(url, [&](const HttpUrl& target) {
+    return FormatBodiless("DELETE", target, authorization_, options_.user_agent);
+  });
 }
 
 Result<HttpResponse> HttpsTransport::Send(const std::string& url,

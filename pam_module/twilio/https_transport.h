@@ -64,6 +64,7 @@ class HttpsTransport : public HttpTransport {
   // the path, the query, the credentials or the form.
   Result<HttpResponse> PostForm(const std::string& url, const Form& form) override;
   Result<HttpResponse> Get(const std::string& url) override;
+  Result<HttpResponse> Delete(const std::string& url) override;
 
   // Network time left for this login (for backoff decisions); never negative.
   std::chrono::milliseconds budget_left() const override;

@@ -113,7 +113,7 @@ std::string TwilioClient::VerifyServiceUrl() const { return TwilioVerifyServiceU
 
 std::string TwilioClient::AccountUrl() const { return TwilioAccountUrl(twilio_); }
 
-Result<HttpResponse> TwilioClient::Call(TwilioCall call, const std::string& url, const Form& form) {
+Result<HttpResponse> TwilioClient::Post(TwilioCall call, const std::string& url, const Form& form) {
   for (int attempt = 1;; ++attempt) {
     Result<HttpResponse> reply = transport_.PostForm(url, form);
     if (!reply.ok()) {
@@ -146,7 +146,7 @@ Result<Verification> TwilioClient::StartVerification(const std::string& to, Chan
   if (!twilio_.locale.empty()) AddField(form, "Locale", twilio_.locale);
   if (!twilio_.friendly_name.empty()) AddField(form, "CustomFriendlyName", twilio_.friendly_name);
   for (FormField& field : details) form.push_back(std::move(field));
-  Result<json> object = CreatedObject(kCall, Call(kCall, VerifyServiceUrl() + "/Verifications", form), {"VE"});
+  Result<json> object = CreatedObject(kCall, Post(kCall, VerifyServiceUrl() + "/Verifications", form), {"VE"});
   if (!object.ok()) return object.status();
   Verification verification{JsonString(object.value(), "sid"), JsonString(object.value(), "status"), channel};
   if (verification.status.empty()) return GarbageReply(kCall, Fault::kUnavailable, "no status");
@@ -158,7 +158,7 @@ Result<CheckOutcome> TwilioClient::CheckVerification(const std::string& verifica
   Form form;
   AddField(form, "VerificationSid", verification_sid);
   AddField(form, "Code", code.view());
-  Result<HttpResponse> reply = Call(kCall, VerifyServiceUrl() + "/VerificationCheck", form);
+  Result<HttpResponse> reply = Post(kCall, VerifyServiceUrl() + "/VerificationCheck", form);
   if (!reply.ok()) return reply.status();
   // From here on Twilio has answered 2xx. Whatever we can't read is a denial
   // (kRejected): kUnavailable would let failmode=safe approve a garbage reply.
@@ -197,7 +197,7 @@ Status TwilioClient::SetVerificationStatus(TwilioCall call, const std::string& v
   }
   Form form;
   AddField(form, "Status", status);
-  Result<HttpResponse> reply = Call(call, VerifyServiceUrl() + "/Verifications/" + verification_sid, form);
+  Result<HttpResponse> reply = Post(call, VerifyServiceUrl() + "/Verifications/" + verification_sid, form);
   if (!reply.ok()) return reply.status();
   // Nothing depends on the body: any 2xx means the verification has ended.
   Wipe(reply.value().body);
@@ -216,7 +216,7 @@ Result<std::string> TwilioClient::SendMessage(const std::string& to, const Secre
     return Status::ConfigError("message send: twilio.from or twilio.messaging_service_sid is needed");
   }
   constexpr TwilioCall kCall = TwilioCall::kSendMessage;
-  return CreatedSid(kCall, Call(kCall, AccountUrl() + "/Messages.json", form), {"SM", "MM"});
+  return CreatedSid(kCall, Post(kCall, AccountUrl() + "/Messages.json", form), {"SM", "MM"});
 }
 
 Result<std::string> TwilioClient::PlaceCall(const std::string& to, const Secret& spoken) {
@@ -231,7 +231,7 @@ Result<std::string> TwilioClient::PlaceCall(const std::string& to, const Secret&
   AddField(form, "From", twilio_.from);
   form.push_back({"Twiml", std::move(twiml)});
   constexpr TwilioCall kCall = TwilioCall::kPlaceCall;
-  return CreatedSid(kCall, Call(kCall, AccountUrl() + "/Calls.json", form), {"CA"});
+  return CreatedSid(kCall, Post(kCall, AccountUrl() + "/Calls.json", form), {"CA"});
 }
 
 Status TwilioClient::Reach() {

@@ -74,10 +74,13 @@ class TwilioClient {
   // answered 5xx.
   Status Reach();
 
- private:
   // POSTs and classifies any non-2xx reply as `call`; retries a 429 once
   // after a backoff that fits the deadline. A 2xx reply is returned as is.
-  Result<HttpResponse> Call(TwilioCall call, const std::string& url, const Form& form);
+  // For the calls of other files (totp_factors.h).
+  Result<HttpResponse> Post(TwilioCall call, const std::string& url, const Form& form);
+  HttpTransport& transport() { return transport_; }
+
+ private:
   // POST .../Verifications/{VE} with Status=`status`, as `call`.
   Status SetVerificationStatus(TwilioCall call, const std::string& verification_sid, const char* status);
   std::string VerifyServiceUrl() const;  // {verify_url}/v2/Services/{VA}

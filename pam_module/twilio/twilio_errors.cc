@@ -21,6 +21,7 @@ constexpr int kNotFound = 20404;
 constexpr int kInvalidParameter = 60200;  // To not E.164, or Code not 4-10 digits
 constexpr int kMaxChecks = 60202;
 constexpr int kMaxSends = 60203;
+constexpr int kMaxTotpChecks = 60308;  // a TOTP factor's challenges: too many wrong codes
 constexpr int kLandline = 60205;
 constexpr int kNotMobile = 21614;
 
@@ -33,6 +34,8 @@ constexpr char kAdviseNotMobile[] =
 constexpr char kAdviseInvalid[] = "The phone number on file is not valid; ask your administrator to correct it.";
 constexpr char kAdviseWait[] = "Too many codes were sent to this number; wait 10 minutes and try again.";
 constexpr char kAdviseNewCode[] = "This code has expired or was tried too often; ask for a new one.";
+constexpr char kAdviseWaitApp[] = "Too many wrong codes from your authenticator app; wait 10 minutes and try again.";
+constexpr char kAdviseNoApp[] = "Your authenticator app is not enrolled any more; ask your administrator.";
 
 // What the table says about one reply.
 struct Verdict {
@@ -63,6 +66,8 @@ constexpr CodeRow kCodeRows[] = {
     {kInvalidParameter, {Fault::kRecipient, "invalid phone number", kAdviseInvalid}},
     {kMaxSends, {Fault::kRejected, "too many codes sent to this number", kAdviseWait}},
     {kMaxChecks, {Fault::kCodeDead, "max check attempts reached", kAdviseNewCode}},
+    {kMaxTotpChecks, {Fault::kRejected, "too many wrong authenticator app codes", kAdviseWaitApp}},
+    {60318, {Fault::kRecipient, "the TOTP factor is not verified", kAdviseNoApp}},
 };
 
 // The fields of Twilio's error JSON we use; zero / empty when absent.
@@ -135,7 +140,9 @@ TwilioError ParseError(const std::string& body) {
 bool IsVerifyCall(TwilioCall call) {
   return call == TwilioCall::kStartVerification || call == TwilioCall::kCheckVerification ||
          call == TwilioCall::kCancelVerification || call == TwilioCall::kApproveVerification ||
-         call == TwilioCall::kFetchVerifyService;
+         call == TwilioCall::kFetchVerifyService || call == TwilioCall::kCreateFactor ||
+         call == TwilioCall::kVerifyFactor || call == TwilioCall::kListFactors || call == TwilioCall::kDeleteFactor ||
+         call == TwilioCall::kCheckTotp;
 }
 
 // The table itself, HTTP class first (see twilio_errors.h).
@@ -146,7 +153,11 @@ Verdict Decide(TwilioCall call, long http_status, int code) {
   const bool names_verification =
       check || call == TwilioCall::kCancelVerification || call == TwilioCall::kApproveVerification;
   if (http_status >= 500) return {Fault::kUnavailable, "Twilio server error"};
-  if (http_status == 429 && code != kMaxChecks && code != kMaxSends) return {Fault::kUnavailable, "rate limited"};
+  // 429 with a code that counts the user's tries is a refusal, never an
+  // outage: failmode=safe must not let a guesser through.
+  if (http_status == 429 && code != kMaxChecks && code != kMaxSends && code != kMaxTotpChecks) {
+    return {Fault::kUnavailable, "rate limited"};
+  }
   if (http_status == 401 || code == kAuthFailure) {
     return {Fault::kConfig, "Twilio rejected the credentials (auth failure)"};
   }
@@ -154,6 +165,10 @@ Verdict Decide(TwilioCall call, long http_status, int code) {
   if (http_status >= 300 && http_status < 400) return {Fault::kConfig, "redirected (check api_url/verify_url)"};
   if (http_status < 400 || http_status > 499) return {Fault::kUnavailable, "unexpected HTTP status"};
   if (http_status == 404 || code == kNotFound) {
+    // A TOTP factor that is gone: the user's app was removed at Twilio.
+    if (call == TwilioCall::kCheckTotp || call == TwilioCall::kVerifyFactor) {
+      return {Fault::kRecipient, "TOTP factor not found (deleted at Twilio?)", kAdviseNoApp};
+    }
     if (names_verification) {
       return {Fault::kCodeDead, "verification not found (expired, approved or canceled)", kAdviseNewCode};
     }
@@ -193,6 +208,16 @@ const char* TwilioCallName(TwilioCall call) {
       return "verified caller ID lookup";
     case TwilioCall::kLookUpNumber:
       return "number lookup";
+    case TwilioCall::kCreateFactor:
+      return "TOTP factor create";
+    case TwilioCall::kVerifyFactor:
+      return "TOTP factor verify";
+    case TwilioCall::kListFactors:
+      return "TOTP factor list";
+    case TwilioCall::kDeleteFactor:
+      return "TOTP factor delete";
+    case TwilioCall::kCheckTotp:
+      return "TOTP check";
   }
   return "request";
 }
@@ -216,7 +241,7 @@ Status ClassifyTwilioError(TwilioCall call, long http_status, const std::string&
 bool RetryMayHelp(long http_status, const std::string& body) {
   if (http_status != 429) return false;
   const int code = ParseError(body).code;
-  return code != kMaxChecks && code != kMaxSends;
+  return code != kMaxChecks && code != kMaxSends && code != kMaxTotpChecks;
 }
 
 bool ChannelCantReachNumber(const Status& status) {

@@ -32,6 +32,12 @@ enum class TwilioCall {
   kListNumbers,
   kListCallerIds,
   kLookUpNumber,  // Lookup v2's line type, before an enrolment (line_type.h)
+  // Verify's TOTP factors (totp_factors.h).
+  kCreateFactor,
+  kVerifyFactor,
+  kListFactors,
+  kDeleteFactor,
+  kCheckTotp,
 };
 
 // "verification start", "verification check", ...: for log lines.

@@ -116,7 +116,7 @@ t_unknown_subcommand_exits_2() {
 }
 
 t_bad_usage_exits_2() {
-  run enroll alice && expect_rc 2 && expect_err 'wrong number of arguments' || return 1
+  run enroll alice && expect_rc 2 && expect_err 'NUMBER is missing' || return 1
   run list --bogus && expect_rc 2 && expect_err "unknown option '--bogus'" || return 1
   run show && expect_rc 2 || return 1
   run enroll alice +15550104567 --channel && expect_rc 2 && expect_err 'needs a value' || return 1
@@ -707,6 +707,44 @@ t_enroll_lookup_refuses_and_warns() {
     { why="a code was sent"; return 1; }
 }
 
+# enroll --totp: refused without "totp" in policy.channels; else a QR code
+# and the URI on the terminal, a wrong app code (nothing written), the right
+# one (the record, channel totp, no number); the seed never on stdout.
+t_enroll_totp_shows_a_qr_code_and_checks_the_app() {
+  local conf="$t/conf" users records="$here/../fake_twilio/records.py" pid sid secret i
+  fake_twilio_start "$t/twilio" >"$t/start.log" 2>&1 || { why="stand-in: $(tail -3 "$t/start.log")"; return 1; }
+  fake_twilio_write_config "$conf" verify || return 1
+  users=$FAKE_TWILIO_DIR/users
+  run --config "$conf" enroll alice --totp
+  expect_rc 1 && expect_err 'needs "totp" in policy.channels' || return 1
+  run --config "$conf" enroll alice --totp --channel sms
+  expect_rc 2 || return 1
+  fake_twilio_write_config "$conf" verify 'policy = { channels = ["totp", "sms"]; };' || return 1
+  mkfifo "$t/in"
+  timeout 60 "$cli" --config "$conf" enroll alice --totp <"$t/in" >"$t/out" 2>"$t/err" &
+  pid=$!
+  exec 7>"$t/in"
+  for ((i = 0; i < 150; i++)); do
+    sid=$(/usr/bin/python3 "$records" "$FAKE_TWILIO_DIR" last factor_create 2>/dev/null |
+      /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin).get("sid") or "")' 2>/dev/null)
+    [ -n "$sid" ] && break
+    sleep 0.1
+  done
+  [ -n "$sid" ] || { why="no factor was created"; exec 7>&-; wait "$pid"; return 1; }
+  printf '000000\n' >&7
+  wait_for "$t/err" 'not right' || { exec 7>&-; wait "$pid"; return 1; }
+  printf '%s\n' "$(/usr/bin/python3 "$records" "$FAKE_TWILIO_DIR" totp-code "$sid")" >&7
+  exec 7>&-
+  wait "$pid"
+  rc=$? out=$(cat "$t/out") err=$(cat "$t/err")
+  expect_rc 0 && expect_out "enrolled alice: authenticator app \\(Verify factor $sid\\)" &&
+    expect_err '▀|▄|█' && expect_err 'otpauth://totp/' &&
+    expect_line "$users" '^alice - totp [0-9T:Z-]+$' || return 1
+  secret=$(/usr/bin/python3 "$records" "$FAKE_TWILIO_DIR" factor-secret "$(sed -n 's/.*"identity": *"\([^"]*\)".*/\1/p' \
+    <(/usr/bin/python3 "$records" "$FAKE_TWILIO_DIR" last factor_create) | head -1)")
+  if [ -n "$secret" ] && grep -qF "$secret" "$t/out"; then why="the seed was printed on stdout"; return 1; fi
+}
+
 t_verified_enroll_verify_mode() { verified_enroll verify; }
 t_verified_enroll_messaging_mode() { verified_enroll messaging; }
 
@@ -883,7 +921,7 @@ if [ -f "$fake_env" ]; then
   # shellcheck source=../fake_twilio/fake_env.sh
   . "$fake_env"
   for t_fn in t_verified_enroll_verify_mode t_verified_enroll_messaging_mode t_enroll_with_an_email_address_proves_both \
-    t_enroll_lookup_refuses_and_warns \
+    t_enroll_lookup_refuses_and_warns t_enroll_totp_shows_a_qr_code_and_checks_the_app \
     t_wrong_codes_write_nothing_verify_mode t_wrong_codes_write_nothing_messaging_mode \
     t_no_code_given_writes_nothing t_terminal_prompt_never_echoes_codes t_ctrl_c_restores_echo_and_cancels \
     t_probe_records_what_root_saw t_check_config_online_finds_each_problem t_check_config_refuses_the_example_sids; do

@@ -47,6 +47,11 @@ class ScriptedTransport : public HttpTransport {
     return Next();
   }
 
+  Result<HttpResponse> Delete(const std::string& url) override {
+    requests.push_back(Request{url, {}, {}, "DELETE"});
+    return Next();
+  }
+
   std::chrono::milliseconds budget_left() const override { return budget; }
   void Spend(std::chrono::milliseconds d) override {
     budget -= d;

@@ -8,7 +8,8 @@ and validates each JSON body against the spec:
   * a success reply against the response schema the spec gives for that
     path, method and status (verify.v2.service.verification, …_check,
     api.v2010.account.message, api.v2010.account.call, Lookup v2's
-    LookupResponse);
+    LookupResponse; for TOTP …entity.new_factor, …entity.factor, the
+    ListFactorResponse and …entity.challenge, a delete's 204 without a body);
   * an error reply against the spec's own response schema for that status
     where it has one (Verifications create: 429), else against Twilio's error
     object as the spec defines it there ({code, message, more_info, status});
@@ -17,7 +18,11 @@ and validates each JSON body against the spec:
   * stricter than the spec, which lists properties but requires none: every
     property of the schema must be present (Twilio sends nulls, not gaps) and
     no other may appear (401 alone may add Twilio's "detail"); the same for
-    a Lookup's line_type_intelligence object;
+    a Lookup's line_type_intelligence object, a factor list's meta and items,
+    and the objects the spec leaves untyped (a TOTP factor's binding and
+    config, a challenge's links), which must have exactly the keys of the
+    spec's own TOTP examples; a binding's uri must be the key URI of its
+    secret and config;
   * a property may be null where the spec's own examples of that response
     show null, whatever its schema says (Lookup v2's schema has the data
     packages, validation_errors and error_code non-nullable, its examples
@@ -28,7 +33,8 @@ and validates each JSON body against the spec:
 It also checks the request side: each parameter the stand-in reads is a
 parameter of that operation in the spec (form, path or query); each parameter the spec marks
 required is refused when missing; the stand-in's channels and update
-statuses are within the spec's enums.
+statuses, factor types, TOTP algorithms and statuses are within the spec's
+enums, and its TOTP Config ranges are the ones the spec states.
 
     /usr/bin/python3 tests/contract/check_fake_shapes.py [--specs DIR]
 
@@ -64,6 +70,16 @@ P_CHECK = "/v2/Services/{ServiceSid}/VerificationCheck"
 P_MESSAGES = "/2010-04-01/Accounts/{AccountSid}/Messages.json"
 P_CALLS = "/2010-04-01/Accounts/{AccountSid}/Calls.json"
 P_LOOKUP = "/v2/PhoneNumbers/{PhoneNumber}"
+P_FACTORS = "/v2/Services/{ServiceSid}/Entities/{Identity}/Factors"
+P_FACTOR = "/v2/Services/{ServiceSid}/Entities/{Identity}/Factors/{Sid}"
+P_CHALLENGES = "/v2/Services/{ServiceSid}/Entities/{Identity}/Challenges"
+# The TOTP examples of Twilio's spec: (path, method, status, example). The
+# stand-in's strict check must pass them, and the objects the spec leaves
+# untyped (binding, config, links) must have exactly their keys.
+TOTP_EXAMPLES = {"create": (P_FACTORS, "post", 201, "createTotp"), "list": (P_FACTORS, "get", 200, "readFullTotp"),
+                 "update": (P_FACTOR, "post", 200, "verifyTotp"), "fetch": (P_FACTOR, "get", 200, "fetchTotp"),
+                 "challenge": (P_CHALLENGES, "post", 201, "createTotpWithAuthPayload"),
+                 "challenge without code": (P_CHALLENGES, "post", 201, "createTotpWithoutAuthPayload")}
 # The Lookup examples of Twilio's spec the stand-in's replies imitate.
 LOOKUP_EXAMPLES = ("fetch", "fetchInvalid", "fetchLineTypeIntelligence")
 
@@ -130,6 +146,22 @@ def nullable_as_in_examples(schema, value):
             nullable_as_in_examples(prop["anyOf"][0] if "anyOf" in prop else prop, item)
 
 
+def from_example(value):
+    """A strict schema with exactly the keys (and JSON types) of `value`, one
+    of the spec's own examples, for an object the spec leaves untyped."""
+    if isinstance(value, dict):
+        return {"type": "object", "properties": {k: from_example(v) for k, v in value.items()},
+                "required": sorted(value), "additionalProperties": False}
+    if isinstance(value, bool):
+        return {"type": "boolean"}
+    if isinstance(value, int):
+        return {"type": "integer"}
+    for kind, name in ((str, "string"), (list, "array"), (float, "number")):
+        if isinstance(value, kind):
+            return {"type": name}
+    return {}
+
+
 def format_checker(jsonschema):
     checker = jsonschema.FormatChecker(formats=())
     rfc2822 = re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
@@ -161,7 +193,9 @@ def format_checker(jsonschema):
 
     @checker.checks("uri-map")
     def _uri_map(value):
-        return not isinstance(value, dict) or all(isinstance(v, str) and v.startswith("/") for v in value.values())
+        # Paths in the 2010-04-01 API (subresource_uris), absolute URLs in Verify's links.
+        return not isinstance(value, dict) or all(isinstance(v, str) and (v.startswith("/") or _uri(v))
+                                                  for v in value.values())
 
     return checker
 
@@ -214,6 +248,10 @@ class Checks:
         self.number += 1
         return "+1555019%04d" % self.number
 
+    def fresh_identity(self):
+        self.number += 1
+        return "shape-%08d" % self.number
+
     def request(self, method, path, params=None, auth=True):
         if auth is True:
             auth = (self.ac, self.token)
@@ -227,8 +265,10 @@ class Checks:
             json.dump(obj or {}, f)
         os.replace(path + ".tmp", path)
 
-    def paths(self, service=None, account=None):
-        return {P_VERIFICATIONS: "/v2/Services/%s/Verifications" % (service or self.va),
+    def paths(self, service=None, account=None, identity="shape-identity"):
+        entity = "/v2/Services/%s/Entities/%s" % (service or self.va, identity)
+        return {P_FACTORS: entity + "/Factors", P_CHALLENGES: entity + "/Challenges",
+                P_VERIFICATIONS: "/v2/Services/%s/Verifications" % (service or self.va),
                 P_CHECK: "/v2/Services/%s/VerificationCheck" % (service or self.va),
                 P_MESSAGES: "/2010-04-01/Accounts/%s/Messages.json" % (account or self.ac),
                 P_CALLS: "/2010-04-01/Accounts/%s/Calls.json" % (account or self.ac)}
@@ -255,8 +295,9 @@ class Checks:
             nullable_as_in_examples(schema, example.get("value"))
         return schema
 
-    def shape(self, name, api, template, method, reply, want_status, want_code=None, nested=()):
-        """Validates one reply; returns its JSON body (or None)."""
+    def shape(self, name, api, template, method, reply, want_status, want_code=None, nested=(), schema=None):
+        """Validates one reply (a success against `schema` when given);
+        returns its JSON body (or None)."""
         status, headers, raw = reply
         if status != want_status:
             self.fail(name, "HTTP %s, expected %s: %s" % (status, want_status, raw[:200]))
@@ -273,7 +314,7 @@ class Checks:
         response = op["responses"].get(str(status))
         if response is not None:
             if status < 400:
-                schema = self.success_schema(api, template, method, status, nested)
+                schema = schema or self.success_schema(api, template, method, status, nested)
             else:  # the spec's own error schema, made strict
                 schema = strict(to_json_schema(response["content"]["application/json"]["schema"],
                                                spec["components"]["schemas"]))
@@ -324,6 +365,8 @@ class Checks:
             ("verify", P_VERIFICATIONS): {"To": to, "Channel": "sms"},
             ("api", P_MESSAGES): {"To": to, "From": self.from_, "Body": "Your code is 123456"},
             ("api", P_CALLS): {"To": to, "From": self.from_, "Twiml": "<Response><Say>1 2 3 4</Say></Response>"},
+            ("verify", P_FACTORS): {"FriendlyName": "shape check", "FactorType": "totp"},
+            ("verify", P_CHALLENGES): {"FactorSid": "YF" + "0" * 32, "AuthPayload": "123456"},
         }
         paths = self.paths()
         for (api, template), params in valid.items():
@@ -352,6 +395,31 @@ class Checks:
         spec_statuses = set(schemas["verification_enum_status"]["enum"])
         (self.ok(name) if spec_statuses == {"canceled", "approved"}
          else self.fail(name, "spec says %s" % sorted(spec_statuses)))
+
+        # Verify TOTP: the values the stand-in takes and gives are the spec's.
+        enums = [("factor types", fake_twilio.FACTOR_TYPES, "new_factor_enum_factor_types", True),
+                 ("TOTP algorithms (create)", fake_twilio.TOTP_ALGS, "new_factor_enum_totp_algorithms", True),
+                 ("TOTP algorithms (update)", fake_twilio.TOTP_ALGS, "factor_enum_totp_algorithms", True),
+                 ("factor statuses", ("unverified", "verified"), "factor_enum_factor_statuses", True),
+                 ("new factor statuses", ("unverified",), "new_factor_enum_factor_statuses", False),
+                 ("challenge statuses", ("pending", "approved"), "challenge_enum_challenge_statuses", False),
+                 ("challenge factor types", ("totp",), "challenge_enum_factor_types", False)]
+        for label, ours, enum, exact in enums:
+            name = "request: the stand-in's %s are %s the spec's enum" % (label, "exactly" if exact else "within")
+            spec_values = set(schemas[enum]["enum"])
+            good = set(ours) == spec_values if exact else set(ours) <= spec_values
+            self.ok(name) if good else self.fail(name, "ours %s, spec %s" % (sorted(ours), sorted(spec_values)))
+        _, op = self.operation("verify", P_FACTORS, "post")
+        props = op["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]["properties"]
+        for param, (_, default, low, high) in sorted(fake_twilio.TOTP_CONFIG.items()):
+            name = "request: %s's range and default are the spec's" % param
+            m = re.search(r"between (\d+) and (\d+)", props[param]["description"])
+            d = re.search(r"(?:Defaults to|defaults to) (\d+)", props[param]["description"])
+            if m and d and (int(m.group(1)), int(m.group(2)), int(d.group(1))) == (low, high, default):
+                self.ok(name)
+            else:
+                self.fail(name, "ours %d..%d (default %d); spec: %s"
+                          % (low, high, default, props[param]["description"]))
 
     # --- replies --------------------------------------------------------------------------
 
@@ -536,6 +604,171 @@ class Checks:
             self.control(None)
 
 
+    # --- Verify TOTP --------------------------------------------------------------------------
+
+    def totp_example(self, which):
+        template, method, status, example = TOTP_EXAMPLES[which]
+        _, op = self.operation("verify", template, method)
+        return op["responses"][str(status)]["content"]["application/json"]["examples"][example]["value"]
+
+    def totp_schema(self, which):
+        """The strict schema of a TOTP reply: the spec's component, every
+        property required and no other, the untyped objects as the example."""
+        spec = self.specs[VERIFY_SPEC]
+        components = spec["components"]["schemas"]
+        example = self.totp_example(which)
+        if which == "list":
+            schema = strict(to_json_schema(
+                spec["paths"][P_FACTORS]["get"]["responses"]["200"]["content"]["application/json"]["schema"],
+                components))
+            schema["properties"]["meta"] = strict(schema["properties"]["meta"])
+            item = strict(to_json_schema(components["verify.v2.service.entity.factor"], components))
+            item["properties"]["config"] = from_example(example["factors"][0]["config"])
+            schema["properties"]["factors"] = {"type": "array", "items": item}
+            return schema
+        name = {"create": "new_factor", "update": "factor", "fetch": "factor"}.get(which, "challenge")
+        schema = strict(to_json_schema(components["verify.v2.service.entity.%s" % name], components))
+        for untyped in ("binding", "config", "links"):
+            if untyped in schema["properties"]:
+                schema["properties"][untyped] = from_example(example[untyped])
+        return schema
+
+    def check_binding(self, name, body):
+        """binding.uri: the Key URI of binding.secret and the factor's config."""
+        if body is None:
+            return
+        uri = urllib.parse.urlsplit(body["binding"]["uri"])
+        query = dict(urllib.parse.parse_qsl(uri.query))
+        config = body["config"]
+        label = urllib.parse.unquote(uri.path.lstrip("/"))
+        want = {"secret": body["binding"]["secret"], "issuer": label.split(":", 1)[0],
+                "algorithm": config["alg"].upper(), "digits": str(config["code_length"]),
+                "period": str(config["time_step"])}
+        if (uri.scheme, uri.netloc) != ("otpauth", "totp") or query != want:
+            self.fail(name, "%s: not the key URI of %s" % (body["binding"]["uri"], want))
+        elif label.split(":", 1)[-1] != body["friendly_name"]:
+            self.fail(name, "account name %r, the factor is %r" % (label, body["friendly_name"]))
+        else:
+            self.ok(name)
+
+    def check_totp_shapes(self):
+        for which in TOTP_EXAMPLES:
+            name = "spec: its own TOTP example %s passes the stand-in's check" % TOTP_EXAMPLES[which][3]
+            validator = self.jsonschema.Draft7Validator(self.totp_schema(which), format_checker=self.checker)
+            errors = list(validator.iter_errors(self.totp_example(which)))
+            self.fail(name, errors[0].message) if errors else self.ok(name)
+
+        identity = self.fresh_identity()
+        p = self.paths(identity=identity)
+        create = lambda params: self.request("POST", p[P_FACTORS], params)  # noqa: E731
+        factor = self.shape("201 Factors create (totp, defaults)", "verify", P_FACTORS, "post",
+                            create({"FriendlyName": "alice on bastion", "FactorType": "totp"}), 201,
+                            schema=self.totp_schema("create"))
+        self.check_binding("201 Factors create (totp, defaults): binding.uri", factor)
+        other = self.shape("201 Factors create (totp, every Config and Binding.Secret)", "verify", P_FACTORS, "post",
+                           create({"FriendlyName": "Alice\u2019s phone", "FactorType": "totp",
+                                   "Binding.Secret": "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", "Config.Alg": "sha512",
+                                   "Config.TimeStep": "60", "Config.Skew": "2", "Config.CodeLength": "8"}),
+                           201, schema=self.totp_schema("create"))
+        self.check_binding("201 Factors create (every Config): binding.uri", other)
+        self.shape("200 Factors list (no such entity: empty)", "verify", P_FACTORS, "get",
+                   self.request("GET", self.paths(identity=self.fresh_identity())[P_FACTORS]), 200,
+                   schema=self.totp_schema("list"))
+        if factor is None:
+            return
+        fpath = "%s/%s" % (p[P_FACTORS], factor["sid"])
+        secret = factor["binding"]["secret"]
+        near = {records.totp_code(secret, offset=k) for k in range(-3, 4)}
+        wrong = next("%06d" % n for n in range(1000000) if "%06d" % n not in near)
+        self.shape("200 Factors/{Sid} update (wrong code: unverified)", "verify", P_FACTOR, "post",
+                   self.request("POST", fpath, {"AuthPayload": wrong}), 200, schema=self.totp_schema("update"))
+        self.shape("403 60318 Challenges create for an unverified factor", "verify", P_CHALLENGES, "post",
+                   self.request("POST", p[P_CHALLENGES], {"FactorSid": factor["sid"], "AuthPayload": wrong}),
+                   403, 60318)
+        body = self.shape("200 Factors/{Sid} update (right code: verified)", "verify", P_FACTOR, "post",
+                          self.request("POST", fpath, {"AuthPayload": records.factor_code(self.state, factor["sid"])}),
+                          200, schema=self.totp_schema("update"))
+        if body is not None and body["status"] != "verified":
+            self.fail("200 Factors/{Sid} update (right code: verified)", "status %r" % body["status"])
+        self.shape("200 Factors/{Sid} update (FriendlyName)", "verify", P_FACTOR, "post",
+                   self.request("POST", fpath, {"FriendlyName": "alice's phone"}), 200,
+                   schema=self.totp_schema("update"))
+        self.shape("200 Factors list (two factors)", "verify", P_FACTORS, "get",
+                   self.request("GET", p[P_FACTORS]), 200, schema=self.totp_schema("list"))
+        challenge = self.totp_schema("challenge")
+        right = records.totp_code(secret, offset=1)
+        for label, params, want in (("right code: approved", {"AuthPayload": right}, "approved"),
+                                    ("the same code again: pending", {"AuthPayload": right}, "pending"),
+                                    ("wrong code: pending", {"AuthPayload": wrong}, "pending"),
+                                    ("no AuthPayload: pending", {}, "pending")):
+            name = "201 Challenges create (%s)" % label
+            body = self.shape(name, "verify", P_CHALLENGES, "post",
+                              self.request("POST", p[P_CHALLENGES], dict(params, FactorSid=factor["sid"])), 201,
+                              schema=challenge)
+            if body is not None and body["status"] != want:
+                self.fail(name, "status %r" % body["status"])
+
+        unknown = "YF" + "e" * 32
+        E = [  # name, template, method, path, params, auth, HTTP, code
+            ("Factors create without credentials", P_FACTORS, "post", p[P_FACTORS],
+             {"FriendlyName": "x", "FactorType": "totp"}, None, 401, 20003),
+            ("Factors create for an identity with an underscore", P_FACTORS, "post",
+             self.paths(identity="alice_smith")[P_FACTORS], {"FriendlyName": "x", "FactorType": "totp"},
+             True, 400, 60200),
+            ("Factors create for a 7-character identity", P_FACTORS, "post", self.paths(identity="abc1234")[P_FACTORS],
+             {"FriendlyName": "x", "FactorType": "totp"}, True, 400, 60200),
+            ("Factors create without FriendlyName", P_FACTORS, "post", p[P_FACTORS], {"FactorType": "totp"},
+             True, 400, 20001),
+            ("Factors create of a push factor", P_FACTORS, "post", p[P_FACTORS],
+             {"FriendlyName": "x", "FactorType": "push"}, True, 400, 60200),
+            ("Factors create with Config.TimeStep 10", P_FACTORS, "post", p[P_FACTORS],
+             {"FriendlyName": "x", "FactorType": "totp", "Config.TimeStep": "10"}, True, 400, 60200),
+            ("Factors create in an unknown service", P_FACTORS, "post",
+             self.paths(service="VA" + "e" * 32, identity=identity)[P_FACTORS],
+             {"FriendlyName": "x", "FactorType": "totp"}, True, 404, 20404),
+            ("Factors/{Sid} update of an unknown factor", P_FACTOR, "post", "%s/%s" % (p[P_FACTORS], unknown),
+             {"AuthPayload": "123456"}, True, 404, 20404),
+            ("Factors/{Sid} delete of an unknown factor", P_FACTOR, "delete", "%s/%s" % (p[P_FACTORS], unknown),
+             None, True, 404, 20404),
+            ("Challenges create without FactorSid", P_CHALLENGES, "post", p[P_CHALLENGES], {"AuthPayload": "123456"},
+             True, 400, 20001),
+            ("Challenges create with a 9-character AuthPayload", P_CHALLENGES, "post", p[P_CHALLENGES],
+             {"FactorSid": factor["sid"], "AuthPayload": "123456789"}, True, 400, 60200),
+            ("Challenges create for an unknown factor", P_CHALLENGES, "post", p[P_CHALLENGES],
+             {"FactorSid": unknown, "AuthPayload": "123456"}, True, 404, 20404),
+            ("Challenges create with a wrong token", P_CHALLENGES, "post", p[P_CHALLENGES],
+             {"FactorSid": factor["sid"], "AuthPayload": "123456"}, (self.ac, "wrong"), 401, 20003),
+        ]
+        for name, template, method, path, params, auth, http_status, code in E:
+            self.shape("%d %d %s" % (http_status, code, name), "verify", template, method,
+                       self.request(method.upper(), path, params, auth=auth), http_status, code)
+
+        # The lockout: the wrong codes above counted two; three more, then 429.
+        for _ in range(3):
+            self.request("POST", p[P_CHALLENGES], {"FactorSid": factor["sid"], "AuthPayload": wrong})
+        self.shape("429 %d Challenges create after five wrong codes" % fake_twilio.TOTP_LOCKOUT_CODE, "verify",
+                   P_CHALLENGES, "post", self.request("POST", p[P_CHALLENGES], {"FactorSid": factor["sid"],
+                                                                                "AuthPayload": wrong}),
+                   429, fake_twilio.TOTP_LOCKOUT_CODE)
+        try:
+            self.control({"fault": "http503", "only": "challenge"})
+            self.shape("503 20503 fault http503 on %s" % P_CHALLENGES, "verify", P_CHALLENGES, "post",
+                       self.request("POST", p[P_CHALLENGES], {"FactorSid": factor["sid"], "AuthPayload": wrong}),
+                       503, 20503)
+        finally:
+            self.control(None)
+
+        name = "204 Factors/{Sid} delete: no body, as the spec's 204"
+        _, op = self.operation("verify", P_FACTOR, "delete")
+        status, headers, raw = self.request("DELETE", fpath)
+        if "content" in op["responses"].get("204", {"content": None}):
+            self.fail(name, "the spec's DELETE has no 204 without content")
+        elif status != 204 or raw or "Content-Type" in headers:
+            self.fail(name, "HTTP %s, Content-Type %r, %d bytes" % (status, headers.get("Content-Type"), len(raw)))
+        else:
+            self.ok(name)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--specs", default=os.environ.get("TWILIO_CONTRACT_DIR", os.path.join(HERE, "specs")))
@@ -549,7 +782,7 @@ def main():
     checks = Checks(args.specs, jsonschema)
     checks.control(None)
     for part in (checks.check_requests, checks.check_success_shapes, checks.check_error_shapes,
-                 checks.check_lookup_shapes):
+                 checks.check_lookup_shapes, checks.check_totp_shapes):
         try:
             part()
         except Exception as e:  # a crash is one failure, and the rest still runs

@@ -23,6 +23,7 @@
 #include "twilio/account_reader.h"
 #include "twilio/challenge.h"
 #include "twilio/line_type.h"
+#include "twilio/totp_factors.h"
 #include "twilio/twilio_client.h"
 #include "twilio/verification_details.h"
 
@@ -39,18 +40,10 @@ class RecordingTransport : public HttpTransport {
   explicit RecordingTransport(HttpTransport& inner) : inner_(inner) {}
 
   Result<HttpResponse> PostForm(const std::string& url, const Form& form) override {
-    Result<HttpResponse> reply = inner_.PostForm(url, form);
-    last_status_ = reply.ok() ? std::optional<long>(reply->status) : std::nullopt;
-    // Only error bodies are kept: they are the mock's explanation, never ours.
-    last_error_body_ = reply.ok() && reply->status >= 400 ? reply->body : "";
-    return reply;
+    return Note(inner_.PostForm(url, form));
   }
-  Result<HttpResponse> Get(const std::string& url) override {
-    Result<HttpResponse> reply = inner_.Get(url);
-    last_status_ = reply.ok() ? std::optional<long>(reply->status) : std::nullopt;
-    last_error_body_ = reply.ok() && reply->status >= 400 ? reply->body : "";
-    return reply;
-  }
+  Result<HttpResponse> Get(const std::string& url) override { return Note(inner_.Get(url)); }
+  Result<HttpResponse> Delete(const std::string& url) override { return Note(inner_.Delete(url)); }
   std::chrono::milliseconds budget_left() const override { return inner_.budget_left(); }
   void Spend(std::chrono::milliseconds d) override { inner_.Spend(d); }
 
@@ -62,6 +55,13 @@ class RecordingTransport : public HttpTransport {
   const std::string& last_error_body() const { return last_error_body_; }
 
  private:
+  // Keeps the status of `reply`, and its body when it is an error: only error
+  // bodies are kept, they are the mock's explanation, never ours.
+  Result<HttpResponse> Note(Result<HttpResponse> reply) {
+    last_status_ = reply.ok() ? std::optional<long>(reply->status) : std::nullopt;
+    last_error_body_ = reply.ok() && reply->status >= 400 ? reply->body : "";
+    return reply;
+  }
   HttpTransport& inner_;
   std::optional<long> last_status_;
   std::string last_error_body_;
@@ -191,6 +191,25 @@ int main(int argc, char** argv) {
     AccountReader reader(full, transport);
     cases.push_back({"read_account", &full, [&reader](TwilioClient&) { return StatusOf(reader.FetchAccount()); }});
     cases.push_back({"read_verify_service", &full, [&reader](TwilioClient&) { return StatusOf(reader.FetchVerifyService()); }});
+    // An authenticator app through Verify (totp_factors.h): the factor's
+    // life, and a login's challenge. The mock's examples supply the SIDs.
+    std::string factor = "YF0123456789abcdef0123456789abcdef";
+    const std::string identity = TotpIdentity("alice");
+    cases.push_back({"totp_factor_create", &full, [&](TwilioClient& client) {
+                       Result<NewTotpFactor> created = TotpFactors(client).Create(identity, "alice");
+                       if (created.ok()) factor = created->sid;
+                       return StatusOf(created);
+                     }});
+    cases.push_back({"totp_factor_verify", &full, [&](TwilioClient& client) {
+                       return StatusOf(TotpFactors(client).Verify(identity, factor, Secret("123456")));
+                     }});
+    cases.push_back({"totp_factor_list", &full,
+                     [&](TwilioClient& client) { return StatusOf(TotpFactors(client).Verified(identity)); }});
+    cases.push_back({"totp_challenge", &full, [&](TwilioClient& client) {
+                       return StatusOf(TotpFactors(client).Check(identity, factor, Secret("123456")));
+                     }});
+    cases.push_back({"totp_factor_delete", &full,
+                     [&](TwilioClient& client) { return TotpFactors(client).Delete(identity, factor); }});
     // Lookup's line type before an enrolment (line_type.h).
     cases.push_back({"lookup_line_type", &full, [&full, &transport](TwilioClient&) {
                        return StatusOf(LookUpLineType(full, transport, kTo));

@@ -7,6 +7,11 @@ pam_twilio_otp uses, speaking Twilio's wire format over HTTPS on loopback.
                      POST /v2/Services/{VA}/Verifications/{VE}   (Status=canceled|approved)
                      GET  /v2/Services/{VA}/Verifications/{VE}
                      GET  /v2/Services/{VA}
+    Verify TOTP      POST /v2/Services/{VA}/Entities/{Identity}/Factors        (FactorType=totp)
+                     GET  /v2/Services/{VA}/Entities/{Identity}/Factors
+                     POST /v2/Services/{VA}/Entities/{Identity}/Factors/{YF}   (AuthPayload, FriendlyName)
+                     DELETE /v2/Services/{VA}/Entities/{Identity}/Factors/{YF}
+                     POST /v2/Services/{VA}/Entities/{Identity}/Challenges     (FactorSid, AuthPayload)
     2010-04-01 API   POST /2010-04-01/Accounts/{AC}/Messages.json
                      POST /2010-04-01/Accounts/{AC}/Calls.json
                      GET  /2010-04-01/Accounts/{AC}.json
@@ -41,6 +46,7 @@ import select
 import signal
 import socket
 import ssl
+import struct
 import sys
 import threading
 import time
@@ -55,7 +61,13 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 VERIFY_CODE = re.compile(r"^[0-9]{4,10}$")
 LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,4})?$")
 ALPHANUMERIC_SENDER = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$")
-SID = {prefix: re.compile(r"^%s[0-9a-fA-F]{32}$" % prefix) for prefix in ("AC", "SK", "VA", "VE", "MG", "HJ")}
+SID = {prefix: re.compile(r"^%s[0-9a-fA-F]{32}$" % prefix)
+       for prefix in ("AC", "SK", "VA", "VE", "MG", "HJ", "YE", "YF", "YC")}
+# An Entity's identity: "length between 8 and 64 characters ... It can only
+# contain dash (-) separated alphanumeric characters" (the spec, and Twilio's
+# Entity docs). So no underscore: a client must map user names to such an id.
+IDENTITY = re.compile(r"^[A-Za-z0-9-]{8,64}$")
+BASE32 = re.compile(r"^[A-Z2-7]+=*$")
 
 VERIFY_CHANNELS = ("sms", "call", "whatsapp", "email")
 # How Verify spells each channel inside send_code_attempts (as in Twilio's
@@ -64,6 +76,18 @@ ATTEMPT_CHANNEL = {"sms": "SMS", "call": "CALL", "whatsapp": "whatsapp", "email"
 
 MAX_SENDS = 5           # sends of one pending verification; the 6th is 429 / 60203
 MAX_CHECKS = 5          # wrong checks of one verification; then 429 / 60202
+MAX_TOTP_WRONG = 5      # wrong TOTP challenges of one factor in a row; then 429 (the stand-in's rule)
+# The code of that refusal: Twilio documents 60308 (429, "Challenge verification
+# attempts limit reached", 5 for TOTP) for wrong codes on one challenge; that
+# it also spans challenges is the stand-in's own choice.
+TOTP_LOCKOUT_CODE = 60308
+CHALLENGE_TTL = 300     # a challenge's expiration_date: Twilio's default, 5 minutes after creation
+SERVICE_NAME = "pam_twilio_otp"  # the Verify service's friendly_name, the TOTP issuer
+FACTOR_TYPES = ("push", "totp", "passkeys")   # the spec's enum; only totp is implemented
+TOTP_ALGS = ("sha1", "sha256", "sha512")
+# Config.X of a TOTP factor: (config key, default, lowest, highest), as the spec words them.
+TOTP_CONFIG = {"Config.TimeStep": ("time_step", 30, 20, 60), "Config.Skew": ("skew", 1, 0, 2),
+               "Config.CodeLength": ("code_length", 6, 3, 8)}
 HANG_MAX_SECONDS = 120  # the "hang" and "drip" faults give up on a client after this long
 DRIP_MS = 200           # "drip": default milliseconds between two bytes of the body
 HUGE_BYTES = 10 * 1024 * 1024  # "huge": the size of the body
@@ -86,7 +110,19 @@ READS = {
     ("api", "/2010-04-01/Accounts/{AccountSid}/Calls.json", "post"):
         ("To", "From", "Twiml", "Url", "ApplicationSid"),
     ("lookups", "/v2/PhoneNumbers/{PhoneNumber}", "get"): ("PhoneNumber", "Fields", "CountryCode"),
+    ("verify", "/v2/Services/{ServiceSid}/Entities/{Identity}/Factors", "post"):
+        ("Identity", "FriendlyName", "FactorType", "Binding.Secret", "Config.TimeStep", "Config.Skew",
+         "Config.CodeLength", "Config.Alg"),
+    ("verify", "/v2/Services/{ServiceSid}/Entities/{Identity}/Factors", "get"): ("Identity",),
+    ("verify", "/v2/Services/{ServiceSid}/Entities/{Identity}/Factors/{Sid}", "post"):
+        ("Identity", "Sid", "AuthPayload", "FriendlyName"),
+    ("verify", "/v2/Services/{ServiceSid}/Entities/{Identity}/Factors/{Sid}", "delete"): ("Identity", "Sid"),
+    ("verify", "/v2/Services/{ServiceSid}/Entities/{Identity}/Challenges", "post"):
+        ("Identity", "FactorSid", "AuthPayload"),
 }
+
+# The record kinds of Verify TOTP: their path names the Entity's identity.
+FACTOR_KINDS = ("factor_create", "factor_update", "factor_list", "factor_delete", "challenge")
 
 # The record field of each optional detail of a verification.
 RECORDED_AS = {"Amount": "amount", "Payee": "payee", "TemplateSid": "template_sid", "DeviceIp": "device_ip",
@@ -196,11 +232,13 @@ def error_message(code, to="", from_="", param="", value="", path="", sid=""):
         60200: ("Invalid parameter `%s`: %s" % (param, value)) if value else "Invalid parameter: %s" % param,
         60202: "Max check attempts reached",
         60203: "Max send attempts reached",
+        60308: "Challenge verification attempts limit reached",
         60204: "Service does not support this feature",
         60205: "SMS is not supported by landline phone number %s" % to,
         60217: "Invalid Service configuration: add an email integration before using the Email channel",
         60212: "Too many concurrent requests for phone number %s" % to,
         60221: "Either a 'To' or a 'VerificationSid' must be specified",
+        60318: "Factor is unverified",
         60410: "The destination phone number has been temporarily blocked by Twilio due to fraudulent activities",
         60605: ("The destination phone number has been blocked by Verify Geo-Permissions. "
                 "%s is blocked for sms channel for all services" % to),
@@ -294,6 +332,40 @@ def twiml_text(twiml):
     except ET.ParseError:
         return re.sub(r"<[^>]*>", " ", twiml), False
     return " ".join(t.strip() for t in root.itertext() if t.strip()), root.tag == "Response"
+
+
+# --- TOTP (RFC 6238) -------------------------------------------------------------
+
+def base32_key(secret):
+    """The key bytes of a base32 secret (any case, padding optional), or None."""
+    text = (secret or "").replace(" ", "").upper()
+    if not text or not BASE32.match(text):
+        return None
+    try:
+        return base64.b32decode(text.rstrip("=") + "=" * (-len(text.rstrip("=")) % 8))
+    except (binascii.Error, ValueError):
+        return None
+
+
+def hotp(key, counter, digits=6, alg="sha1"):
+    """RFC 4226's HOTP value of `counter`, `digits` long (alg: sha1, sha256, sha512)."""
+    mac = hmac.new(key, struct.pack(">Q", counter), alg).digest()
+    offset = mac[-1] & 0x0F
+    value = (int.from_bytes(mac[offset:offset + 4], "big") & 0x7FFFFFFF) % (10 ** digits)
+    return "%0*d" % (digits, value)
+
+
+def totp_code(secret, at=None, digits=6, period=30, alg="sha1", offset=0):
+    """The TOTP code of a base32 `secret` at epoch time `at` (default now),
+    `offset` time steps later (-1: the previous code, 1: the next). Tests
+    type it as the user's authenticator app would (records.py totp-code)."""
+    key = base32_key(secret)
+    if key is None:
+        raise ValueError("not a base32 secret: %r" % secret)
+    if alg not in TOTP_ALGS or not 1 <= digits <= 10 or period <= 0:
+        raise ValueError("not a TOTP configuration: %s, %d digits, %d s" % (alg, digits, period))
+    now = time.time() if at is None else at
+    return hotp(key, int(now // period) + offset, digits, alg)
 
 
 # --- faults --------------------------------------------------------------------
@@ -430,6 +502,49 @@ class Verification:
                               "attempt_sid": new_sid("VL")})
 
 
+class Entity:
+    """A Verify Entity: made by the first factor created for its identity."""
+
+    def __init__(self, service_sid, identity, now):
+        self.sid = new_sid("YE")
+        self.service_sid = service_sid
+        self.identity = identity
+        self.created = now
+        self.factors = []           # Factor SIDs, oldest first
+
+
+class Factor:
+    """A TOTP factor: its secret, config, and what its codes have done."""
+
+    def __init__(self, entity, friendly_name, secret, config, now):
+        self.sid = new_sid("YF")
+        self.entity = entity
+        self.friendly_name = friendly_name
+        self.secret = secret        # base32, upper case, no padding
+        self.config = config        # alg, skew, code_length, time_step
+        self.status = "unverified"
+        self.created = now
+        self.updated = now
+        self.last_step = None       # the latest time step whose code was accepted (RFC 6238 5.2: once only)
+        self.wrong = 0              # wrong challenges in a row
+        self.locked_until = None    # while set and in the future, challenges are 429
+
+    def match(self, code, now):
+        """The verdict on `code`: "right" (and its step is spent), "replay"
+        (the code of a step at or before the last one accepted) or "wrong"."""
+        key = base32_key(self.secret)
+        step, skew = self.config["time_step"], self.config["skew"]
+        current = int(now // step)
+        matched = [c for c in range(current - skew, current + skew + 1)
+                   if hmac.compare_digest(hotp(key, c, self.config["code_length"], self.config["alg"]).encode(),
+                                          code.encode())]
+        fresh = [c for c in matched if self.last_step is None or c > self.last_step]
+        if fresh:
+            self.last_step = max(fresh)
+            return "right"
+        return "replay" if matched else "wrong"
+
+
 class Reply:
     def __init__(self, status, body, headers=None):
         self.status = status
@@ -471,6 +586,9 @@ class Twilio:
         self.lock = threading.Lock()
         self.verifications = {}                  # VE sid -> Verification
         self.pending = {}                        # (service, to) -> VE sid
+        self.totp_lockout = getattr(args, "totp_lockout", 600)
+        self.entities = {}                       # (service, identity) -> Entity
+        self.factors = {}                        # YF sid -> Factor
         self.records_lock = threading.Lock()
         self.faults = Faults(os.path.join(state_dir, "control.json"), log,
                              [f for f in TLS_FAULTS if getattr(args, f + "_cert", None)])
@@ -704,6 +822,185 @@ class Twilio:
             ctx.record.update(to=v.to, channel=v.channel, verification_status=v.status)
             return Reply(200, self._verification_json(ctx, v))
 
+    # Verify TOTP: Entities, Factors, Challenges ---------------------------------------
+
+    def _entity_path(self, ctx, service, identity, resource):
+        """The service and identity of an Entities/{Identity}/… path, checked:
+        404 / 20404 for another service, 400 / 60200 for an identity Twilio
+        refuses. Returns the identity, decoded."""
+        self._service(service, "Entities/%s/%s" % (identity, resource))
+        identity = urllib.parse.unquote(identity)
+        ctx.record.update(identity=identity)
+        if not IDENTITY.match(identity):
+            raise TwilioError(400, 60200, param="Identity", value=identity)
+        return identity
+
+    def _factor_json(self, ctx, f, binding=False):
+        e = f.entity
+        body = {
+            "sid": f.sid, "account_sid": self.account_sid, "service_sid": e.service_sid, "entity_sid": e.sid,
+            "identity": e.identity, "date_created": iso8601(f.created), "date_updated": iso8601(f.updated),
+            "friendly_name": f.friendly_name, "status": f.status, "factor_type": "totp",
+            "config": dict(f.config), "metadata": None,
+            "url": "%s/v2/Services/%s/Entities/%s/Factors/%s" % (ctx.base_url, e.service_sid, e.identity, f.sid),
+        }
+        if binding:
+            # Only the create reply carries the binding, as at Twilio (the
+            # Google Authenticator key URI; account name = the friendly name).
+            issuer = urllib.parse.quote(SERVICE_NAME, safe="")
+            uri = "otpauth://totp/%s:%s?secret=%s&issuer=%s&algorithm=%s&digits=%d&period=%d" % (
+                issuer, urllib.parse.quote(f.friendly_name, safe=""), f.secret, issuer,
+                f.config["alg"].upper(), f.config["code_length"], f.config["time_step"])
+            body.update(binding={"secret": f.secret, "uri": uri}, options=None)
+        return body
+
+    def _factor(self, service, identity, fsid, not_found_path):
+        f = self.factors.get(fsid)
+        if f is None or f.entity.service_sid != service or f.entity.identity != identity:
+            raise TwilioError(404, 20404, path=not_found_path)
+        return f
+
+    @staticmethod
+    def _friendly_name(ctx, required):
+        name = ctx.param("FriendlyName")
+        if name is None:
+            if required:
+                raise TwilioError(400, 20001, param="FriendlyName")
+            return None
+        if len(name) > 64:
+            raise TwilioError(400, 60200, param="FriendlyName", value=name)
+        return name
+
+    def create_factor(self, ctx, service, identity):
+        identity = self._entity_path(ctx, service, identity, "Factors")
+        name = self._friendly_name(ctx, required=True)
+        factor_type = ctx.param("FactorType")
+        if not factor_type:
+            raise TwilioError(400, 20001, param="FactorType")
+        if factor_type != "totp":
+            # push and passkeys are Twilio's too, but need an app or a browser:
+            # the stand-in refuses them as it refuses any other value.
+            raise TwilioError(400, 60200, param="FactorType", value=factor_type)
+        config = {"alg": ctx.param("Config.Alg") or "sha1"}
+        if config["alg"] not in TOTP_ALGS:
+            raise TwilioError(400, 60200, param="Config.Alg", value=config["alg"])
+        for param, (key, default, low, high) in TOTP_CONFIG.items():
+            value = ctx.param(param)
+            if value is None:
+                config[key] = default
+            elif re.match(r"^[0-9]{1,3}$", value) and low <= int(value) <= high:
+                config[key] = int(value)
+            else:
+                raise TwilioError(400, 60200, param=param, value=value)
+        secret = ctx.param("Binding.Secret")
+        if secret is None:
+            secret = base64.b32encode(secrets.token_bytes(20)).decode()  # 160 bits, as RFC 4226 advises
+        elif base32_key(secret) is None or len(base32_key(secret)) < 10:
+            raise TwilioError(400, 60200, param="Binding.Secret")
+        secret = secret.replace(" ", "").upper().rstrip("=")
+        now = time.time()
+        with self.lock:
+            entity = self.entities.get((service, identity))
+            if entity is None:
+                # Twilio makes the Entity with its first Factor.
+                entity = self.entities[(service, identity)] = Entity(service, identity, now)
+            f = Factor(entity, name, secret, config, now)
+            self.factors[f.sid] = f
+            entity.factors.append(f.sid)
+            ctx.record.update(sid=f.sid, factor_sid=f.sid, entity_sid=entity.sid, secret=secret,
+                              config=dict(config), factor_status=f.status)
+            return Reply(201, self._factor_json(ctx, f, binding=True))
+
+    def update_factor(self, ctx, service, identity, fsid):
+        identity = self._entity_path(ctx, service, identity, "Factors/%s" % fsid)
+        ctx.record.update(sid=fsid, factor_sid=fsid)
+        name = self._friendly_name(ctx, required=False)
+        payload = ctx.param("AuthPayload")
+        ctx.record.update(code=payload)
+        now = time.time()
+        with self.lock:
+            f = self._factor(service, identity, fsid, "/Services/%s/Entities/%s/Factors/%s" % (service, identity, fsid))
+            if name is not None:
+                f.friendly_name = name
+            if payload is not None and f.status == "unverified":
+                # A wrong code leaves the factor unverified, 200 (Twilio's answer
+                # since October 2021; before, 403 / 60311). A verified factor
+                # has nothing left to prove: its AuthPayload is ignored.
+                if f.match(payload, now) == "right":
+                    f.status = "verified"
+            f.updated = now
+            ctx.record.update(factor_status=f.status)
+            return Reply(200, self._factor_json(ctx, f))
+
+    def list_factors(self, ctx, service, identity):
+        identity = self._entity_path(ctx, service, identity, "Factors")
+        with self.lock:
+            entity = self.entities.get((service, identity))
+            # No such Entity (yet): an empty page, as a list filter would give.
+            items = [self._factor_json(ctx, self.factors[sid]) for sid in (entity.factors if entity else ())]
+        url = "%s%s?PageSize=50&Page=0" % (ctx.base_url, ctx.path)
+        ctx.record.update(factor_count=len(items))
+        return Reply(200, {"factors": items, "meta": {
+            "page": 0, "page_size": 50, "first_page_url": url, "previous_page_url": None, "url": url,
+            "next_page_url": None, "key": "factors"}})
+
+    def delete_factor(self, ctx, service, identity, fsid):
+        identity = self._entity_path(ctx, service, identity, "Factors/%s" % fsid)
+        ctx.record.update(sid=fsid, factor_sid=fsid)
+        with self.lock:
+            f = self._factor(service, identity, fsid, "/Services/%s/Entities/%s/Factors/%s" % (service, identity, fsid))
+            del self.factors[fsid]
+            f.entity.factors.remove(fsid)
+        return Reply(204, b"")
+
+    def create_challenge(self, ctx, service, identity):
+        identity = self._entity_path(ctx, service, identity, "Challenges")
+        fsid, payload = ctx.param("FactorSid"), ctx.param("AuthPayload")
+        ctx.record.update(factor_sid=fsid, code=payload)
+        if not fsid:
+            raise TwilioError(400, 20001, param="FactorSid")
+        if not SID["YF"].match(fsid):
+            raise TwilioError(400, 60200, param="FactorSid", value=fsid)
+        if payload is not None and not 3 <= len(payload) <= 8:
+            raise TwilioError(400, 60200, param="AuthPayload")  # the spec's 3..8 characters; not counted
+        now = time.time()
+        with self.lock:
+            f = self._factor(service, identity, fsid, "/Services/%s/Entities/%s/Challenges" % (service, identity))
+            if f.status != "verified":
+                raise TwilioError(403, 60318)
+            if f.locked_until is not None and now >= f.locked_until:
+                f.locked_until, f.wrong = None, 0
+            if f.locked_until is not None:
+                ctx.record.update(wrong_checks=f.wrong)
+                raise TwilioError(429, TOTP_LOCKOUT_CODE)
+            status, outcome = "pending", None
+            if payload is not None:
+                # TOTP challenges are judged when created: approved, or still
+                # pending (Twilio's answer to a wrong code since October 2021).
+                # A replayed code is a wrong one (RFC 6238 5.2).
+                outcome = f.match(payload, now)
+                if outcome == "right":
+                    status, f.wrong = "approved", 0
+                else:
+                    f.wrong += 1
+                    if f.wrong >= MAX_TOTP_WRONG:
+                        f.locked_until = now + self.totp_lockout
+            e = f.entity
+            sid = new_sid("YC")
+            url = "%s/v2/Services/%s/Entities/%s/Challenges/%s" % (ctx.base_url, service, e.identity, sid)
+            body = {
+                "sid": sid, "account_sid": self.account_sid, "service_sid": service, "entity_sid": e.sid,
+                "identity": e.identity, "factor_sid": f.sid,
+                "date_created": iso8601(now), "date_updated": iso8601(now),
+                "date_responded": iso8601(now) if status == "approved" else None,
+                "expiration_date": iso8601(now + CHALLENGE_TTL),
+                "status": status, "responded_reason": "none",
+                "details": None, "hidden_details": None, "metadata": None, "factor_type": "totp",
+                "url": url, "links": {"notifications": url + "/Notifications"},
+            }
+            ctx.record.update(sid=sid, challenge_status=status, wrong_checks=f.wrong, replay=outcome == "replay")
+            return Reply(201, body)
+
     # Messaging and voice ----------------------------------------------------------
 
     def _account(self, ctx, account, resource):
@@ -843,13 +1140,14 @@ class Twilio:
         self._service(service, "")
         now = time.time()
         return Reply(200, {
-            "sid": service, "account_sid": self.account_sid, "friendly_name": "pam_twilio_otp",
+            "sid": service, "account_sid": self.account_sid, "friendly_name": SERVICE_NAME,
             "code_length": self.code_length, "lookup_enabled": False,
             "psd2_enabled": bool(self.faults.setting("psd2_enabled", True)),
             "skip_sms_to_landlines": False, "dtmf_input_required": False, "tts_name": None,
             "do_not_share_warning_enabled": False,
             "custom_code_enabled": bool(self.faults.setting("custom_code_enabled", True)),
-            "push": {}, "totp": {}, "default_template_sid": None, "whatsapp": {}, "passkeys": {},
+            "push": {}, "totp": {"issuer": SERVICE_NAME, "time_step": 30, "code_length": 6, "skew": 1},
+            "default_template_sid": None, "whatsapp": {}, "passkeys": {},
             "verify_event_subscription_enabled": False,
             "date_created": iso8601(now), "date_updated": iso8601(now),
             "url": "%s/v2/Services/%s" % (ctx.base_url, service), "links": {}})
@@ -935,6 +1233,12 @@ class Twilio:
         (re.compile(r"^/2010-04-01/Accounts/([^/]+)/OutgoingCallerIds\.json$"),
          {"GET": ("caller_ids", "list_caller_ids")}),
         (re.compile(r"^/v2/PhoneNumbers/([^/]+)$"), {"GET": ("lookup", "lookup_number")}),
+        (re.compile(r"^/v2/Services/([^/]+)/Entities/([^/]+)/Factors$"),
+         {"POST": ("factor_create", "create_factor"), "GET": ("factor_list", "list_factors")}),
+        (re.compile(r"^/v2/Services/([^/]+)/Entities/([^/]+)/Factors/([^/]+)$"),
+         {"POST": ("factor_update", "update_factor"), "DELETE": ("factor_delete", "delete_factor")}),
+        (re.compile(r"^/v2/Services/([^/]+)/Entities/([^/]+)/Challenges$"),
+         {"POST": ("challenge", "create_challenge")}),
     )
 
     def route(self, method, path):
@@ -982,6 +1286,25 @@ def plausible_reply(kind, params, base_url, path):
     if kind == "call":
         return 201, {"sid": new_sid("CA"), "to": param("To"), "from": param("From"), "status": "queued",
                      "date_created": rfc2822(now)}
+    if kind in FACTOR_KINDS:
+        parts = path.split("/")  # "", "v2", "Services", VA, "Entities", identity, "Factors"|"Challenges"[, YF]
+        identity = urllib.parse.unquote(parts[5]) if len(parts) > 5 else None
+        factor = parts[7] if len(parts) > 7 else param("FactorSid") or new_sid("YF")
+        if kind == "challenge":
+            # "approved": a client that took it at face value would let the login through.
+            return 201, {"sid": new_sid("YC"), "identity": identity, "factor_sid": factor, "status": "approved",
+                         "factor_type": "totp", "date_created": iso8601(now)}
+        if kind == "factor_list":
+            return 200, {"factors": [], "meta": {"page": 0, "page_size": 50, "key": "factors",
+                                                 "url": base_url + path}}
+        body = {"sid": factor, "identity": identity, "factor_type": "totp", "date_created": iso8601(now),
+                "status": "verified" if kind == "factor_update" else "unverified"}
+        if kind == "factor_create":
+            body["binding"] = {"secret": "JBSWY3DPEHPK3PXP", "uri": "otpauth://totp/x:y?secret=JBSWY3DPEHPK3PXP"}
+            return 201, body
+        # factor_delete too: Twilio's 204 has no body to drip, cut or pad,
+        # so the fault sends 200 and the factor's outline.
+        return 200, body
     if kind == "lookup":
         number = urllib.parse.unquote(path.rsplit("/", 1)[-1])
         return 200, {"phone_number": number, "valid": True, "validation_errors": None,
@@ -1069,8 +1392,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def _send(self, status, body, content_type="application/json", headers=None):
         data = body if isinstance(body, bytes) else json.dumps(body).encode("utf-8")
         self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
+        if status != 204:  # a 204 (a delete) has neither body nor its headers
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
         self.send_header("Twilio-Request-Id", new_sid("RQ"))
         for name, value in (headers or {}).items():
             self.send_header(name, value)
@@ -1179,6 +1503,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif kind == "lookup":
             # So a faulted lookup's record still names its number and fields.
             entry.update(to=urllib.parse.unquote(args[0]), fields=lookup_fields(params), line_type=None)
+        elif kind in FACTOR_KINDS:
+            # The same for the identity and factor of a faulted TOTP request.
+            factor = args[2] if len(args) > 2 else params.get("FactorSid") if kind == "challenge" else None
+            entry.update(identity=urllib.parse.unquote(args[1]),
+                         factor_sid=factor[0] if isinstance(factor, list) else factor)
 
         control = app.faults.take(kind)
         if control and control.get("delay_ms"):
@@ -1387,8 +1716,8 @@ def loopback(host):
 
 
 def parse_args(argv):
-    p = argparse.ArgumentParser(description="Local HTTPS stand-in for Twilio Verify v2, Lookup v2 and the "
-                                            "2010-04-01 API.")
+    p = argparse.ArgumentParser(description="Local HTTPS stand-in for Twilio Verify v2 (with TOTP factors), "
+                                            "Lookup v2 and the 2010-04-01 API.")
     p.add_argument("--cert", required=True, help="server certificate (PEM)")
     p.add_argument("--key", required=True, help="its private key (PEM)")
     p.add_argument("--state-dir", required=True, help="port, records.jsonl, control.json live here")
@@ -1405,6 +1734,8 @@ def parse_args(argv):
     p.add_argument("--verify-service-sid", required=True, type=sid_arg("VA"))
     p.add_argument("--verify-code-length", type=int, default=6, choices=range(4, 11), metavar="4..10")
     p.add_argument("--verify-ttl", type=float, default=600, help="seconds a verification stays pending")
+    p.add_argument("--totp-lockout", type=float, default=600,
+                   help="seconds a TOTP factor refuses challenges after %d wrong codes in a row" % MAX_TOTP_WRONG)
     p.add_argument("--from", dest="from_number", action="append", metavar="E164",
                    help="a number the account owns (repeatable); when given, other From values are refused")
     p.add_argument("--messaging-service-sid", action="append", type=sid_arg("MG"),
@@ -1421,6 +1752,8 @@ def parse_args(argv):
             p.error("--from %r is not an E.164 number" % number)
     if args.verify_ttl <= 0:
         p.error("--verify-ttl must be positive")
+    if args.totp_lockout <= 0:
+        p.error("--totp-lockout must be positive")
     return args
 
 

@@ -48,6 +48,26 @@ def fresh_number():
     return "+1555%07d" % _number[0]
 
 
+def fresh_identity():
+    """An Entity identity no other test uses (8..64 dash-separated alphanumerics)."""
+    _number[0] += 1
+    return "user-%08d" % _number[0]
+
+
+def steady(period=30, margin=2.0):
+    """Waits out the end of a time step, so a test that needs the step it
+    reckoned with does not see it change under it."""
+    left = period - time.time() % period
+    if left < margin:
+        time.sleep(left + 0.05)
+
+
+def wrong_totp(secret, digits=6, period=30, alg="sha1"):
+    """A code no time step near now has (skew up to 2, and a step's margin)."""
+    near = {records.totp_code(secret, digits=digits, period=period, alg=alg, offset=k) for k in range(-3, 4)}
+    return next(c for c in ("%0*d" % (digits, n) for n in range(10 ** digits)) if c not in near)
+
+
 class FakeTwilio:
     """One fake_twilio.py process in a temp dir, and an HTTPS client for it."""
 
@@ -134,6 +154,32 @@ class FakeTwilio:
         """GET /v2/PhoneNumbers/{number}, the number URL-encoded as clients send it."""
         query = "?" + urllib.parse.urlencode({"Fields": fields}) if fields is not None else ""
         return self.call("GET", "/v2/PhoneNumbers/%s%s" % (urllib.parse.quote(number, safe=""), query), **kw)
+
+    # Verify TOTP
+    def entity(self, identity):
+        return "/v2/Services/%s/Entities/%s" % (VA, identity)
+
+    def create_factor(self, identity, name="alice on bastion", factor_type="totp", **kw):
+        params = {"FriendlyName": name, "FactorType": factor_type}
+        params.update(kw.pop("params", {}))
+        return self.call("POST", self.entity(identity) + "/Factors", params, **kw)
+
+    def update_factor(self, identity, sid, params, **kw):
+        return self.call("POST", "%s/Factors/%s" % (self.entity(identity), sid), params, **kw)
+
+    def challenge(self, identity, params, **kw):
+        return self.call("POST", self.entity(identity) + "/Challenges", params, **kw)
+
+    def verified_factor(self, identity=None, **params):
+        """A verified factor (enrolled with the current code, which is then
+        spent): (identity, factor reply of the create, secret)."""
+        identity = identity or fresh_identity()
+        status, factor = self.create_factor(identity, params=params)
+        assert status == 201, factor
+        code = records.factor_code(self.state, factor["sid"])
+        status, body = self.update_factor(identity, factor["sid"], {"AuthPayload": code})
+        assert (status, body["status"]) == (200, "verified"), body
+        return identity, factor, factor["binding"]["secret"]
 
     def control(self, obj):
         path = os.path.join(self.state, "control.json")
@@ -555,7 +601,7 @@ class ExpiryTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.tw = FakeTwilio("--verify-ttl", "1", "--verify-code-length", "8")
+        cls.tw = FakeTwilio("--verify-ttl", "1", "--verify-code-length", "8", "--totp-lockout", "1")
 
     @classmethod
     def tearDownClass(cls):
@@ -577,6 +623,19 @@ class ExpiryTest(unittest.TestCase):
         status, fresh = self.tw.verify(to)
         self.assertEqual(status, 201)
         self.assertNotEqual(fresh["sid"], v["sid"])
+
+
+    def test_totp_lockout_ends(self):
+        identity, factor, secret = self.tw.verified_factor()
+        for _ in range(5):
+            status, body = self.tw.challenge(identity, {"FactorSid": factor["sid"], "AuthPayload": wrong_totp(secret)})
+            self.assertEqual((status, body["status"]), (201, "pending"))
+        right = records.totp_code(secret, offset=1)
+        self.assertEqual(self.tw.challenge(identity, {"FactorSid": factor["sid"], "AuthPayload": right})[0], 429)
+        time.sleep(1.2)
+        status, body = self.tw.challenge(identity, {"FactorSid": factor["sid"], "AuthPayload": right})
+        self.assertEqual((status, body["status"]), (201, "approved"))
+        self.assertEqual(self.tw.last("challenge")["wrong_checks"], 0)
 
 
 class NoTlsFaultCertificatesTest(unittest.TestCase):
@@ -1024,6 +1083,372 @@ class FaultTest(Case):
             conn.close()
 
 
+class TotpTest(Case):
+    """Verify TOTP: factors (an authenticator app) and their challenges."""
+
+    def assertFactor(self, body, identity, status):
+        self.assertRegex(body["sid"], r"^YF[0-9a-f]{32}$")
+        self.assertRegex(body["entity_sid"], r"^YE[0-9a-f]{32}$")
+        self.assertEqual((body["identity"], body["status"], body["factor_type"]), (identity, status, "totp"))
+        self.assertEqual((body["account_sid"], body["service_sid"], body["metadata"]), (AC, VA, None))
+        self.assertRegex(body["date_created"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+        self.assertTrue(body["url"].endswith("/v2/Services/%s/Entities/%s/Factors/%s" % (VA, identity, body["sid"])))
+
+    # factors
+    def test_create_makes_an_unverified_factor_with_its_binding(self):
+        identity = fresh_identity()
+        status, body = self.tw.create_factor(identity, name="alice on bastion")
+        self.assertEqual(status, 201, body)
+        self.assertFactor(body, identity, "unverified")
+        self.assertEqual(body["friendly_name"], "alice on bastion")
+        self.assertEqual(body["config"], {"alg": "sha1", "skew": 1, "code_length": 6, "time_step": 30})
+        self.assertIsNone(body["options"])
+        secret = body["binding"]["secret"]
+        self.assertRegex(secret, r"^[A-Z2-7]{32}$")  # 160 bits
+        self.assertEqual(body["binding"]["uri"],
+                         "otpauth://totp/pam_twilio_otp:alice%%20on%%20bastion?secret=%s&issuer=pam_twilio_otp"
+                         "&algorithm=SHA1&digits=6&period=30" % secret)
+        record = self.tw.last("factor_create")
+        self.assertEqual((record["identity"], record["factor_sid"], record["sid"], record["secret"], record["status"]),
+                         (identity, body["sid"], body["sid"], secret, 201))
+        self.assertEqual((record["factor_status"], record["entity_sid"], record["config"]),
+                         ("unverified", body["entity_sid"], body["config"]))
+        self.assertEqual(records.factor_secret(self.tw.state, identity), secret)
+
+    def test_create_with_config_and_a_secret(self):
+        identity = fresh_identity()
+        params = {"Config.TimeStep": "60", "Config.Skew": "2", "Config.CodeLength": "8", "Config.Alg": "sha256",
+                  "Binding.Secret": "jbswy3dpehpk3pxpjbswy3dpehpk3pxp"}
+        status, body = self.tw.create_factor(identity, name="Alice’s phone", params=params)
+        self.assertEqual(status, 201, body)
+        self.assertEqual(body["config"], {"alg": "sha256", "skew": 2, "code_length": 8, "time_step": 60})
+        self.assertEqual(body["binding"]["secret"], "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+        self.assertEqual(body["binding"]["uri"],
+                         "otpauth://totp/pam_twilio_otp:Alice%E2%80%99s%20phone?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+                         "&issuer=pam_twilio_otp&algorithm=SHA256&digits=8&period=60")
+        # The records know the config: the helper types an 8-digit SHA-256 code.
+        code = records.factor_code(self.tw.state, body["sid"])
+        self.assertEqual(code, records.totp_code("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", digits=8, period=60, alg="sha256"))
+        status, body = self.tw.update_factor(identity, body["sid"], {"AuthPayload": code})
+        self.assertEqual((status, body["status"]), (200, "verified"))
+
+    def test_an_entity_holds_several_factors(self):
+        identity = fresh_identity()
+        _, first = self.tw.create_factor(identity)
+        _, second = self.tw.create_factor(identity, name="spare phone")
+        self.assertEqual(first["entity_sid"], second["entity_sid"])
+        self.assertNotEqual(first["sid"], second["sid"])
+        self.assertNotEqual(first["binding"]["secret"], second["binding"]["secret"])
+        _, other = self.tw.create_factor(fresh_identity())
+        self.assertNotEqual(other["entity_sid"], first["entity_sid"])
+
+    def test_create_refusals(self):
+        identity = fresh_identity()
+        path = self.tw.entity(identity) + "/Factors"
+        good = {"FriendlyName": "alice", "FactorType": "totp"}
+        cases = [({"FactorType": "totp"}, 20001, "FriendlyName"), ({"FriendlyName": "alice"}, 20001, "FactorType")]
+        cases += [(dict(good, **{name: value}), 60200, None) for name, value in (
+            ("FactorType", "push"), ("FactorType", "passkeys"), ("FactorType", "sms"), ("FriendlyName", "x" * 65),
+            ("Config.TimeStep", "19"), ("Config.TimeStep", "61"), ("Config.TimeStep", "thirty"),
+            ("Config.Skew", "3"), ("Config.Skew", "-1"), ("Config.CodeLength", "2"), ("Config.CodeLength", "9"),
+            ("Config.Alg", "md5"), ("Config.Alg", "SHA1"), ("Binding.Secret", "not base32!"),
+            ("Binding.Secret", "JBSWY3DP"))]
+        for params, code, named in cases:
+            with self.subTest(params=params):
+                reply = self.tw.call("POST", path, params)
+                self.assertTwilioError(reply, 400, code)
+                if named:
+                    self.assertEqual(reply[1]["message"], "Missing required parameter %s in the post body" % named)
+        self.assertEqual(self.tw.call("GET", path)[1]["factors"], [])  # none was made
+
+    def test_identity_must_be_8_to_64_dash_separated_alphanumerics(self):
+        for identity in ("abc-1234", "a" * 64, "ff483d1ff591898a9942916050d2ca3f", "DD6840aec40ad01e"):
+            with self.subTest(identity=identity):
+                self.assertEqual(self.tw.create_factor(identity)[0], 201)
+        for identity in ("abc1234", "a" * 65, "alice_smith1", "alice.smith", "alice%20smith", "al%C3%AFce-smith"):
+            with self.subTest(identity=identity):
+                reply = self.tw.create_factor(identity)
+                self.assertTwilioError(reply, 400, 60200)
+                self.assertIn("Identity", reply[1]["message"])
+                self.assertTwilioError(self.tw.call("GET", self.tw.entity(identity) + "/Factors"), 400, 60200)
+                self.assertTwilioError(self.tw.challenge(identity, {"FactorSid": "YF" + "0" * 32}), 400, 60200)
+                self.assertTwilioError(self.tw.call("DELETE", "%s/Factors/YF%s" % (self.tw.entity(identity), "0" * 32)),
+                                       400, 60200)
+        self.assertEqual(self.tw.last("factor_delete")["identity"], "al\u00efce-smith")  # decoded
+
+    def test_right_code_verifies_the_factor(self):
+        identity = fresh_identity()
+        _, factor = self.tw.create_factor(identity)
+        code = records.factor_code(self.tw.state, factor["sid"])
+        status, body = self.tw.update_factor(identity, factor["sid"], {"AuthPayload": code})
+        self.assertEqual(status, 200, body)
+        self.assertFactor(body, identity, "verified")
+        self.assertNotIn("binding", body)  # only the create shows the secret
+        self.assertNotIn("options", body)
+        record = self.tw.last("factor_update")
+        self.assertEqual((record["identity"], record["factor_sid"], record["code"], record["factor_status"]),
+                         (identity, factor["sid"], code, "verified"))
+
+    def test_wrong_code_leaves_the_factor_unverified(self):
+        identity = fresh_identity()
+        _, factor = self.tw.create_factor(identity)
+        secret = factor["binding"]["secret"]
+        for _ in range(7):  # not counted: enrolment has no lockout
+            status, body = self.tw.update_factor(identity, factor["sid"], {"AuthPayload": wrong_totp(secret)})
+            self.assertEqual((status, body["status"]), (200, "unverified"))
+        self.assertEqual(self.tw.last("factor_update")["factor_status"], "unverified")
+        # The previous step's code is still within the skew of 1.
+        steady()
+        status, body = self.tw.update_factor(identity, factor["sid"],
+                                             {"AuthPayload": records.totp_code(secret, offset=-1)})
+        self.assertEqual((status, body["status"]), (200, "verified"))
+
+    def test_friendly_name_update(self):
+        identity, factor, _ = self.tw.verified_factor()
+        status, body = self.tw.update_factor(identity, factor["sid"], {"FriendlyName": "new phone"})
+        self.assertEqual((status, body["friendly_name"], body["status"]), (200, "new phone", "verified"))
+        self.assertTwilioError(self.tw.update_factor(identity, factor["sid"], {"FriendlyName": "x" * 65}), 400, 60200)
+        _, page = self.tw.call("GET", self.tw.entity(identity) + "/Factors")
+        self.assertEqual(page["factors"][0]["friendly_name"], "new phone")
+
+    def test_update_of_an_unknown_factor_is_404(self):
+        identity, factor, secret = self.tw.verified_factor()
+        reply = self.tw.update_factor(identity, "YF" + "a" * 32, {"AuthPayload": "123456"})
+        self.assertTwilioError(reply, 404, 20404)
+        self.assertEqual(reply[1]["message"], "The requested resource /Services/%s/Entities/%s/Factors/YF%s was not "
+                                              "found" % (VA, identity, "a" * 32))
+        # Another entity's factor is not found either.
+        self.assertTwilioError(self.tw.update_factor(fresh_identity(), factor["sid"], {"FriendlyName": "x"}),
+                               404, 20404)
+
+    def test_list(self):
+        identity = fresh_identity()
+        path = self.tw.entity(identity) + "/Factors"
+        status, page = self.tw.call("GET", path)
+        self.assertEqual((status, page["factors"]), (200, []))  # no entity yet: an empty page
+        self.assertEqual(page["meta"], {"page": 0, "page_size": 50, "first_page_url": page["meta"]["url"],
+                                        "previous_page_url": None, "next_page_url": None, "key": "factors",
+                                        "url": "https://127.0.0.1:%d%s?PageSize=50&Page=0" % (self.tw.port, path)})
+        _, first = self.tw.create_factor(identity)
+        self.tw.verified_factor(identity)
+        status, page = self.tw.call("GET", path)
+        self.assertEqual(status, 200)
+        self.assertEqual([f["status"] for f in page["factors"]], ["unverified", "verified"])
+        self.assertEqual(page["factors"][0]["sid"], first["sid"])
+        for factor in page["factors"]:
+            self.assertFactor(factor, identity, factor["status"])
+            self.assertNotIn("binding", factor)
+        record = self.tw.last("factor_list")
+        self.assertEqual((record["identity"], record["factor_count"], record["status"]), (identity, 2, 200))
+
+    def test_delete(self):
+        identity, factor, secret = self.tw.verified_factor()
+        path = "%s/Factors/%s" % (self.tw.entity(identity), factor["sid"])
+        status, headers, raw = self.tw.request("DELETE", path)
+        self.assertEqual((status, raw), (204, b""))
+        self.assertNotIn("Content-Type", headers)
+        record = self.tw.last("factor_delete")
+        self.assertEqual((record["identity"], record["factor_sid"], record["status"]), (identity, factor["sid"], 204))
+        self.assertEqual(self.tw.call("GET", self.tw.entity(identity) + "/Factors")[1]["factors"], [])
+        reply = self.tw.call("DELETE", path)
+        self.assertTwilioError(reply, 404, 20404)
+        self.assertEqual(self.tw.last("factor_delete")["error_code"], 20404)
+        # A 204 keeps the connection: the next request on it is served.
+        _, other, _ = self.tw.verified_factor(identity)
+        conn = self.tw.connect()
+        auth = {"Authorization": "Basic " + base64.b64encode(("%s:%s" % (AC, self.tw.token)).encode()).decode()}
+        try:
+            conn.request("DELETE", "%s/Factors/%s" % (self.tw.entity(identity), other["sid"]), headers=auth)
+            response = conn.getresponse()
+            self.assertEqual((response.status, response.read()), (204, b""))
+            conn.request("GET", self.tw.entity(identity) + "/Factors", headers=auth)
+            response = conn.getresponse()
+            self.assertEqual((response.status, json.loads(response.read())["factors"]), (200, []))
+        finally:
+            conn.close()
+        reply = self.tw.challenge(identity, {"FactorSid": factor["sid"],
+                                             "AuthPayload": records.totp_code(secret, offset=1)})
+        self.assertTwilioError(reply, 404, 20404)
+
+    # challenges
+    def test_right_code_approves_a_challenge(self):
+        identity, factor, secret = self.tw.verified_factor()
+        code = records.totp_code(secret, offset=1)  # the enrolment spent the current one
+        status, body = self.tw.challenge(identity, {"FactorSid": factor["sid"], "AuthPayload": code})
+        self.assertEqual(status, 201, body)
+        self.assertRegex(body["sid"], r"^YC[0-9a-f]{32}$")
+        self.assertEqual((body["status"], body["factor_sid"], body["identity"], body["entity_sid"]),
+                         ("approved", factor["sid"], identity, factor["entity_sid"]))
+        self.assertEqual(body["factor_type"], "totp")
+        self.assertEqual((body["responded_reason"], body["details"], body["hidden_details"], body["metadata"]),
+                         ("none", None, None, None))
+        self.assertEqual(body["date_responded"], body["date_created"])
+        self.assertGreater(body["expiration_date"], body["date_created"])
+        url = "https://127.0.0.1:%d%s/Challenges/%s" % (self.tw.port, self.tw.entity(identity), body["sid"])
+        self.assertEqual((body["url"], body["links"]), (url, {"notifications": url + "/Notifications"}))
+        record = self.tw.last("challenge")
+        self.assertEqual((record["sid"], record["factor_sid"], record["identity"], record["code"]),
+                         (body["sid"], factor["sid"], identity, code))
+        self.assertEqual((record["challenge_status"], record["wrong_checks"], record["replay"], record["status"]),
+                         ("approved", 0, False, 201))
+
+    def test_wrong_code_leaves_the_challenge_pending(self):
+        identity, factor, secret = self.tw.verified_factor()
+        status, body = self.tw.challenge(identity, {"FactorSid": factor["sid"], "AuthPayload": wrong_totp(secret)})
+        self.assertEqual((status, body["status"], body["date_responded"]), (201, "pending", None))
+        record = self.tw.last("challenge")
+        self.assertEqual((record["challenge_status"], record["wrong_checks"], record["replay"]), ("pending", 1, False))
+
+    def test_challenge_without_a_code_is_pending_and_not_counted(self):
+        identity, factor, _ = self.tw.verified_factor()
+        status, body = self.tw.challenge(identity, {"FactorSid": factor["sid"]})
+        self.assertEqual((status, body["status"]), (201, "pending"))
+        self.assertEqual(self.tw.last("challenge")["wrong_checks"], 0)
+
+    def test_a_code_approves_once(self):
+        identity, factor, secret = self.tw.verified_factor()
+        # The enrolment's code is spent: it cannot approve a login.
+        enrolment = self.tw.last("factor_update")["code"]
+        reply = self.tw.challenge(identity, {"FactorSid": factor["sid"], "AuthPayload": enrolment})
+        self.assertEqual((reply[0], reply[1]["status"]), (201, "pending"))
+        code = records.totp_code(secret, offset=1)
+        self.assertEqual(self.tw.challenge(identity, {"FactorSid": factor["sid"], "AuthPayload": code})[1]["status"],
+                         "approved")
+        status, body = self.tw.challenge(identity, {"FactorSid": factor["sid"], "AuthPayload": code})
+        self.assertEqual((status, body["status"]), (201, "pending"))
+        record = self.tw.last("challenge")
+        self.assertEqual((record["replay"], record["wrong_checks"]), (True, 1))  # counted as a wrong code
+
+    def test_unverified_factor_is_403_60318(self):
+        identity = fresh_identity()
+        _, factor = self.tw.create_factor(identity)
+        code = records.factor_code(self.tw.state, factor["sid"])
+        reply = self.tw.challenge(identity, {"FactorSid": factor["sid"], "AuthPayload": code})
+        self.assertTwilioError(reply, 403, 60318)
+        self.assertEqual(self.tw.last("challenge")["error_code"], 60318)
+        # Not spent: the same code still verifies the factor.
+        self.assertEqual(self.tw.update_factor(identity, factor["sid"], {"AuthPayload": code})[1]["status"], "verified")
+
+    def test_unknown_factor_or_entity_is_404(self):
+        identity, factor, secret = self.tw.verified_factor()
+        code = records.totp_code(secret, offset=1)
+        for who, sid in ((identity, "YF" + "b" * 32), (fresh_identity(), factor["sid"])):
+            with self.subTest(identity=who, factor=sid):
+                reply = self.tw.challenge(who, {"FactorSid": sid, "AuthPayload": code})
+                self.assertTwilioError(reply, 404, 20404)
+                self.assertEqual(reply[1]["message"],
+                                 "The requested resource /Services/%s/Entities/%s/Challenges was not found" % (VA, who))
+        reply = self.tw.call("POST", "/v2/Services/%s/Entities/%s/Challenges" % ("VA" + "7" * 32, identity),
+                             {"FactorSid": factor["sid"], "AuthPayload": code})
+        self.assertTwilioError(reply, 404, 20404)
+
+    def test_challenge_parameters(self):
+        identity, factor, secret = self.tw.verified_factor()
+        reply = self.tw.challenge(identity, {"AuthPayload": "123456"})
+        self.assertTwilioError(reply, 400, 20001)
+        self.assertEqual(reply[1]["message"], "Missing required parameter FactorSid in the post body")
+        self.assertTwilioError(self.tw.challenge(identity, {"FactorSid": "YF123", "AuthPayload": "123456"}), 400, 60200)
+        for payload in ("12", "123456789"):
+            with self.subTest(payload=payload):
+                reply = self.tw.challenge(identity, {"FactorSid": factor["sid"], "AuthPayload": payload})
+                self.assertTwilioError(reply, 400, 60200)
+        # None of them counted.
+        status, body = self.tw.challenge(identity, {"FactorSid": factor["sid"],
+                                                    "AuthPayload": records.totp_code(secret, offset=1)})
+        self.assertEqual((status, body["status"]), (201, "approved"))
+
+    def test_five_wrong_codes_in_a_row_then_429(self):
+        identity, factor, secret = self.tw.verified_factor()
+        for n in range(1, 6):
+            status, body = self.tw.challenge(identity, {"FactorSid": factor["sid"], "AuthPayload": wrong_totp(secret)})
+            self.assertEqual((status, body["status"]), (201, "pending"))
+            self.assertEqual(self.tw.last("challenge")["wrong_checks"], n)
+        right = records.totp_code(secret, offset=1)
+        reply = self.tw.challenge(identity, {"FactorSid": factor["sid"], "AuthPayload": right})
+        self.assertTwilioError(reply, 429, 60308)
+        self.assertTwilioError(self.tw.challenge(identity, {"FactorSid": factor["sid"]}), 429, 60308)
+        self.assertEqual(self.tw.last("challenge")["wrong_checks"], 5)
+        # Per factor: the entity's other factor still works.
+        _, other, other_secret = self.tw.verified_factor(identity)
+        status, body = self.tw.challenge(identity, {"FactorSid": other["sid"],
+                                                    "AuthPayload": records.totp_code(other_secret, offset=1)})
+        self.assertEqual((status, body["status"]), (201, "approved"))
+
+    def test_a_right_code_restarts_the_count(self):
+        identity, factor, secret = self.tw.verified_factor(**{"Config.Skew": "2"})
+        for offset in (1, 2):
+            for _ in range(4):
+                self.tw.challenge(identity, {"FactorSid": factor["sid"], "AuthPayload": wrong_totp(secret)})
+            status, body = self.tw.challenge(identity, {"FactorSid": factor["sid"],
+                                                        "AuthPayload": records.totp_code(secret, offset=offset)})
+            self.assertEqual((status, body["status"]), (201, "approved"))
+
+    def test_totp_needs_authentication(self):
+        identity, factor, secret = self.tw.verified_factor()
+        calls = [("POST", self.tw.entity(identity) + "/Factors", {"FriendlyName": "x", "FactorType": "totp"}),
+                 ("GET", self.tw.entity(identity) + "/Factors", None),
+                 ("POST", "%s/Factors/%s" % (self.tw.entity(identity), factor["sid"]), {"FriendlyName": "y"}),
+                 ("DELETE", "%s/Factors/%s" % (self.tw.entity(identity), factor["sid"]), None),
+                 ("POST", self.tw.entity(identity) + "/Challenges",
+                  {"FactorSid": factor["sid"], "AuthPayload": "123456"})]
+        for method, path, params in calls:
+            for auth in (None, (AC, "wrong")):
+                with self.subTest(method=method, path=path, auth=auth):
+                    self.assertTwilioError(self.tw.call(method, path, params, auth=auth), 401, 20003)
+        self.assertNotIn("wrong_checks", self.tw.last("challenge"))  # refused before any check
+        _, page = self.tw.call("GET", self.tw.entity(identity) + "/Factors")
+        self.assertEqual(len(page["factors"]), 1)  # nothing was made or deleted
+        status, body = self.tw.challenge(identity, {"FactorSid": factor["sid"],
+                                                    "AuthPayload": records.totp_code(secret, offset=1)}, auth="key")
+        self.assertEqual((status, body["status"]), (201, "approved"))
+        self.assertEqual(self.tw.last("challenge")["auth_user"], SK)
+
+    def test_other_methods_are_405(self):
+        identity, factor, _ = self.tw.verified_factor()
+        self.assertTwilioError(self.tw.call("PUT", self.tw.entity(identity) + "/Factors"), 405, 20004)
+        self.assertTwilioError(self.tw.call("GET", self.tw.entity(identity) + "/Challenges"), 405, 20004)
+        self.assertTwilioError(self.tw.call("GET", "%s/Factors/%s" % (self.tw.entity(identity), factor["sid"])),
+                               405, 20004)
+
+    # faults
+    def test_only_applies_to_the_totp_kinds(self):
+        identity, factor, secret = self.tw.verified_factor()
+        self.tw.control({"fault": "http503", "only": "challenge"})
+        self.assertEqual(self.tw.create_factor(fresh_identity())[0], 201)
+        code = records.totp_code(secret, offset=1)
+        reply = self.tw.challenge(identity, {"FactorSid": factor["sid"], "AuthPayload": code})
+        self.assertTwilioError(reply, 503, 20503)
+        record = self.tw.last("challenge")
+        self.assertEqual((record["fault"], record["identity"], record["factor_sid"]),
+                         ("http503", identity, factor["sid"]))
+        self.tw.control({"fault": "http500", "only": ["factor_create", "factor_update", "factor_list",
+                                                      "factor_delete"]})
+        path = "%s/Factors/%s" % (self.tw.entity(identity), factor["sid"])
+        self.assertEqual(self.tw.create_factor(fresh_identity())[0], 500)
+        self.assertEqual(self.tw.update_factor(identity, factor["sid"], {"FriendlyName": "x"})[0], 500)
+        self.assertEqual(self.tw.call("GET", self.tw.entity(identity) + "/Factors")[0], 500)
+        self.assertEqual(self.tw.request("DELETE", path)[0], 500)
+        self.assertEqual(self.tw.last("factor_delete")["factor_sid"], factor["sid"])
+        self.assertEqual(self.tw.verify(fresh_number())[0], 201)
+        self.tw.control(None)
+        # The faulted challenge spent nothing: the code still approves.
+        status, body = self.tw.challenge(identity, {"FactorSid": factor["sid"], "AuthPayload": code})
+        self.assertEqual((status, body["status"]), (201, "approved"))
+
+    def test_plausible_replies_of_the_totp_kinds(self):
+        identity, factor, _ = self.tw.verified_factor()
+        self.tw.control({"fault": "drip", "drip_ms": 0})
+        status, body = self.tw.challenge(identity, {"FactorSid": factor["sid"], "AuthPayload": "000000"})
+        self.assertEqual((status, body["status"], body["factor_sid"]), (201, "approved", factor["sid"]))
+        status, body = self.tw.create_factor(identity)
+        self.assertEqual((status, body["status"], body["identity"]), (201, "unverified", identity))
+        status, headers, raw = self.tw.request("DELETE", "%s/Factors/%s" % (self.tw.entity(identity), factor["sid"]))
+        self.assertEqual((status, json.loads(raw)["sid"]), (200, factor["sid"]))
+        self.tw.control(None)
+        _, page = self.tw.call("GET", self.tw.entity(identity) + "/Factors")
+        self.assertEqual([f["sid"] for f in page["factors"]], [factor["sid"]])  # nothing made, nothing deleted
+
+
 class RecordsToolTest(Case):
     def run_tool(self, *args):
         return subprocess.run([PYTHON, os.path.join(HERE, "records.py"), self.tw.state] + list(args),
@@ -1046,6 +1471,42 @@ class RecordsToolTest(Case):
             self.assertIn(field, last)
         self.assertEqual(self.run_tool("last-code", fresh_number()).returncode, 1)
         self.assertEqual(self.run_tool("bogus", "x").returncode, 2)
+
+    def test_totp_cli(self):
+        identity = fresh_identity()
+        _, factor = self.tw.create_factor(identity, params={"Config.CodeLength": "8"})
+        secret = factor["binding"]["secret"]
+        run = self.run_tool("factor-secret", identity)
+        self.assertEqual((run.returncode, run.stdout.strip()), (0, secret))
+        self.assertEqual(self.run_tool("factor-secret", fresh_identity()).returncode, 1)
+        run = self.run_tool("totp-code", factor["sid"], "--offset", "1")
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertRegex(run.stdout.strip(), r"^[0-9]{8}$")  # the factor's own config, from the records
+        self.assertEqual(run.stdout.strip(), records.totp_code(secret, digits=8, offset=1))
+        # What the user types verifies the factor.
+        status, body = self.tw.update_factor(identity, factor["sid"],
+                                             {"AuthPayload": self.run_tool("totp-code", factor["sid"]).stdout.strip()})
+        self.assertEqual((status, body["status"]), (200, "verified"))
+        # A secret alone, with the RFC 6238 test key: its published value at T=59.
+        run = self.run_tool("totp-code", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", "--at", "59", "--digits", "8")
+        self.assertEqual((run.returncode, run.stdout.strip()), (0, "94287082"))
+        self.assertEqual(self.run_tool("totp-code", "YF" + "c" * 32).returncode, 1)
+        self.assertEqual(self.run_tool("totp-code", "not base32!").returncode, 2)
+        self.assertEqual(self.run_tool("totp-code", secret, "--alg", "md5").returncode, 2)
+
+    def test_totp_code_matches_rfc_6238(self):
+        # RFC 6238 appendix B: the keys are ASCII digits, 20, 32 and 64 bytes long.
+        keys = {"sha1": b"12345678901234567890", "sha256": b"12345678901234567890123456789012",
+                "sha512": b"1234567890123456789012345678901234567890123456789012345678901234"}
+        vectors = [(59, "94287082", "46119246", "90693936"), (1111111109, "07081804", "68084774", "25091201"),
+                   (1111111111, "14050471", "67062674", "99943326"), (1234567890, "89005924", "91819424", "93441116"),
+                   (2000000000, "69279037", "90698825", "38618901"), (20000000000, "65353130", "77737706", "47863826")]
+        for at, *codes in vectors:
+            for alg, want in zip(("sha1", "sha256", "sha512"), codes):
+                with self.subTest(at=at, alg=alg):
+                    secret = base64.b32encode(keys[alg]).decode()
+                    self.assertEqual(records.totp_code(secret, at=at, digits=8, alg=alg), want)
+        self.assertEqual(records.totp_code("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", at=59), "287082")  # 6 digits
 
 
 class GTestStyleResult(unittest.TextTestResult):

@@ -160,6 +160,14 @@ int CountRecords(const std::string& kind, const std::string& to);
 nlohmann::json LastRecord(const std::string& kind, const std::string& to);
 std::string LastCode(const std::string& to);
 
+// harness_totp.cc: `twilio-otp enroll USER --totp` against the config of
+// `service`, typing the code the app would show; the CLI's exit status (its
+// output is in TestEnv().dir/enroll-totp.out).
+int EnrollAuthenticatorApp(const std::string& service, const std::string& user);
+// The code `user`'s authenticator app shows now (`offset` time steps on),
+// from the seed of the latest factor the stand-in created for them.
+std::string AppCode(const std::string& user, int offset = 0);
+
 }  // namespace itest
 
 #endif  // PAM_TWILIO_OTP_TESTS_INTEGRATION_HARNESS_H_

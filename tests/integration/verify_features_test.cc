@@ -7,9 +7,12 @@
 #include <security/pam_appl.h>
 #include <unistd.h>
 
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "harness.h"
+#include "twilio/totp_factors.h"
 #include "cmocka_cxx.h"  // last: its macros clash with the standard headers
 
 using itest::ConfigOptions;
@@ -138,6 +141,44 @@ void test_a_code_goes_by_email_to_the_users_address(void**) {
   assert_int_equal(RunLogin(service, "mailer", refused), PAM_AUTHINFO_UNAVAIL);
 }
 
+// An authenticator app through Verify: `twilio-otp enroll --totp` for real,
+// then logins that type the app's code (checked by a Challenge; nothing is
+// sent), a wrong one first, and the SMS fallback by asking for it.
+void test_an_authenticator_app_through_verify(void**) {
+  if (!VerifyMode() || TestEnv().backend == "ldap") skip();  // LDAP's "totp" channel: unit-tested
+  const std::string to = "+15550100037";
+  ConfigOptions o = Isolated("totp", "appuser", to);
+  o.channels = "\"totp\", \"sms\"";
+  const std::string service = MakeService("totp", o);
+  if (itest::EnrollAuthenticatorApp(service, "appuser") != 0) {
+    std::ifstream out(TestEnv().dir + "/enroll-totp.out");
+    fail_msg("enroll --totp failed:\n%s", std::string(std::istreambuf_iterator<char>(out), {}).c_str());
+  }
+  const nlohmann::json shown =
+      nlohmann::json::parse(itest::RunCli(itest::ConfigPathOf(service), "show appuser --json"));
+  assert_string_equal(Field(shown, "channel").c_str(), "totp");
+  assert_string_equal(Field(shown, "number").c_str(), to.c_str());  // kept: the fallback
+
+  // The enrolment used this window's code: the app's next one logs in.
+  const int sends = itest::CountSends(to);
+  Dialogue d{to, {itest::Say("000000"), itest::Say(itest::AppCode("appuser", 1))}};
+  assert_int_equal(RunLogin(service, "appuser", d), PAM_SUCCESS);
+  assert_true(d.prompts.at(0).starts_with("Code from your authenticator app (or 'sms' for a text message)."));
+  assert_true(d.Showed("Wrong code"));
+  assert_int_equal(itest::CountSends(to), sends);  // nothing sent
+  std::vector<std::string> outcomes;
+  for (const auto& r : itest::Records()) {
+    if (Field(r, "kind") == "challenge" && Field(r, "identity") == twotp::TotpIdentity("appuser")) {
+      outcomes.push_back(Field(r, "challenge_status"));
+    }
+  }
+  assert_true(outcomes == (std::vector<std::string>{"pending", "approved"}));
+
+  Dialogue fallback{to, {itest::Say("sms"), Right()}};
+  assert_int_equal(RunLogin(service, "appuser", fallback), PAM_SUCCESS);
+  assert_int_equal(itest::CountSends(to), sends + 1);
+}
+
 }  // namespace
 
 int RunVerifyFeatureTests() {
@@ -146,6 +187,7 @@ int RunVerifyFeatureTests() {
       cmocka_unit_test_teardown(test_a_custom_code_is_checked_here_and_reported, ClearFault),
       cmocka_unit_test_teardown(test_a_service_without_custom_codes_refuses_even_failsafe, ClearFault),
       cmocka_unit_test_teardown(test_a_code_goes_by_email_to_the_users_address, ClearFault),
+      cmocka_unit_test_teardown(test_an_authenticator_app_through_verify, ClearFault),
   };
   const std::string group = "verify_features_" + TestEnv().mode + (TestEnv().backend == "ldap" ? "_ldap" : "");
   return cmocka_run_group_tests_name(group.c_str(), tests, nullptr, nullptr);

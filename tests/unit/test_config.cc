@@ -447,7 +447,7 @@ static void test_enum_values_are_checked(void**) {
       {WithKey("directory.backend", "\"sql\""),
        "directory.backend: must be \"file\" or \"ldap\" (got \"sql\")"},
       {WithKey("policy.channels", "[\"sms\", \"fax\"]"),
-       "policy.channels[1]: must be \"sms\", \"call\", \"whatsapp\" or \"email\" (got \"fax\")"},
+       "policy.channels[1]: must be \"sms\", \"call\", \"whatsapp\", \"email\" or \"totp\" (got \"fax\")"},
       // A value is quoted on one line even when it holds a newline.
       {WithKey("twilio.mode", "\"a\\nb\""), "(got \"a?b\")"},
   });
@@ -627,6 +627,8 @@ static void test_messaging_mode_refuses_verify_keys(void**) {
        "twilio.verify_custom_code: only used in verify mode"},
       {MessagingConfig(from, "policy = {\n  channels = [\"sms\", \"email\"];\n};\n"),
        "policy.channels[1]: messaging mode sends sms and call; use verify mode for email"},
+      {MessagingConfig(from, "policy = {\n  channels = [\"totp\", \"sms\"];\n};\n"),
+       "policy.channels[0]: messaging mode sends sms and call; use verify mode for totp"},
       {MessagingConfig(from + "  verify_service_sid = " + Q(kVA) + ";\n"),
        "twilio.verify_service_sid: only used in verify mode"},
   });

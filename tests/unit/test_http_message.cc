@@ -69,7 +69,7 @@ static void test_post_carries_every_header_and_the_body(void**) {
 static void test_get_carries_the_same_headers_and_no_body(void**) {
   Result<HttpUrl> url = ParseHttpsUrl("https://api.example/2010-04-01/Accounts/AC1/OutgoingCallerIds.json?PhoneNumber=%2B1");
   assert_true(url.ok());
-  Secret request = FormatGet(url.value(), Secret("Basic QUMxOnMzY3IzdA=="), "ua/1");
+  Secret request = FormatBodiless("GET", url.value(), Secret("Basic QUMxOnMzY3IzdA=="), "ua/1");
   assert_string_equal(request.c_str(),
                       "GET /2010-04-01/Accounts/AC1/OutgoingCallerIds.json?PhoneNumber=%2B1 HTTP/1.1\r\n"
                       "Host: api.example\r\n"

@@ -163,6 +163,9 @@ struct World {
   bool opened = false;
   std::optional<twotp::Result<twotp::LineType>> line;  // what Lookup answers (twilio.lookup)
   std::vector<std::string> looked_up;                   // the numbers it was asked about
+  std::vector<std::string> app_factors;                 // the user's verified TOTP factors at "Twilio"
+  std::string app_code = "135790";                      // what the app shows now
+  std::vector<std::string> app_checks;                  // the codes checked against a factor
 
   World() {
     assert_true(state.Prepare().ok());
@@ -181,7 +184,14 @@ struct World {
                    [this](const std::string& number) -> twotp::Result<twotp::LineType> {
                      looked_up.push_back(number);
                      return line.value_or(twotp::Result<twotp::LineType>(Status::Internal("no lookup scripted")));
-                   }};
+                   },
+                   twotp::TotpAccess{
+                       [this](const std::string&) -> Result<std::vector<std::string>> { return app_factors; },
+                       [this](const std::string&, const std::string& factor,
+                              const Secret& code) -> Result<CheckOutcome> {
+                         app_checks.push_back(factor + ":" + code.str());
+                         return code.str() == app_code ? CheckOutcome::kApproved : CheckOutcome::kWrongCode;
+                       }}};
     return Authenticate(
         LoginRequest{.user = user, .service = "sshd", .host = "bastion", .rhost = rhost, .tty = "ssh", .command = "",
                      .session = session},
@@ -450,6 +460,68 @@ void test_enroll_at_login_asks_lookup_first(void**) {
   off.conversation.answers = {"+15550109999", "424242"};
   assert_int_equal(off.Login("newbie"), Verdict::kAllow);
   assert_true(off.looked_up.empty());
+}
+
+// channel "totp": the app's code is asked and checked by a challenge against
+// the user's factor; nothing is sent; SMS is the fallback unless forbidden.
+void AppUser(World& w) {
+  w.config.policy.channels = {Channel::kTotp, Channel::kSms};
+  w.directory.records["alice"].channel = Channel::kTotp;
+  w.app_factors = {"YF0123456789abcdef0123456789abcdef"};
+}
+
+void test_an_app_user_types_the_apps_code(void**) {
+  World w;
+  AppUser(w);
+  w.conversation.answers = {"resend", "111111", "135790"};
+  assert_int_equal(w.Login(), Verdict::kAllow);
+  assert_true(w.challenge.sent.empty());  // nothing sent, nothing counted
+  assert_true(w.conversation.prompts.at(0).starts_with(
+      "Code from your authenticator app (or 'sms' for a text message)."));
+  assert_true(w.conversation.Said("Your authenticator app shows a new code every 30 seconds; type the one it shows now."));
+  assert_true(w.app_checks == (std::vector<std::string>{"YF0123456789abcdef0123456789abcdef:111111",
+                                                       "YF0123456789abcdef0123456789abcdef:135790"}));
+  assert_int_equal(w.log.Count("channel=totp"), 1);
+
+  World fallback;  // asks for SMS instead
+  AppUser(fallback);
+  fallback.conversation.answers = {"sms", "424242"};
+  assert_int_equal(fallback.Login(), Verdict::kAllow);
+  assert_true(fallback.challenge.sent == std::vector<Channel>{Channel::kSms});
+
+  World app_only;  // totp_fallback = false: the app and nothing else
+  AppUser(app_only);
+  app_only.config.policy.totp_fallback = false;
+  app_only.conversation.answers = {"sms", "135790"};
+  assert_int_equal(app_only.Login(), Verdict::kAllow);
+  assert_true(app_only.challenge.sent.empty());
+  assert_true(app_only.conversation.prompts.at(0).find("'sms'") == std::string::npos);
+  assert_true(app_only.conversation.Said("Codes can't be sent by SMS here."));
+}
+
+// Twilio has no app for the user any more: the next channel, and told.
+void test_an_app_user_without_a_factor_gets_the_next_channel(void**) {
+  World w;
+  AppUser(w);
+  w.app_factors.clear();
+  w.conversation.answers = {"424242"};
+  assert_int_equal(w.Login(), Verdict::kAllow);
+  assert_true(w.challenge.sent == std::vector<Channel>{Channel::kSms});
+  assert_true(w.conversation.Said("No authenticator app is enrolled for you; the code was sent by SMS instead."));
+
+  World stuck;
+  AppUser(stuck);
+  stuck.config.policy.totp_fallback = false;
+  stuck.app_factors.clear();
+  assert_int_equal(stuck.Login(), Verdict::kDeny);
+  assert_true(stuck.challenge.sent.empty());
+
+  World other;  // a user whose channel isn't totp is never offered the app
+  other.config.policy.channels = {Channel::kSms, Channel::kTotp};
+  other.conversation.answers = {"totp", "424242"};
+  assert_int_equal(other.Login(), Verdict::kAllow);
+  assert_true(other.conversation.prompts.at(0).find("'totp'") == std::string::npos);
+  assert_true(other.app_checks.empty());
 }
 
 // A Config that LoadConfig would refuse (no allowed_countries, no text
@@ -936,6 +1008,8 @@ int main() {
       cmocka_unit_test(test_enroll_at_login_refuses_a_malformed_number),
       cmocka_unit_test(test_enroll_at_login_refuses_a_number_outside_allowed_countries),
       cmocka_unit_test(test_enroll_at_login_asks_lookup_first),
+      cmocka_unit_test(test_an_app_user_types_the_apps_code),
+      cmocka_unit_test(test_an_app_user_without_a_factor_gets_the_next_channel),
       cmocka_unit_test(test_enroll_at_login_refuses_a_config_load_would_refuse),
       cmocka_unit_test(test_enroll_at_login_never_calls_the_new_number),
       cmocka_unit_test(test_backup_code_never_enrols_a_number),

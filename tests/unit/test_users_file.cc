@@ -139,7 +139,7 @@ static void test_bad_line_for_another_user_is_skipped_and_listed(void** state) {
   assert_true(f.log.lines.empty());
   assert_true(f.users->List().ok());
   assert_int_equal(f.log.lines.size(), 1);
-  assert_string_equal(f.log.lines[0].c_str(), (f.path + ":2: number is not E.164 ('+' and 8 to 15 digits)").c_str());
+  assert_string_equal(f.log.lines[0].c_str(), (f.path + ":2: number is not E.164 ('+' and 8 to 15 digits; '-' for totp)").c_str());
 }
 
 // Lines are found across the reader's blocks, and a last line without a

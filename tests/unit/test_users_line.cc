@@ -58,6 +58,7 @@ static void test_parse_bad_lines_name_the_problem(void**) {
       {"alice +15550104567 sms - alice@localhost", "email is not an address"},
       {"alice +15550104567 sms - \"a b\"@example.com", "more than 5 fields"},
       {"alice +15550104567 email -", "channel email needs an EMAIL field"},
+      {"alice - sms -", "number is not E.164"},
       {"alice 15550104567 sms -", "number is not E.164"},
       {"alice +1555 sms -", "number is not E.164"},
       {"alice +15550104567 fax -", "channel is not one of"},
@@ -95,6 +96,10 @@ static void test_an_email_address_is_the_optional_fifth_field(void**) {
   assert_string_equal(twotp::FormatUsersLine(r.value()).c_str(),
                       "carol +15550104568 email - carol.d+otp@mail.example.com");
   assert_true(twotp::ParseUsersLine("dave +15550104569 sms -")->email.empty());
+  // An authenticator app alone: no number.
+  twotp::Result<PhoneRecord> app = twotp::ParseUsersLine("erin - totp 2026-11-23T19:00:00Z");
+  assert_true(app.ok() && app->number.empty() && app->channel == Channel::kTotp);
+  assert_string_equal(twotp::FormatUsersLine(app.value()).c_str(), "erin - totp 2026-11-23T19:00:00Z");
   PhoneRecord bad = r.value();
   bad.email = "carol@example.com#x";
   assert_true(twotp::CheckRecord(bad).Is(Fault::kBadInput));
