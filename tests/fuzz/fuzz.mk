@@ -20,7 +20,7 @@ FUZZ_SECONDS  ?= 60
 # UBSan aborts instead of printing and going on, so undefined behaviour is a
 # crash that libFuzzer records like any other.
 FUZZ_SANITIZE ?= -fsanitize=address,undefined -fno-sanitize-recover=all
-FUZZ_CXXFLAGS ?= -std=c++20 -g -O1 -fno-omit-frame-pointer -Wall -Wextra
+FUZZ_CXXFLAGS ?= -std=c++20 -g1 -O1 -fno-omit-frame-pointer -Wall -Wextra
 FUZZ_CPPFLAGS := -Ipam_module -Itests/common -Itests/fuzz
 FUZZ_LIBS     := -lconfig -lldap -llber -lssl -lcrypto -lhttp_parser
 
