@@ -100,6 +100,20 @@ void test_email_attribute(void**) {
   assert_int_equal(twotp::RecordAttributes(c).size(), 4);
 }
 
+// An authenticator app alone: channel "totp" and no number is a record
+// (the factor lives at Twilio), with no verified flag asked; any other
+// channel without a number is still "not enrolled".
+void test_an_app_user_needs_no_number(void**) {
+  const LdapConfig c = Flagged();
+  auto app = RecordFromEntry(Entry({}, {"TOTP"}, {}), c, "alice");
+  assert_true(app.ok());
+  assert_true(app->number.empty());
+  assert_int_equal(static_cast<int>(app->channel), static_cast<int>(Channel::kTotp));
+  assert_true(RecordFromEntry(Entry({}, {"sms"}, {"TRUE"}), c, "alice").status().Is(Fault::kNotFound));
+  auto both = RecordFromEntry(Entry({"+15550104567"}, {"totp"}, {"TRUE"}), c, "alice");
+  assert_true(both.ok() && both->number == "+15550104567");
+}
+
 void test_record_attributes_and_user_attribute(void**) {
   assert_int_equal(twotp::RecordAttributes(LdapConfig{}).size(), 1);
   assert_int_equal(twotp::RecordAttributes(Flagged()).size(), 3);
@@ -117,6 +131,7 @@ int main() {
       cmocka_unit_test(test_verified_flag_decides_enrolment),
       cmocka_unit_test(test_channel_attribute),
       cmocka_unit_test(test_email_attribute),
+      cmocka_unit_test(test_an_app_user_needs_no_number),
       cmocka_unit_test(test_record_attributes_and_user_attribute),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
