@@ -64,7 +64,8 @@ int RunList(const Args& args) {
   for (const PhoneRecord& r : records.value()) width = std::max(width, static_cast<int>(r.user.size()));
   std::printf("%-*s  %-16s  %-8s  %-20s  %s\n", width, "USER", "NUMBER", "CHANNEL", "VERIFIED", "EMAIL");
   for (const PhoneRecord& r : records.value()) {
-    std::printf("%-*s  %-16s  %-8s  %-20s  %s\n", width, r.user.c_str(), r.number.c_str(), ChannelName(r.channel),
+    const char* number = r.number.empty() ? "-" : r.number.c_str();  // an authenticator app alone
+    std::printf("%-*s  %-16s  %-8s  %-20s  %s\n", width, r.user.c_str(), number, ChannelName(r.channel),
                 VerifiedText(r).c_str(), r.email.empty() ? "-" : r.email.c_str());
   }
   return kExitOk;
@@ -95,7 +96,8 @@ int RunShow(const Args& args) {
     return kExitOk;
   }
   std::printf("user:      %s\nnumber:    %s\nchannel:   %s\nverified:  %s\n", Printable(record->user).c_str(),
-              record->number.c_str(), ChannelName(record->channel), VerifiedText(record.value()).c_str());
+              record->number.empty() ? "- (authenticator app only)" : record->number.c_str(), ChannelName(record->channel),
+              VerifiedText(record.value()).c_str());
   if (!record->email.empty()) std::printf("email:     %s\n", record->email.c_str());
   return kExitOk;
 }

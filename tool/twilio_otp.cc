@@ -55,7 +55,8 @@ const std::vector<Command>& Commands() {
        1, 2, true, RunEnroll},
       {"remove", "remove USER",
        "Deletes USER's number: their line of the users file (keeping every other\n"
-       "line), or the number attribute on their LDAP entry. Root only.",
+       "line), or the number attribute on their LDAP entry. With \"totp\" in\n"
+       "policy.channels, USER's authenticator apps are deleted at Twilio too. Root only.",
        {}, 1, 1, true, RunRemove},
       {"list", "list [--json] [--locked]",
        "Lists every usable record in the directory (users file or LDAP), numbers\n"

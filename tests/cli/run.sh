@@ -743,6 +743,12 @@ t_enroll_totp_shows_a_qr_code_and_checks_the_app() {
   secret=$(/usr/bin/python3 "$records" "$FAKE_TWILIO_DIR" factor-secret "$(sed -n 's/.*"identity": *"\([^"]*\)".*/\1/p' \
     <(/usr/bin/python3 "$records" "$FAKE_TWILIO_DIR" last factor_create) | head -1)")
   if [ -n "$secret" ] && grep -qF "$secret" "$t/out"; then why="the seed was printed on stdout"; return 1; fi
+  # remove revokes the app at Twilio too, and a second remove finds nothing.
+  run --config "$conf" remove alice
+  expect_rc 0 && expect_out 'removed alice' && expect_out 'deleted 1 authenticator app\(s\) of alice at Twilio' ||
+    return 1
+  run --config "$conf" remove alice
+  expect_rc 1 || return 1
 }
 
 t_verified_enroll_verify_mode() { verified_enroll verify; }
