@@ -119,7 +119,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(lower.size() == typed.size(), fuzz::Show(lower));
   const bool command = is_word && typed.size() <= 10 && (lower == "resend" || ParseChannel(lower).has_value());
   if (command) {
-    FUZZ_CHECK(lower == "resend" || lower == "sms" || lower == "call" || lower == "whatsapp", fuzz::Show(lower));
+    FUZZ_CHECK(lower == "resend" || lower == "sms" || lower == "call" || lower == "whatsapp" || lower == "email" ||
+                   lower == "totp",
+               fuzz::Show(lower));
   }
 
   const bool backup = LooksLikeBackupCode(typed);
