@@ -19,14 +19,6 @@ constexpr size_t kIdentityHexDigits = 32;
 constexpr size_t kMinTotpCode = 6;
 constexpr size_t kMaxTotpCode = 8;
 
-// The JSON object of a 2xx reply to `call`; a reply that isn't one is kUnavailable.
-Result<json> ObjectOf(TwilioCall call, Result<HttpResponse> reply) {
-  if (!reply.ok()) return reply.status();
-  std::optional<json> object = TakeJsonObject(reply->body);
-  if (!object) return GarbageReply(call, Fault::kUnavailable, "not a JSON object");
-  return std::move(*object);
-}
-
 }  // namespace
 
 std::string TotpIdentity(std::string_view user) {
@@ -44,7 +36,7 @@ Result<NewTotpFactor> TotpFactors::Create(const std::string& identity, const std
   Form form;
   AddField(form, "FriendlyName", friendly_name);
   AddField(form, "FactorType", "totp");
-  Result<json> object = ObjectOf(kCall, client_.Post(kCall, EntityUrl(identity) + "/Factors", form));
+  Result<json> object = JsonObjectOf(kCall, client_.Post(kCall, EntityUrl(identity) + "/Factors", form));
   if (!object.ok()) return object.status();
   NewTotpFactor factor{JsonString(object.value(), "sid"), Secret()};
   if (auto binding = object->find("binding"); binding != object->end() && binding->is_object()) {
@@ -68,7 +60,7 @@ Result<bool> TotpFactors::Verify(const std::string& identity, const std::string&
   if (!IsSid(factor_sid, "YF")) return Status::BadInput("factor verify: malformed factor SID");
   Form form;
   AddField(form, "AuthPayload", code.view());
-  Result<json> object = ObjectOf(kCall, client_.Post(kCall, EntityUrl(identity) + "/Factors/" + factor_sid, form));
+  Result<json> object = JsonObjectOf(kCall, client_.Post(kCall, EntityUrl(identity) + "/Factors/" + factor_sid, form));
   if (!object.ok()) return object.status();
   const std::string status = JsonString(object.value(), "status");
   if (status.empty()) return GarbageReply(kCall, Fault::kUnavailable, "no status");

@@ -63,11 +63,12 @@ std::optional<milliseconds> Backoff(const std::string& retry_after, milliseconds
 // "sid" with one of `prefixes`.
 Result<json> CreatedObject(TwilioCall call, Result<HttpResponse> reply,
                            std::initializer_list<std::string_view> prefixes) {
-  if (!reply.ok()) return reply.status();
-  std::optional<json> object = TakeJsonObject(reply->body);
-  if (!object) return GarbageReply(call, Fault::kUnavailable, "not a JSON object");
-  if (!IsSidOf(JsonString(*object, "sid"), prefixes)) return GarbageReply(call, Fault::kUnavailable, "no valid sid");
-  return std::move(*object);
+  Result<json> object = JsonObjectOf(call, std::move(reply));
+  if (!object.ok()) return object.status();
+  if (!IsSidOf(JsonString(object.value(), "sid"), prefixes)) {
+    return GarbageReply(call, Fault::kUnavailable, "no valid sid");
+  }
+  return object;
 }
 
 Result<std::string> CreatedSid(TwilioCall call, Result<HttpResponse> reply,

@@ -38,6 +38,11 @@ Result<nlohmann::json> GetJsonObject(HttpTransport& transport, TwilioCall call, 
     Wipe(reply->body);
     return status;
   }
+  return JsonObjectOf(call, std::move(reply));
+}
+
+Result<nlohmann::json> JsonObjectOf(TwilioCall call, Result<HttpResponse> reply) {
+  if (!reply.ok()) return reply.status();
   std::optional<nlohmann::json> object = TakeJsonObject(reply->body);
   if (!object) return GarbageReply(call, Fault::kUnavailable, "not a JSON object");
   return std::move(*object);

@@ -21,6 +21,9 @@ std::optional<nlohmann::json> TakeJsonObject(std::string& body);
 std::string JsonString(const nlohmann::json& object, const char* key);
 // "Twilio <call>: garbage reply (<what>)" as a `fault`.
 Status GarbageReply(TwilioCall call, Fault fault, const char* what);
+// The JSON object of `reply` (a 2xx, or the failure it holds); a body that
+// is not one is kUnavailable ("garbage reply"). Wipes the body.
+Result<nlohmann::json> JsonObjectOf(TwilioCall call, Result<HttpResponse> reply);
 // GETs `url` and returns the JSON object of a 2xx reply; any other reply is
 // classified as `call` (twilio_errors.h), a 2xx that is not an object is
 // kUnavailable. No copy of the body stays behind.
