@@ -91,11 +91,7 @@ Status TotpFactors::Delete(const std::string& identity, const std::string& facto
   if (!IsSid(factor_sid, "YF")) return Status::BadInput("factor delete: malformed factor SID");
   Result<HttpResponse> reply = client_.transport().Delete(EntityUrl(identity) + "/Factors/" + factor_sid);
   if (!reply.ok()) return reply.status().Prefixed(std::string("Twilio ") + TwilioCallName(kCall) + ": ");
-  const long http_status = reply->status;
-  if (http_status >= 200 && http_status <= 299) return Status::Ok();
-  Status status = ClassifyTwilioError(kCall, http_status, reply->body);
-  Wipe(reply->body);
-  return status;
+  return RefusalOf(kCall, reply.value());
 }
 
 Result<CheckOutcome> TotpFactors::Check(const std::string& identity, const std::string& factor_sid,

@@ -133,9 +133,7 @@ Result<HttpResponse> TwilioClient::Post(TwilioCall call, const std::string& url,
         continue;
       }
     }
-    Status status = ClassifyTwilioError(call, response.status, response.body);
-    Wipe(response.body);
-    return status;
+    return RefusalOf(call, response);
   }
 }
 

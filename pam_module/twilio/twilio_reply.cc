@@ -33,12 +33,15 @@ Status GarbageReply(TwilioCall call, Fault fault, const char* what) {
 Result<nlohmann::json> GetJsonObject(HttpTransport& transport, TwilioCall call, const std::string& url) {
   Result<HttpResponse> reply = transport.Get(url);
   if (!reply.ok()) return reply.status().Prefixed(std::string("Twilio ") + TwilioCallName(call) + ": ");
-  if (reply->status < 200 || reply->status > 299) {
-    Status status = ClassifyTwilioError(call, reply->status, reply->body);
-    Wipe(reply->body);
-    return status;
-  }
+  if (Status refused = RefusalOf(call, reply.value()); !refused.ok()) return refused;
   return JsonObjectOf(call, std::move(reply));
+}
+
+Status RefusalOf(TwilioCall call, HttpResponse& reply) {
+  if (reply.status >= 200 && reply.status <= 299) return Status::Ok();
+  Status status = ClassifyTwilioError(call, reply.status, reply.body);
+  Wipe(reply.body);
+  return status;
 }
 
 Result<nlohmann::json> JsonObjectOf(TwilioCall call, Result<HttpResponse> reply) {

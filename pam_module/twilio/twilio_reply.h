@@ -21,6 +21,9 @@ std::optional<nlohmann::json> TakeJsonObject(std::string& body);
 std::string JsonString(const nlohmann::json& object, const char* key);
 // "Twilio <call>: garbage reply (<what>)" as a `fault`.
 Status GarbageReply(TwilioCall call, Fault fault, const char* what);
+// Ok for a 2xx `reply`; any other is classified as `call`'s
+// (twilio_errors.h) and its body wiped.
+Status RefusalOf(TwilioCall call, HttpResponse& reply);
 // The JSON object of `reply` (a 2xx, or the failure it holds); a body that
 // is not one is kUnavailable ("garbage reply"). Wipes the body.
 Result<nlohmann::json> JsonObjectOf(TwilioCall call, Result<HttpResponse> reply);
