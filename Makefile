@@ -58,6 +58,7 @@ ENGINE_SRCS := $(addprefix pam_module/pam/,engine_entry.cc pam_setup.cc pam_glue
 # The LDAP backend: linked into the CLI and the tests, and built as the
 # plugin the module loads only when it is configured (directory/ldap_plugin.h).
 LDAP_SRCS := pam_module/directory/ldap_directory.cc pam_module/directory/ldap_deadline.cc \
+  pam_module/directory/ldap_session.cc pam_module/directory/ldap_fleet_store.cc \
   pam_module/directory/ldap_linked.cc
 LDAP_PLUGIN_SRC := pam_module/directory/ldap_plugin_entry.cc
 CORE_SRCS := $(filter-out $(LDAP_SRCS) $(LDAP_PLUGIN_SRC),$(foreach dir,$(CORE_DIRS),$(wildcard pam_module/$(dir)/*.cc)))

@@ -203,6 +203,7 @@ check "the state directory: $state, 0700 root" mode_is "$state" 700 root:root di
 check "the man pages" test -f /usr/share/man/man5/pam_twilio_otp.conf.5.gz -a -f /usr/share/man/man8/pam_twilio_otp.8.gz -a -f /usr/share/man/man8/twilio-otp.8.gz
 check "the example configs in $docdir/examples" test -f "$docdir/examples/pam_twilio_otp.conf.verify" -a -f "$docdir/examples/pam_twilio_otp.conf.messaging" -a -f "$docdir/examples/pam.d/sshd-password-and-code"
 check "the probe's systemd units in $docdir/examples/systemd" test -f "$docdir/examples/systemd/twilio-otp-probe.service" -a -f "$docdir/examples/systemd/twilio-otp-probe.timer"
+check "the fleet state schema in $docdir/examples/ldap" test -f "$docdir/examples/ldap/twilio-otp.schema" -a -f "$docdir/examples/ldap/twilio-otp.ldif"
 check "the pam-auth-update profile is offered (Default: no)" grep -qx "Default: no" "$profile"
 check "pam-auth-update saw the profile" grep -qx "twilio-otp" /var/lib/pam/seen
 pam_after=$(pam_now)

@@ -27,8 +27,9 @@ test_packages=(
   # make bench's peers: a minimal libcurl client (tests/bench/) and the
   # google-authenticator TOTP module
   libcurl4-openssl-dev libpam-google-authenticator
-  # the LDAP backend's tests start their own slapd on loopback
-  slapd
+  # the LDAP backend's tests start their own slapd on loopback (the schema
+  # and replication fixtures drive it with ldapsearch/ldapmodify)
+  slapd ldap-utils
   # fuzzing: clang with libFuzzer and the sanitizer runtimes (a Recommends of
   # clang, so named here), llvm-symbolizer for readable reports
   clang libclang-rt-14-dev llvm

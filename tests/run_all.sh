@@ -88,7 +88,10 @@ for suite in "${suites[@]}"; do
     layout) tally layout bash "$here/layout/check_layout.sh" ;;  # folders, include direction, library confinement
     integration) [ -f "$here/integration/run.sh" ] && tally integration bash "$here/integration/run.sh" ;;
     cli) tally cli bash "$here/cli/run.sh" ;;
-    ldap) tally ldap bash "$here/ldap/run.sh" ;;
+    ldap)  # the backend against slapd; the shipped schema's forms; the two-provider fixture
+      tally ldap bash "$here/ldap/run.sh"
+      tally ldap bash "$here/ldap/schema_forms_test.sh"
+      tally ldap bash "$here/ldap/replication_fixture_test.sh" ;;
     contract) [ -f "$here/contract/run.sh" ] && tally contract bash "$here/contract/run.sh" ;;
     e2e) tally e2e bash "$here/e2e/run.sh" ;;  # real sshd, ssh, sudo, su, login (root)
     fuzz) tally fuzz bash "$here/fuzz/run_fuzz.sh" --regress ;;  # every seed and past crash, once

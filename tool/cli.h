@@ -135,7 +135,8 @@ int WarnAboutLockouts(const Config& config, const std::vector<PhoneRecord>& reco
 int RunBackupCodes(const Args& args);  // cmd_backup_codes.cc
 int RunStatus(const Args& args);       // cmd_status.cc
 int RunUnlock(const Args& args);       // cmd_status.cc
-int RunProbe(const Args& args);        // cmd_probe.cc
+int RunProbe(const Args& args);
+int RunRateLimits(const Args& args);   // cmd_rate_limits.cc        // cmd_probe.cc
 
 }  // namespace twotp::cli
 

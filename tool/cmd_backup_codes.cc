@@ -14,6 +14,8 @@
 
 #include "state/backup_codes.h"
 #include "cli.h"
+#include "fleet_state_cli.h"
+#include "state/fleet_values.h"
 
 namespace twotp::cli {
 
@@ -59,11 +61,22 @@ int RunBackupCodes(const Args& args) {
   Result<NewBackupCodes> codes = GenerateBackupCodes(*count);
   if (!codes.ok()) return Refuse(codes.status());
   const StateStore store = OpenStateStore(*config);
-  if (Status prepared = store.Prepare(); !prepared.ok()) return Refuse(prepared);
-  Result<UserTransaction> txn = store.Lock(user);
-  if (!txn.ok()) return Refuse(txn.status());
-  txn->state().backup_codes = codes->hashes;
-  if (Status stored = txn->Commit(); !stored.ok()) return Refuse(stored);
+  std::string where = store.UserPath(user);
+  if (const std::unique_ptr<Directory> fleet = OpenFleetDirectory(*config)) {
+    // One replace: every host sees the new codes, and none of the old, at once.
+    std::vector<std::string> values;
+    for (const BackupCodeHash& hash : codes->hashes) values.push_back(FormatFleetBackupCode(hash));
+    if (Status stored = fleet->Fleet()->Replace(user, FleetAttribute::kBackupCode, values); !stored.ok()) {
+      return Refuse(stored);
+    }
+    where = "the directory (" + fleet->Where() + ")";
+  } else {
+    if (Status prepared = store.Prepare(); !prepared.ok()) return Refuse(prepared);
+    Result<UserTransaction> txn = store.Lock(user);
+    if (!txn.ok()) return Refuse(txn.status());
+    txn->state().backup_codes = codes->hashes;
+    if (Status stored = txn->Commit(); !stored.ok()) return Refuse(stored);
+  }
 
   // Stored first, printed second: a failed print leaves codes nobody has
   // (run again), never printed codes that don't work.
@@ -77,7 +90,7 @@ int RunBackupCodes(const Args& args) {
   std::fprintf(stderr,
                "twilio-otp: %d backup codes for %s stored in %s; any earlier ones no longer work.\n"
                "twilio-otp: each works once at the code prompt; they are not shown again.\n",
-               *count, Printable(user).c_str(), Printable(store.UserPath(user)).c_str());
+               *count, Printable(user).c_str(), Printable(where).c_str());
   return kExitOk;
 }
 

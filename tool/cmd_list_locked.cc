@@ -15,6 +15,7 @@
 #include "base/hex.h"
 #include "base/sys_text.h"
 #include "cli.h"
+#include "fleet_state_cli.h"
 
 namespace twotp::cli {
 
@@ -86,11 +87,42 @@ void PrintJson(const std::vector<Lockout>& lockouts) {
   std::printf("%s\n", all.dump(2, ' ', false, json::error_handler_t::replace).c_str());
 }
 
+// Prints the lockouts found in `where`; exit 1 when some users' state
+// (`unreadable`, "3 state file(s)") could not be read.
+int Report(const Args& args, const std::vector<Lockout>& lockouts, const std::string& where, int unreadable,
+           const char* what) {
+  if (args.Has("json")) {
+    PrintJson(lockouts);
+  } else if (lockouts.empty()) {
+    std::fprintf(stderr, "twilio-otp: nobody is locked out (%s)\n", Printable(where).c_str());
+  } else {
+    PrintTable(lockouts, DefaultClock().WallNow());
+  }
+  if (unreadable > 0) {
+    std::fprintf(stderr, "twilio-otp: %d %s could not be read; those users can't log in either\n", unreadable, what);
+    return kExitRefused;
+  }
+  return kExitOk;
+}
+
+// The same list from the users' directory entries (state.backend = "ldap").
+int ListLockedFleetWide(const Args& args, const Config& config, Directory& fleet) {
+  int unreadable = 0;
+  Result<std::vector<FleetLockedUser>> locked = LockedOutFleetWide(*fleet.Fleet(), config, &unreadable);
+  if (!locked.ok()) return Refuse(locked.status());
+  std::vector<Lockout> lockouts;
+  for (const FleetLockedUser& l : locked.value()) lockouts.push_back({l.user, fleet.Where(), l.until, l.failures});
+  return Report(args, lockouts, fleet.Where(), unreadable, "user(s)' fleet state");
+}
+
 }  // namespace
 
 int RunListLocked(const Args& args) {
   std::optional<Config> config = LoadConfigOrReport(args.config_path);
   if (!config) return kExitRefused;
+  if (const std::unique_ptr<Directory> fleet = OpenFleetDirectory(*config)) {
+    return ListLockedFleetWide(args, *config, *fleet);
+  }
   const StateStore store = OpenStateStore(*config);
   Result<std::vector<std::string>> users = UsersWithState(store);
   if (!users.ok()) return Refuse(users.status());
@@ -107,19 +139,7 @@ int RunListLocked(const Args& args) {
       lockouts.push_back({user, store.UserPath(user), state->locked_until, state->failures.size()});
     }
   }
-  if (args.Has("json")) {
-    PrintJson(lockouts);
-  } else if (lockouts.empty()) {
-    std::fprintf(stderr, "twilio-otp: nobody is locked out (%s)\n", Printable(store.dir()).c_str());
-  } else {
-    PrintTable(lockouts, now);
-  }
-  if (unreadable > 0) {
-    std::fprintf(stderr, "twilio-otp: %d state file(s) could not be read; those users can't log in either\n",
-                 unreadable);
-    return kExitRefused;
-  }
-  return kExitOk;
+  return Report(args, lockouts, store.dir(), unreadable, "state file(s)");
 }
 
 }  // namespace twotp::cli

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
+#include "fleet_state_cli.h"
 #include "base/clock.h"
 
 namespace twotp::cli {
@@ -51,12 +52,14 @@ StateView ViewOf(const UserState& state, const LimitsConfig& limits, std::time_t
 
 json TimeOrNull(std::time_t t) { return t == 0 ? json(nullptr) : json(IsoUtc(t)); }
 
-json ViewJson(const std::string& user, const std::string& path, const StateView& v, const LimitsConfig& limits) {
+json ViewJson(const std::string& user, const std::string& path, const std::string& fleet, const StateView& v,
+              const LimitsConfig& limits) {
   json grace = json::object();
   for (const auto& [key, at] : v.grace) grace[key] = IsoUtc(at);
   return json{
       {"user", user},
       {"state_file", path},
+      {"fleet_state", fleet.empty() ? json(nullptr) : json(fleet)},
       {"locked", v.locked_until != 0},
       {"locked_until", TimeOrNull(v.locked_until)},
       {"failures", v.failures},
@@ -71,9 +74,12 @@ json ViewJson(const std::string& user, const std::string& path, const StateView&
   };
 }
 
-void PrintView(const std::string& user, const std::string& path, const StateView& v, const LimitsConfig& limits,
-               std::time_t now) {
+void PrintView(const std::string& user, const std::string& path, const std::string& fleet, const StateView& v,
+               const LimitsConfig& limits, std::time_t now) {
   std::printf("user:          %s\nstate file:    %s\n", Printable(user).c_str(), Printable(path).c_str());
+  if (!fleet.empty()) {
+    std::printf("fleet state:   %s (failed codes, lockout, backup codes, grace)\n", Printable(fleet).c_str());
+  }
   if (v.locked_until != 0) {
     std::printf("locked out:    until %s (%s from now)\n", IsoUtc(v.locked_until).c_str(),
                 TimeLeft(v.locked_until - now).c_str());
@@ -114,6 +120,11 @@ bool Exists(const std::string& path) {
 }  // namespace
 
 int RunStatus(const Args& args) {
+  if (args.Has("all")) {
+    if (!args.positional.empty()) return UsageError("twilio-otp status", "--all takes no USER");
+    return RunListLocked(args);
+  }
+  if (args.positional.empty()) return UsageError("twilio-otp status", "name a USER, or --all");
   const UserArgument named = ReadUserArgument(args.positional[0]);
   const std::string& user = named.name;
   std::optional<Config> config = LoadConfigOrReport(args.config_path);
@@ -132,15 +143,21 @@ int RunStatus(const Args& args) {
   }
   Result<UserState> state = store.Read(user);
   if (!state.ok()) return Refuse(state.status());  // corrupt: the message names the file and the fix
+  const std::unique_ptr<Directory> fleet = OpenFleetDirectory(*config);
+  if (fleet) {
+    state = MergeFleetState(*fleet->Fleet(), *config, user, std::move(state.value()));
+    if (!state.ok()) return Refuse(state.status());
+  }
+  const std::string fleet_where = fleet ? fleet->Where() : "";
   const std::time_t now = DefaultClock().WallNow();
   const StateView view = ViewOf(state.value(), config->limits, now);
   const std::string path = store.UserPath(user);
   if (args.Has("json")) {
-    std::printf("%s\n", ViewJson(user, path, view, config->limits)
+    std::printf("%s\n", ViewJson(user, path, fleet_where, view, config->limits)
                             .dump(2, ' ', false, json::error_handler_t::replace)
                             .c_str());
   } else {
-    PrintView(user, path, view, config->limits, now);
+    PrintView(user, path, fleet_where, view, config->limits, now);
   }
   return kExitOk;
 }
@@ -151,6 +168,12 @@ int RunUnlock(const Args& args) {
   if (!config) return kExitRefused;
   const StateStore store = OpenStateStore(*config);
   const std::string path = store.UserPath(user);
+  if (const std::unique_ptr<Directory> fleet = OpenFleetDirectory(*config)) {
+    UserState before;
+    if (Status unlocked = UnlockFleet(*fleet->Fleet(), *config, user, &before); !unlocked.ok()) return Refuse(unlocked);
+    std::printf("unlocked %s fleet-wide (%s): %s; %zu backup code(s) kept\n", Printable(user).c_str(),
+                Printable(fleet->Where()).c_str(), ClearedText(before).c_str(), before.backup_codes.size());
+  }
   // No file: nothing to unlock, and a mistyped name leaves no file behind.
   if (!Exists(path)) {
     std::printf("%s has no state (%s): nothing to unlock\n", Printable(user).c_str(), Printable(path).c_str());

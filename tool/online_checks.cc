@@ -11,6 +11,7 @@
 #include "base/phone.h"
 #include "base/text.h"
 #include "twilio/account_reader.h"
+#include "twilio/rate_limits.h"
 #include "twilio/twilio_session.h"
 
 namespace twotp::cli {
@@ -197,6 +198,23 @@ void CheckVerifyService(Report& report, AccountReader& reader, const TwilioConfi
   }
 }
 
+// twilio.rate_limits: every limit a login names exists (Twilio refuses a
+// verification naming an unknown one).
+void CheckRateLimits(Report& report, TwilioClient& client, const Config& config) {
+  if (!config.twilio.rate_limits) return;
+  Result<std::vector<std::string>> missing = MissingRateLimits(client, config.limits);
+  if (!missing.ok()) {
+    report.Line(Outcome::kFailed, "rate limits", missing.status().message(), "", kConsoleVerifyServices);
+  } else if (!missing->empty()) {
+    std::string names;
+    for (const std::string& name : missing.value()) names += (names.empty() ? "" : ", ") + name;
+    report.Line(Outcome::kFailed, "rate limits", "the service lacks " + names + ", which every login names",
+                "run twilio-otp rate-limits setup", kConsoleVerifyServices);
+  } else {
+    report.Line(Outcome::kOk, "rate limits", "the service has the limits logins name (Twilio enforces them)");
+  }
+}
+
 }  // namespace
 
 int CheckNotExampleSids(const TwilioConfig& twilio) {
@@ -262,6 +280,7 @@ int CheckTwilioOnline(const Config& config, const std::vector<PhoneRecord>& reco
   }
   if (twilio.mode == Mode::kVerify) {
     CheckVerifyService(report, reader, twilio);
+    CheckRateLimits(report, session.value()->client(), config);
   } else {
     CheckSender(report, reader, twilio);
   }

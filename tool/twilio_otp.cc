@@ -89,19 +89,34 @@ const std::vector<Command>& Commands() {
        "per line and nothing else on stdout; only their scrypt hashes are kept,\n"
        "and any earlier codes stop working. Root only.",
        {{"count", true, "how many codes: 1 to 20 (default 10)", "N"}}, 1, 1, true, RunBackupCodes},
-      {"status", "status USER [--json]",
+      {"status", "status USER [--json] | status --all [--json]",
        "Shows what the module remembers about USER: a lockout and until when,\n"
        "failed codes, codes sent in the current limits.send_window and the last\n"
        "one, backup codes left and grace entries. An account with no state yet\n"
        "shows an empty one, and the state a removed account left is shown too.\n"
        "Exits 1 when the state file is unreadable or corrupt, or when USER is\n"
-       "neither an account this host knows (NSS) nor has a state file (a typo).",
-       {{"json", false, "print one JSON object"}}, 1, 1, false, RunStatus},
+       "neither an account this host knows (NSS) nor has a state file (a typo).\n"
+       "With state.backend = \"ldap\" the failed codes, lockout, backup codes and\n"
+       "grace come from the user's directory entry, shared by the fleet.\n"
+       "--all lists every user locked out now (fleet-wide with state.backend =\n"
+       "\"ldap\", else on this host), as list --locked does.",
+       {{"json", false, "print one JSON object"}, {"all", false, "list every user locked out now"}}, 0, 1, false,
+       RunStatus},
       {"unlock", "unlock USER",
        "Lifts USER's lockout and clears the failed codes, the send history and\n"
        "the grace entries, keeping the backup codes. Replaces a corrupt state\n"
-       "file (its backup codes are then lost). Root only.",
+       "file (its backup codes are then lost). With state.backend = \"ldap\" the\n"
+       "lockout is lifted on every host at once. Root only.",
        {}, 1, 1, true, RunUnlock},
+      {"rate-limits", "rate-limits setup",
+       "Makes the Verify service's rate limits match limits = { ... }, so that\n"
+       "Twilio itself caps the codes sent per user (sends_per_window in\n"
+       "send_window), per host (global_sends_per_hour) and from every host\n"
+       "together (fleet_sends_per_hour, when set), however many hosts share the\n"
+       "service. Creates what is missing, updates what differs, says what it did;\n"
+       "run it again after changing the limits. Logins name the limits only with\n"
+       "twilio.rate_limits = true. Verify mode. Root only.",
+       {}, 1, 1, true, RunRateLimits},
       {"probe", "probe",
        "Tries to reach Twilio as a login would (nothing is sent) and records\n"
        "the outcome in state_dir/twilio-probe.json. Under failmode = \"safe\" a\n"

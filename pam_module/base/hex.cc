@@ -1,6 +1,7 @@
 #include "base/hex.h"
 
 #include <openssl/crypto.h>
+#include <openssl/sha.h>
 
 namespace twotp {
 
@@ -20,6 +21,12 @@ bool FromHex(std::string_view hex, unsigned char* out, size_t size) {
   const std::string text(hex);  // OpenSSL wants a NUL-terminated string
   size_t length = 0;
   return OPENSSL_hexstr2buf_ex(out, size, &length, text.c_str(), '\0') == 1 && length == size;
+}
+
+std::string Sha256Hex(std::string_view data, size_t digits) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
+  return ToHex(digest, sizeof digest).substr(0, digits);
 }
 
 }  // namespace twotp

@@ -18,6 +18,10 @@ inline std::string ToHex(std::string_view bytes) {
 // character that is not hex.
 bool FromHex(std::string_view hex, unsigned char* out, size_t size);
 
+// The first `digits` (at most 64) hex digits of the SHA-256 of `data`: a
+// name for something (a user at Twilio, a grace key) that doesn't give it away.
+std::string Sha256Hex(std::string_view data, size_t digits);
+
 }  // namespace twotp
 
 #endif  // PAM_TWILIO_OTP_HEX_H_

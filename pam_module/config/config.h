@@ -22,6 +22,9 @@ enum class Mode { kVerify, kMessaging };
 enum class FailMode { kSecure, kSafe };
 enum class Unenrolled { kDeny, kAllow, kEnroll };
 enum class Backend { kFile, kLdap };
+// Where failures, lockouts, backup codes and grace stamps are kept: this
+// host's state_dir, or the user's directory entry, shared by a fleet.
+enum class StateBackend { kLocal, kLdap };
 
 struct TwilioConfig {
   Mode mode = Mode::kVerify;
@@ -36,6 +39,9 @@ struct TwilioConfig {
   // it as `CustomCode`, we check it and report the outcome (the service needs
   // "Enable Custom Verification Code").
   bool verify_custom_code = false;
+  // Name the user, host and fleet in every verification, so Twilio enforces
+  // the service's rate limits across every host (twilio/rate_limits.h).
+  bool rate_limits = false;
   // Verify mode, optional, each a template of {user} {host} {service} {rhost}
   // {command}: what the code approves, for PSD2 dynamic linking (Verify's
   // Amount and Payee; the service must have PSD2 on), and the values of a
@@ -132,7 +138,18 @@ struct LimitsConfig {
   int max_failures = 5;
   int lockout = 900;
   int global_sends_per_hour = 200;
+  // With twilio.rate_limits: codes an hour from every host together,
+  // enforced by Twilio (0: no such cap).
+  int fleet_sends_per_hour = 0;
   std::vector<std::string> allowed_countries;  // E.164 calling codes; empty = any
+};
+
+// state = { ... }: the fleet state (README, "A fleet").
+struct StateConfig {
+  StateBackend backend = StateBackend::kLocal;
+  // When the directory can't be reached: count in state_dir instead (true),
+  // or refuse the login (false, the default: never uncounted guesses).
+  bool local_fallback = false;
 };
 
 struct Config {
@@ -142,6 +159,7 @@ struct Config {
   PolicyConfig policy;
   LimitsConfig limits;
   std::string state_dir = "/var/lib/pam_twilio_otp";
+  StateConfig state;
 };
 
 // Reads and validates `path`. The file must pass `trust` (owned by root, not

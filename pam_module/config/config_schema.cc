@@ -27,6 +27,7 @@ constexpr KeySpec kSchema[] = {
     {"twilio.locale", Kind::kString},
     {"twilio.friendly_name", Kind::kString},
     {"twilio.verify_custom_code", Kind::kBool},
+    {"twilio.rate_limits", Kind::kBool},
     {"twilio.amount", Kind::kString},
     {"twilio.payee", Kind::kString},
     {"twilio.template_sid", Kind::kString},
@@ -90,8 +91,12 @@ constexpr KeySpec kSchema[] = {
     {"limits.max_failures", Kind::kInt, 1, 100},
     {"limits.lockout", Kind::kInt, 1, 86400},
     {"limits.global_sends_per_hour", Kind::kInt, 1, 100000},
+    {"limits.fleet_sends_per_hour", Kind::kInt, 0, 1000000},
     {"limits.allowed_countries", Kind::kStringList},
     {"state_dir", Kind::kPath},
+    {"state", Kind::kGroup},
+    {"state.backend", Kind::kString},
+    {"state.fallback", Kind::kString},
 };
 
 constexpr Choice<Mode> kModes[] = {{"verify", Mode::kVerify}, {"messaging", Mode::kMessaging}};
@@ -99,6 +104,8 @@ constexpr Choice<FailMode> kFailModes[] = {{"secure", FailMode::kSecure}, {"safe
 constexpr Choice<Unenrolled> kUnenrolled[] = {
     {"deny", Unenrolled::kDeny}, {"allow", Unenrolled::kAllow}, {"enroll", Unenrolled::kEnroll}};
 constexpr Choice<Backend> kBackends[] = {{"file", Backend::kFile}, {"ldap", Backend::kLdap}};
+constexpr Choice<StateBackend> kStateBackends[] = {{"local", StateBackend::kLocal}, {"ldap", StateBackend::kLdap}};
+constexpr Choice<bool> kStateFallbacks[] = {{"none", false}, {"local", true}};
 constexpr Choice<const char*> kScopes[] = {{"base", "base"}, {"one", "one"}, {"sub", "sub"}};
 constexpr const char* kChannelNames[] = {"sms", "call", "whatsapp", "email", "totp"};
 
@@ -300,6 +307,7 @@ void CheckVerifyMode(ConfigReader& r, const TwilioConfig& t) {
 void CheckMessagingMode(ConfigReader& r, const TwilioConfig& t, const std::vector<Channel>& channels) {
   RefuseKeys(r,
              {"twilio.verify_service_sid", "twilio.locale", "twilio.friendly_name", "twilio.verify_custom_code",
+              "twilio.rate_limits",
               "twilio.amount", "twilio.payee", "twilio.template_sid", "twilio.template_substitutions"},
              "only used in verify mode; remove it or set twilio.mode = \"verify\"");
   if (!t.from.empty() && !IsE164(t.from)) {
@@ -359,6 +367,7 @@ void ReadTwilio(ConfigReader& r, const FileTrust& trust, TwilioConfig* t) {
   r.Enum("twilio.mode", kModes, &t->mode);
   ReadStrings(r, kTwilioStrings, t);
   r.Bool("twilio.verify_custom_code", &t->verify_custom_code);
+  r.Bool("twilio.rate_limits", &t->rate_limits);
   r.Bool("twilio.lookup", &t->lookup);
   ApplyRegion(r, t);
   for (const std::string& variable : r.MemberNames("twilio.template_substitutions")) {
@@ -493,6 +502,7 @@ void ReadLimits(ConfigReader& r, LimitsConfig* l) {
   r.Int("limits.max_failures", &l->max_failures);
   r.Int("limits.lockout", &l->lockout);
   r.Int("limits.global_sends_per_hour", &l->global_sends_per_hour);
+  r.Int("limits.fleet_sends_per_hour", &l->fleet_sends_per_hour);
   r.StringList("limits.allowed_countries", &l->allowed_countries);
   for (size_t i = 0; i < l->allowed_countries.size(); ++i) {
     if (!IsCallingCode(l->allowed_countries[i])) {
@@ -500,6 +510,22 @@ void ReadLimits(ConfigReader& r, LimitsConfig* l) {
                     "must be a calling code of 1 to 3 digits, not starting with 0 (got " +
                         Quoted(l->allowed_countries[i]) + ")");
     }
+  }
+}
+
+// state.backend = "ldap" keeps the fleet state on the entries that
+// directory.ldap finds, through the same servers and bind.
+void ReadState(ConfigReader& r, const Config& config, StateConfig* s) {
+  r.Enum("state.backend", kStateBackends, &s->backend);
+  r.Enum("state.fallback", kStateFallbacks, &s->local_fallback);
+  if (s->backend == StateBackend::kLdap && config.directory.backend != Backend::kLdap) {
+    r.Fail("state.backend", "\"ldap\" keeps the state on the users' directory entries: it needs directory.backend = \"ldap\"");
+  }
+  if (s->backend == StateBackend::kLdap && config.directory.ldap.bind_dn.empty()) {
+    r.Fail("state.backend", "\"ldap\" writes to the directory: set directory.ldap.bind_dn to an account that may write the twilioOtp* attributes");
+  }
+  if (s->backend == StateBackend::kLocal && s->local_fallback) {
+    r.Fail("state.fallback", "\"local\" is a fallback for state.backend = \"ldap\"");
   }
 }
 
@@ -517,6 +543,7 @@ void ReadConfigKeys(ConfigReader& reader, const FileTrust& trust, Config* config
   ReadLimits(reader, &config->limits);
   if (std::string problem = EnrolAtLoginProblem(*config); !problem.empty()) reader.Fail("policy.unenrolled", problem);
   reader.String("state_dir", &config->state_dir);
+  ReadState(reader, *config, &config->state);
   if (config->twilio.mode == Mode::kMessaging) {
     CheckMessagingMode(reader, config->twilio, config->policy.channels);
   }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "config/channel.h"
+#include "directory/fleet_store.h"
 #include "base/status.h"
 
 namespace twotp {
@@ -40,6 +41,10 @@ class Directory {
   virtual Result<std::vector<PhoneRecord>> List() = 0;
   // Where the numbers live, for messages: the file's path, the LDAP URIs.
   virtual std::string Where() const = 0;
+  // The fleet state kept beside the numbers (state.backend = "ldap");
+  // nullptr for a backend that can't keep it (the users file). Owned by
+  // the directory.
+  virtual FleetStore* Fleet() { return nullptr; }
 };
 
 }  // namespace twotp

@@ -12,13 +12,18 @@
 #include <string_view>
 #include <vector>
 
+#include <memory>
+
 #include "config/config.h"
 #include "directory/directory.h"
 #include "base/file_trust.h"
 #include "directory/ldap_entry.h"
+#include "directory/ldap_session.h"
 #include "base/logger.h"
 
 namespace twotp {
+
+class LdapFleetStore;
 
 class LdapDirectory : public Directory {
  public:
@@ -66,18 +71,26 @@ class LdapDirectory : public Directory {
   Result<std::vector<PhoneRecord>> List() override;
   // "ldap URI URI...".
   std::string Where() const override;
+  // The fleet state on the same entries, through the same servers and bind
+  // (ldap_fleet_store.h).
+  FleetStore* Fleet() override;
+  ~LdapDirectory() override;
 
  private:
-  class Session;
-  // The single entry for `user` (kNotFound: none; kDirectory: several).
-  Result<LdapEntry> FindEntry(Session& session, const std::string& user);
+  friend class LdapFleetStore;
+  // The single entry for `user` (kNotFound: none; kDirectory: several),
+  // with its fleet values when `with_fleet`.
+  Result<LdapEntry> FindEntry(LdapSession& session, const std::string& user, bool with_fleet = false);
   // Runs `op` on the first server that lets it finish (see Lookup).
   template <typename T, typename Op>
-  Result<T> OnSomeServer(const char* what, Op op);
+  Result<T> OnSomeServer(const char* what, Op op) {
+    return OnSomeLdapServer<T>(config_, trust_, log_, what, op);
+  }
 
   LdapConfig config_;
   const FileTrust& trust_;
   Logger& log_;
+  std::unique_ptr<LdapFleetStore> fleet_;  // made on first use
 };
 
 }  // namespace twotp

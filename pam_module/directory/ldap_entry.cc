@@ -36,6 +36,12 @@ std::vector<std::string> ValuesOf(LDAP* ld, LDAPMessage* e, const std::string& a
   return out;
 }
 
+void ReadFleetValues(LDAP* ld, LDAPMessage* e, LdapEntry* entry) {
+  entry->fleet.failures = ValuesOf(ld, e, FleetAttributeName(FleetAttribute::kFailure));
+  entry->fleet.backup_codes = ValuesOf(ld, e, FleetAttributeName(FleetAttribute::kBackupCode));
+  entry->fleet.grace = ValuesOf(ld, e, FleetAttributeName(FleetAttribute::kGrace));
+}
+
 LdapEntry ReadEntry(LDAP* ld, LDAPMessage* e, const LdapConfig& config) {
   LdapEntry entry;
   if (char* dn = ldap_get_dn(ld, e); dn != nullptr) {

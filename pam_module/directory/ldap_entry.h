@@ -22,7 +22,13 @@ struct LdapEntry {
   std::vector<std::string> channels;  // values of ldap.channel_attribute, if set
   std::vector<std::string> verified;  // values of ldap.verified_attribute, if set
   std::vector<std::string> emails;    // values of ldap.email_attribute, if set
+  FleetValues fleet;  // read only for the fleet state (state.backend = "ldap")
 };
+
+// The attributes the fleet state adds to a search (directory/fleet_store.h).
+inline constexpr const char* kFleetAttributes[] = {"twilioOtpFailure", "twilioOtpBackupCode", "twilioOtpGrace"};
+// Fills entry->fleet from entry `e`.
+void ReadFleetValues(LDAP* ld, LDAPMessage* e, LdapEntry* entry);
 
 // The attributes a search asks for: attribute, then the optional ones set.
 std::vector<std::string> RecordAttributes(const LdapConfig& config);

@@ -59,6 +59,9 @@ struct LoginDeps {
   LineLookup look_up_line = nullptr;
   // Channel "totp" (empty members: the app is never asked).
   TotpAccess totp = {};
+  // state.backend = "ldap": the fleet state (Directory::Fleet; null when
+  // the backend could not be loaded, which refuses the login).
+  FleetStore* fleet = nullptr;
 };
 
 // Runs one login: skip rules → directory → lockout → conversation probe →
@@ -78,7 +81,7 @@ class LoginFlow {
         deps_(deps),
         conversation_(deps.conversation),
         state_(deps.config, deps.state, deps.clock, deps.processes, request.user,
-               GraceKey(request.service, request.rhost, request.session)) {}
+               GraceKey(request.service, request.rhost, request.session), deps.fleet, request.host, &deps.log) {}
   Verdict Run();
 
  private:

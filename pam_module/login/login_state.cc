@@ -27,19 +27,39 @@ bool GraceInUse(const PolicyConfig& policy) {
 }  // namespace
 
 LoginState::LoginState(const Config& config, const StateStore& store, Clock& clock, Processes& processes,
-                       std::string user, std::optional<std::string> grace_key)
+                       std::string user, std::optional<std::string> grace_key, FleetStore* fleet, std::string host,
+                       Logger* log)
     : config_(config),
       store_(store),
       clock_(clock),
       processes_(processes),
       user_(std::move(user)),
       grace_key_(std::move(grace_key)),
-      began_(clock.WallNow()) {}
+      began_(clock.WallNow()),
+      log_(log) {
+  if (config.state.backend == StateBackend::kLdap) fleet_.emplace(config, fleet, clock, user_, grace_key_, std::move(host));
+}
 
-Result<UserState> LoginState::Read() const { return store_.Read(user_); }
+bool LoginState::FallBackToLocal(const Status& failed) const {
+  if (!failed.Is(Fault::kUnavailable) || !config_.state.local_fallback) return false;
+  if (log_ != nullptr) {
+    log_->Warning("user=" + user_ + " the fleet state can't be reached (" + failed.message() +
+                  "); counting in this host's state_dir (state.fallback = \"local\")");
+  }
+  fleet_down_ = true;
+  return true;
+}
+
+Result<UserState> LoginState::Read() const {
+  if (UsesFleet()) {
+    Result<UserState> shared = fleet_->Read();
+    if (shared.ok() || !FallBackToLocal(shared.status())) return shared;
+  }
+  return store_.Read(user_);
+}
 
 Status LoginState::CheckNotLocked() const {
-  Result<UserState> state = store_.Read(user_);
+  Result<UserState> state = Read();
   if (!state.ok()) return state.status();
   return CheckLockout(state.value(), Now());
 }
@@ -247,6 +267,11 @@ Status LoginState::WaitForChecks() {
 }
 
 Result<bool> LoginState::UseBackupCode(const Secret& typed) {
+  if (UsesFleet()) {
+    Result<bool> used = fleet_->UseBackupCode(typed);
+    // A code used here is followed by RecordSuccess, as a right code is.
+    if (used.ok() || !FallBackToLocal(used.status())) return used;
+  }
   Result<UserTransaction> txn = store_.Lock(user_);
   if (!txn.ok()) return txn.status();
   Result<bool> used = ConsumeBackupCode(txn->state().backup_codes, typed);
@@ -258,6 +283,15 @@ Result<bool> LoginState::UseBackupCode(const Secret& typed) {
 
 Status LoginState::ReserveAttempt(bool* already_locked) {
   *already_locked = false;
+  if (UsesFleet()) {
+    Status counted = fleet_->ReserveAttempt(already_locked);
+    attempt_in_fleet_ = counted.ok() && !*already_locked;
+    if (counted.ok() || !FallBackToLocal(counted)) {
+      // A guess that can't be counted is never checked, whatever failmode says.
+      if (counted.Is(Fault::kUnavailable)) return Status::StateError("the code can't be counted in the directory: " + counted.message());
+      return counted;
+    }
+  }
   // A crowd of logins waiting for a slot looks with a shared lock, less and
   // less often, so the logins in the slots have the state to themselves.
   std::chrono::milliseconds poll{10};
@@ -325,6 +359,11 @@ bool LoginState::SettleAbandonedAttempts(UserState& state) const {
 
 Status LoginState::RecordWrongCode(bool* locks_now) {
   *locks_now = false;
+  if (attempt_in_fleet_) {
+    attempt_in_fleet_ = false;
+    fleet_->RecordWrongCode(locks_now);
+    return Status::Ok();
+  }
   Result<UserTransaction> txn = store_.Lock(user_);
   if (!txn.ok()) return txn.status();
   UserState& state = txn->state();
@@ -340,6 +379,10 @@ Status LoginState::RecordWrongCode(bool* locks_now) {
 }
 
 Status LoginState::TakeBackAttempt() {
+  if (attempt_in_fleet_) {
+    attempt_in_fleet_ = false;
+    return fleet_->TakeBackAttempt();
+  }
   if (!attempt_) return Status::Ok();
   Result<UserTransaction> txn = store_.Lock(user_);
   if (!txn.ok()) return txn.status();
@@ -395,6 +438,12 @@ Status LoginState::Release(Challenge& challenge) {
 }
 
 Status LoginState::RecordSuccess() {
+  if (fleet_ && (attempt_in_fleet_ || UsesFleet())) {
+    attempt_in_fleet_ = false;
+    Status shared = fleet_->RecordSuccess(began_, GraceInUse(config_.policy));
+    Status local = ForgetUsedCodeLocally();
+    return shared.ok() ? local : shared;
+  }
   Result<UserTransaction> txn = store_.Lock(user_);
   if (!txn.ok()) return txn.status();
   Succeed(txn->state());
@@ -407,13 +456,25 @@ void LoginState::Succeed(UserState& state) {
   twotp::RecordSuccess(state, now, began_);
   for (std::time_t mine : failed_) EraseOne(state.failures, mine);
   failed_.clear();
-  // The code is used: a login that starts from now on gets a fresh one.
-  if (!held_.empty() && !state.pending.empty() && state.pending.id() == held_) state.pending = PendingCode{};
-  held_.clear();
+  ForgetUsedCode(state);
   if (!GraceInUse(config_.policy)) return;
   std::erase_if(state.grace, [now](const auto& entry) { return entry.second <= now - kMaxGrace; });
   // No terminal session and no remote host: nothing a grace could be bound to.
   if (grace_key_) state.grace[*grace_key_] = now;
+}
+
+void LoginState::ForgetUsedCode(UserState& state) {
+  // The code is used: a login that starts from now on gets a fresh one.
+  if (!held_.empty() && !state.pending.empty() && state.pending.id() == held_) state.pending = PendingCode{};
+  held_.clear();
+}
+
+Status LoginState::ForgetUsedCodeLocally() {
+  if (held_.empty()) return Status::Ok();
+  Result<UserTransaction> txn = store_.Lock(user_);
+  if (!txn.ok()) return txn.status();
+  ForgetUsedCode(txn->state());
+  return txn->Commit(Durability::kAtomicOnly);
 }
 
 }  // namespace twotp

@@ -19,6 +19,9 @@
 #include "base/secret.h"
 #include "state/state_store.h"
 #include "base/status.h"
+#include "base/logger.h"
+#include "directory/fleet_store.h"
+#include "login/fleet_ledger.h"
 
 namespace twotp {
 
@@ -34,12 +37,16 @@ struct SendReport {
 
 class LoginState {
  public:
-  // `config`, `store`, `clock` and `processes` must outlive this object.
-  // `grace_key` is GraceKey(service, rhost, session) for this login; nullopt:
-  // no grace entry is written. `processes` tells whether the logins holding
-  // a pending code are still running.
+  // `config`, `store`, `clock`, `processes`, `fleet` and `log` must outlive
+  // this object. `grace_key` is GraceKey(service, rhost, session) for this
+  // login; nullopt: no grace entry is written. `processes` tells whether
+  // the logins holding a pending code are still running. With
+  // state.backend = "ldap", failures, the lockout, backup codes and grace
+  // are the fleet's (`fleet`, FleetLedger; null when the backend could not
+  // be loaded), counted by `host`; sends and shared codes stay in `store`.
   LoginState(const Config& config, const StateStore& store, Clock& clock, Processes& processes, std::string user,
-             std::optional<std::string> grace_key);
+             std::optional<std::string> grace_key, FleetStore* fleet = nullptr, std::string host = "",
+             Logger* log = nullptr);
 
   // The user's state as it is now (for the skip rules), kState when corrupt.
   Result<UserState> Read() const;
@@ -118,6 +125,15 @@ class LoginState {
  private:
   std::time_t Now() const { return clock_.WallNow(); }
   void Succeed(UserState& state);  // RecordSuccess and the grace stamp
+  void ForgetUsedCode(UserState& state);  // the code this login held is used: not to be shared
+  // Whether this call goes to the fleet's state (state.backend = "ldap").
+  bool UsesFleet() const { return fleet_.has_value() && !fleet_down_; }
+  // A fleet call failed because no directory server answered: with
+  // state.fallback = "local" this login goes on with the local state (true,
+  // logged at warning); otherwise false and the failure stands.
+  bool FallBackToLocal(const Status& failed) const;
+  // The local success write of a fleet login: the code it held is used.
+  Status ForgetUsedCodeLocally();
   bool TakeBack(UserState& state);  // removes this login's attempt in flight; false: there was none
   // One look under the lock: settles abandoned attempts, then takes a slot
   // (attempt_) unless the user is locked out; false: all slots taken.
@@ -158,6 +174,10 @@ class LoginState {
   std::string held_;                       // PendingCode::id() of the code this login is a holder of; "" none
   std::optional<AttemptInFlight> attempt_;  // this login's code being checked
   std::vector<std::time_t> failed_;         // this login's own failures, forgiven by its success
+  std::optional<FleetLedger> fleet_;        // state.backend = "ldap"
+  mutable bool fleet_down_ = false;         // fell back to the local state (state.fallback = "local")
+  bool attempt_in_fleet_ = false;           // the code being checked was counted by fleet_
+  Logger* log_;
 };
 
 }  // namespace twotp

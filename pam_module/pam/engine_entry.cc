@@ -57,8 +57,9 @@ int AuthenticateWithPam(pam_handle_t* pamh, int argc, const char** argv) {
     if (Status opened = open_session(); !opened.ok()) return opened;
     return TotpFactors(session->client()).Check(identity, factor, code);
   };
-  const LoginDeps deps{config,   *directory,        open_challenge, conversation, log, DefaultClock(), state,
-                       GroupsOf, SystemProcesses(), look_up_line,   totp};
+  FleetStore* fleet = config.state.backend == StateBackend::kLdap ? directory->Fleet() : nullptr;
+  const LoginDeps deps{config,   *directory,        open_challenge, conversation, log,  DefaultClock(), state,
+                       GroupsOf, SystemProcesses(), look_up_line,   totp,         fleet};
   return PamCodeFor(Authenticate(login.request, deps));
 }
 

@@ -1,7 +1,5 @@
 #include "twilio/totp_factors.h"
 
-#include <openssl/sha.h>
-
 #include <nlohmann/json.hpp>
 
 #include "base/hex.h"
@@ -21,11 +19,7 @@ constexpr size_t kMaxTotpCode = 8;
 
 }  // namespace
 
-std::string TotpIdentity(std::string_view user) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(user.data()), user.size(), digest);
-  return "pam-totp-" + ToHex(digest, sizeof digest).substr(0, kIdentityHexDigits);
-}
+std::string TotpIdentity(std::string_view user) { return "pam-totp-" + Sha256Hex(user, kIdentityHexDigits); }
 
 std::string TotpFactors::EntityUrl(const std::string& identity) const {
   return TwilioVerifyServiceUrl(client_.config()) + "/Entities/" + identity;

@@ -33,6 +33,7 @@ constexpr char kAdviseNotMobile[] =
     "This number can't receive SMS; try a voice call or ask your administrator to change it.";
 constexpr char kAdviseInvalid[] = "The phone number on file is not valid; ask your administrator to correct it.";
 constexpr char kAdviseWait[] = "Too many codes were sent to this number; wait 10 minutes and try again.";
+constexpr char kAdviseRateLimited[] = "Too many codes have been sent for now; try again later.";
 constexpr char kAdviseNewCode[] = "This code has expired or was tried too often; ask for a new one.";
 constexpr char kAdviseWaitApp[] = "Too many wrong codes from your authenticator app; wait 10 minutes and try again.";
 constexpr char kAdviseNoApp[] = "Your authenticator app is not enrolled any more; ask your administrator.";
@@ -142,7 +143,9 @@ bool IsVerifyCall(TwilioCall call) {
          call == TwilioCall::kCancelVerification || call == TwilioCall::kApproveVerification ||
          call == TwilioCall::kFetchVerifyService || call == TwilioCall::kCreateFactor ||
          call == TwilioCall::kVerifyFactor || call == TwilioCall::kListFactors || call == TwilioCall::kDeleteFactor ||
-         call == TwilioCall::kCheckTotp;
+         call == TwilioCall::kCheckTotp || call == TwilioCall::kListRateLimits ||
+         call == TwilioCall::kCreateRateLimit || call == TwilioCall::kListBuckets ||
+         call == TwilioCall::kCreateBucket || call == TwilioCall::kUpdateBucket || call == TwilioCall::kDeleteBucket;
 }
 
 // The table itself, HTTP class first (see twilio_errors.h).
@@ -153,6 +156,14 @@ Verdict Decide(TwilioCall call, long http_status, int code) {
   const bool names_verification =
       check || call == TwilioCall::kCancelVerification || call == TwilioCall::kApproveVerification;
   if (http_status >= 500) return {Fault::kUnavailable, "Twilio server error"};
+  // A start refused for its rate (the service's rate limits, Verify's own
+  // per-number guard), still after the client's retry: whoever has the
+  // password can make Twilio say it, so it is a refused send, never an
+  // outage failmode=safe would wave through.
+  if (http_status == 429 && call == TwilioCall::kStartVerification && code != kMaxSends) {
+    return {Fault::kRejected, "Twilio refused another verification for now (429: a rate limit)",
+            kAdviseRateLimited};
+  }
   // 429 with a code that counts the user's tries is a refusal, never an
   // outage: failmode=safe must not let a guesser through.
   if (http_status == 429 && code != kMaxChecks && code != kMaxSends && code != kMaxTotpChecks) {
@@ -218,6 +229,18 @@ const char* TwilioCallName(TwilioCall call) {
       return "TOTP factor delete";
     case TwilioCall::kCheckTotp:
       return "TOTP check";
+    case TwilioCall::kListRateLimits:
+      return "rate limit list";
+    case TwilioCall::kCreateRateLimit:
+      return "rate limit create";
+    case TwilioCall::kListBuckets:
+      return "rate limit bucket list";
+    case TwilioCall::kCreateBucket:
+      return "rate limit bucket create";
+    case TwilioCall::kUpdateBucket:
+      return "rate limit bucket update";
+    case TwilioCall::kDeleteBucket:
+      return "rate limit bucket delete";
   }
   return "request";
 }

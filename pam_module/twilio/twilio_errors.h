@@ -38,6 +38,13 @@ enum class TwilioCall {
   kListFactors,
   kDeleteFactor,
   kCheckTotp,
+  // Verify's Service Rate Limits (rate_limits.h).
+  kListRateLimits,
+  kCreateRateLimit,
+  kListBuckets,
+  kCreateBucket,
+  kUpdateBucket,
+  kDeleteBucket,
 };
 
 // "verification start", "verification check", ...: for log lines.

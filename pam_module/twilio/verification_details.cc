@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "twilio/rate_limits.h"
 #include "base/cidr.h"
 #include "base/text.h"
 #include "twilio/message_template.h"
@@ -46,6 +47,7 @@ Form VerificationDetails(const TwilioConfig& twilio, const ChallengeContext& con
   if (!context.host.empty()) tags["host"] = SanitizeForMessage(context.host, kMaxTag);
   if (!context.service.empty()) tags["service"] = SanitizeForMessage(context.service, kMaxTag);
   if (!tags.empty()) AddField(form, "Tags", Dump(tags));
+  if (twilio.rate_limits) AddField(form, "RateLimits", RateLimitKeys(context.user, context.host));
   return form;
 }
 

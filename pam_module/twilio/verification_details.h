@@ -2,7 +2,8 @@
 // channel: Amount and Payee (PSD2 dynamic linking: the message names what is
 // approved and for whom), TemplateSid with TemplateCustomSubstitutions,
 // DeviceIp (PAM_RHOST, when it is an address) and Tags (host and service),
-// which Fraud Guard and the Console's logs read.
+// which Fraud Guard and the Console's logs read; and RateLimits (the keys of
+// the service's rate limits, twilio/rate_limits.h) with twilio.rate_limits.
 #ifndef PAM_TWILIO_OTP_VERIFICATION_DETAILS_H_
 #define PAM_TWILIO_OTP_VERIFICATION_DETAILS_H_
 

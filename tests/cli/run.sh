@@ -17,8 +17,8 @@ case "$BUILD" in /*) ;; *) BUILD="$root/$BUILD" ;; esac
 bin="$BUILD/twilio-otp"
 cli="$bin"  # main: a wrapper that runs $bin under nss_wrapper
 
-passed=0
-failed=0
+# shellcheck source=../common/result_lines.sh
+. "$here/../common/result_lines.sh"
 why=""
 work=$(mktemp -d /tmp/twilio-otp-cli.XXXXXX)
 cleanup() {
@@ -48,19 +48,10 @@ expect_line() { grep -qE -- "$2" "$1" 2>/dev/null && return 0; why="$1 lacks /$2
 expect_no_line() { ! grep -qE -- "$2" "$1" 2>/dev/null && return 0; why="$1 has /$2/"; return 1; }
 expect_same() { cmp -s "$1" "$2" && return 0; why="$1 changed: $(diff "$2" "$1" | head -5)"; return 1; }
 
-# check NAME FUNCTION: runs one test in a fresh directory $t.
-check() {
-  local name=$1
-  t="$work/$name"
+# Each test (check, tests/common/result_lines.sh) runs in a fresh directory $t.
+check_setup() {
+  t="$work/$1"
   mkdir -p "$t"
-  why="returned non-zero"
-  if "$2"; then
-    echo "[       OK ] $name"
-    passed=$((passed + 1))
-  else
-    echo "[  FAILED  ] $name: $why"
-    failed=$((failed + 1))
-  fi
 }
 
 # write_config DIR [LINE...]: a verify-mode config (root, 0600) using DIR/users
@@ -918,8 +909,7 @@ if . "$slapd_env" && ldap_start "$work/slapd" CLI >"$work/slapd.log" 2>&1; then
   done
   ldap_stop
 else
-  echo "[  FAILED  ] ldap: slapd did not start: $(tail -n 5 "$work/slapd.log")"
-  failed=$((failed + 1))
+  result_failed ldap "slapd did not start: $(tail -n 5 "$work/slapd.log")"
 fi
 
 fake_env="$here/../fake_twilio/fake_env.sh"
@@ -935,13 +925,7 @@ if [ -f "$fake_env" ]; then
     fake_twilio_stop
   done
 else
-  echo "[  FAILED  ] verified_enroll: $fake_env is missing"
-  failed=$((failed + 1))
+  result_failed verified_enroll "$fake_env is missing"
 fi
 
-echo "[  PASSED  ] $passed test(s)."
-if [ "$failed" -gt 0 ]; then
-  echo "[  FAILED  ] $failed test(s)"
-  exit 1
-fi
-exit 0
+result_summary

@@ -9,7 +9,9 @@ and validates each JSON body against the spec:
     path, method and status (verify.v2.service.verification, …_check,
     api.v2010.account.message, api.v2010.account.call, Lookup v2's
     LookupResponse; for TOTP …entity.new_factor, …entity.factor, the
-    ListFactorResponse and …entity.challenge, a delete's 204 without a body);
+    ListFactorResponse and …entity.challenge; for Service Rate Limits
+    …service.rate_limit, …rate_limit.bucket and their list responses; a
+    delete's 204 without a body);
   * an error reply against the spec's own response schema for that status
     where it has one (Verifications create: 429), else against Twilio's error
     object as the spec defines it there ({code, message, more_info, status});
@@ -20,9 +22,9 @@ and validates each JSON body against the spec:
     no other may appear (401 alone may add Twilio's "detail"); the same for
     a Lookup's line_type_intelligence object, a factor list's meta and items,
     and the objects the spec leaves untyped (a TOTP factor's binding and
-    config, a challenge's links), which must have exactly the keys of the
-    spec's own TOTP examples; a binding's uri must be the key URI of its
-    secret and config;
+    config, a challenge's and a rate limit's links), which must have exactly
+    the keys of the spec's own examples; a binding's uri must be the key URI
+    of its secret and config;
   * a property may be null where the spec's own examples of that response
     show null, whatever its schema says (Lookup v2's schema has the data
     packages, validation_errors and error_code non-nullable, its examples
@@ -32,7 +34,7 @@ and validates each JSON body against the spec:
 
 It also checks the request side: each parameter the stand-in reads is a
 parameter of that operation in the spec (form, path or query); each parameter the spec marks
-required is refused when missing; the stand-in's channels and update
+required is refused when missing (Service Rate Limits and Buckets too); the stand-in's channels and update
 statuses, factor types, TOTP algorithms and statuses are within the spec's
 enums, and its TOTP Config ranges are the ones the spec states.
 
@@ -80,6 +82,23 @@ TOTP_EXAMPLES = {"create": (P_FACTORS, "post", 201, "createTotp"), "list": (P_FA
                  "update": (P_FACTOR, "post", 200, "verifyTotp"), "fetch": (P_FACTOR, "get", 200, "fetchTotp"),
                  "challenge": (P_CHALLENGES, "post", 201, "createTotpWithAuthPayload"),
                  "challenge without code": (P_CHALLENGES, "post", 201, "createTotpWithoutAuthPayload")}
+P_RATE_LIMITS = "/v2/Services/{ServiceSid}/RateLimits"
+P_RATE_LIMIT = "/v2/Services/{ServiceSid}/RateLimits/{Sid}"
+P_BUCKETS = "/v2/Services/{ServiceSid}/RateLimits/{RateLimitSid}/Buckets"
+P_BUCKET = "/v2/Services/{ServiceSid}/RateLimits/{RateLimitSid}/Buckets/{Sid}"
+# The Service Rate Limit examples of Twilio's spec: (path, method, status,
+# example); a rate limit's links (untyped in the spec) must have their keys.
+RATE_LIMIT_EXAMPLES = {
+    "rate limit create": (P_RATE_LIMITS, "post", 201, "createRateLimit"),
+    "rate limit list": (P_RATE_LIMITS, "get", 200, "readAll"),
+    "rate limit fetch": (P_RATE_LIMIT, "get", 200, "fetchRateLimit"),
+    "rate limit update": (P_RATE_LIMIT, "post", 200, "updateRateLimit"),
+    "bucket create": (P_BUCKETS, "post", 201, "createBucket"),
+    "bucket list": (P_BUCKETS, "get", 200, "readFull"),
+    "bucket list (empty)": (P_BUCKETS, "get", 200, "readEmpty"),
+    "bucket fetch": (P_BUCKET, "get", 200, "fetchBucket"),
+    "bucket update": (P_BUCKET, "post", 200, "updateBucket"),
+}
 # The Lookup examples of Twilio's spec the stand-in's replies imitate.
 LOOKUP_EXAMPLES = ("fetch", "fetchInvalid", "fetchLineTypeIntelligence")
 
@@ -606,10 +625,22 @@ class Checks:
 
     # --- Verify TOTP --------------------------------------------------------------------------
 
-    def totp_example(self, which):
-        template, method, status, example = TOTP_EXAMPLES[which]
+    def spec_example(self, examples, which):
+        """The spec's own example reply named by examples[which] (template, method, status, example)."""
+        template, method, status, example = examples[which]
         _, op = self.operation("verify", template, method)
         return op["responses"][str(status)]["content"]["application/json"]["examples"][example]["value"]
+
+    def check_spec_examples(self, examples, schema, label):
+        """The spec's own examples pass the stand-in's strict schemas: the check can't be stricter than Twilio."""
+        for which in examples:
+            name = "spec: its own %sexample %s passes the stand-in's check" % (label, examples[which][3])
+            validator = self.jsonschema.Draft7Validator(schema(which), format_checker=self.checker)
+            errors = list(validator.iter_errors(self.spec_example(examples, which)))
+            self.fail(name, errors[0].message) if errors else self.ok(name)
+
+    def totp_example(self, which):
+        return self.spec_example(TOTP_EXAMPLES, which)
 
     def totp_schema(self, which):
         """The strict schema of a TOTP reply: the spec's component, every
@@ -652,11 +683,7 @@ class Checks:
             self.ok(name)
 
     def check_totp_shapes(self):
-        for which in TOTP_EXAMPLES:
-            name = "spec: its own TOTP example %s passes the stand-in's check" % TOTP_EXAMPLES[which][3]
-            validator = self.jsonschema.Draft7Validator(self.totp_schema(which), format_checker=self.checker)
-            errors = list(validator.iter_errors(self.totp_example(which)))
-            self.fail(name, errors[0].message) if errors else self.ok(name)
+        self.check_spec_examples(TOTP_EXAMPLES, self.totp_schema, "TOTP ")
 
         identity = self.fresh_identity()
         p = self.paths(identity=identity)
@@ -758,15 +785,138 @@ class Checks:
         finally:
             self.control(None)
 
-        name = "204 Factors/{Sid} delete: no body, as the spec's 204"
-        _, op = self.operation("verify", P_FACTOR, "delete")
-        status, headers, raw = self.request("DELETE", fpath)
+        self.check_no_content("204 Factors/{Sid} delete: no body, as the spec's 204", P_FACTOR, fpath)
+
+
+    # --- Verify Service Rate Limits -------------------------------------------------------
+
+    def rate_limit_example(self, which):
+        return self.spec_example(RATE_LIMIT_EXAMPLES, which)
+
+    def rate_limit_schema(self, which):
+        """The strict schema of a rate limit or bucket reply (or a list of
+        them, meta strict too); links as in the spec's fetch example."""
+        template, method, status, _ = RATE_LIMIT_EXAMPLES[which]
+        links = from_example(self.rate_limit_example("rate limit fetch")["links"])
+        if "list" not in which:
+            schema = self.success_schema("verify", template, method, status)
+            if "links" in schema["properties"]:
+                schema["properties"]["links"] = links
+            return schema
+        schema = self.success_schema("verify", template, method, status, nested=("meta",))
+        key = "rate_limits" if which.startswith("rate limit") else "buckets"
+        item = strict(schema["properties"][key]["items"])
+        if "links" in item["properties"]:
+            item["properties"]["links"] = links
+        schema["properties"][key] = {"type": "array", "items": item}
+        return schema
+
+    def check_no_content(self, name, template, path):
+        """A DELETE answered as the spec's 204: no body, no Content-Type."""
+        _, op = self.operation("verify", template, "delete")
+        status, headers, raw = self.request("DELETE", path)
         if "content" in op["responses"].get("204", {"content": None}):
             self.fail(name, "the spec's DELETE has no 204 without content")
         elif status != 204 or raw or "Content-Type" in headers:
             self.fail(name, "HTTP %s, Content-Type %r, %d bytes" % (status, headers.get("Content-Type"), len(raw)))
         else:
             self.ok(name)
+
+    def check_rate_limit_shapes(self):
+        self.check_spec_examples(RATE_LIMIT_EXAMPLES, self.rate_limit_schema, "")
+
+        base = "/v2/Services/%s/RateLimits" % self.va
+        unique = "shape.%s" % self.fresh_identity()
+        get = lambda path: self.request("GET", path)  # noqa: E731
+        limit = self.shape("201 RateLimits create", "verify", P_RATE_LIMITS, "post",
+                           self.request("POST", base, {"UniqueName": unique, "Description": "per PAM user"}), 201,
+                           schema=self.rate_limit_schema("rate limit create"))
+        self.shape("201 RateLimits create (no Description: null)", "verify", P_RATE_LIMITS, "post",
+                   self.request("POST", base, {"UniqueName": unique + ".host"}), 201,
+                   schema=self.rate_limit_schema("rate limit create"))
+        self.shape("200 RateLimits list", "verify", P_RATE_LIMITS, "get", get(base), 200,
+                   schema=self.rate_limit_schema("rate limit list"))
+        self.shape("404 20404 RateLimits list of an unknown service", "verify", P_RATE_LIMITS, "get",
+                   get("/v2/Services/VA%s/RateLimits" % ("e" * 32)), 404, 20404)
+        if limit is None:
+            return
+        rpath = "%s/%s" % (base, limit["sid"])
+        bpath = rpath + "/Buckets"
+        self.shape("200 RateLimits/{Sid} fetch", "verify", P_RATE_LIMIT, "get", get(rpath), 200,
+                   schema=self.rate_limit_schema("rate limit fetch"))
+        self.shape("200 RateLimits/{Sid} update (Description)", "verify", P_RATE_LIMIT, "post",
+                   self.request("POST", rpath, {"Description": "per user"}), 200,
+                   schema=self.rate_limit_schema("rate limit update"))
+        self.shape("200 Buckets list (empty)", "verify", P_BUCKETS, "get", get(bpath), 200,
+                   schema=self.rate_limit_schema("bucket list (empty)"))
+        bucket = self.shape("201 Buckets create", "verify", P_BUCKETS, "post",
+                            self.request("POST", bpath, {"Max": "1", "Interval": "3600"}), 201,
+                            schema=self.rate_limit_schema("bucket create"))
+        self.shape("200 Buckets list", "verify", P_BUCKETS, "get", get(bpath), 200,
+                   schema=self.rate_limit_schema("bucket list"))
+        if bucket is None:
+            return
+        one = "%s/%s" % (bpath, bucket["sid"])
+        self.shape("200 Buckets/{Sid} fetch", "verify", P_BUCKET, "get", get(one), 200,
+                   schema=self.rate_limit_schema("bucket fetch"))
+        self.shape("200 Buckets/{Sid} update (Max)", "verify", P_BUCKET, "post",
+                   self.request("POST", one, {"Max": "1"}), 200, schema=self.rate_limit_schema("bucket update"))
+
+        for template, where, params in ((P_RATE_LIMITS, base, {"UniqueName": unique + ".required"}),
+                                        (P_BUCKETS, bpath, {"Max": "3", "Interval": "60"})):
+            _, op = self.operation("verify", template, "post")
+            required = op["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"].get("required", [])
+            for param in required:
+                name = "request: %s without %s (required by the spec) is refused" % (template, param)
+                status, _, raw = self.request("POST", where, {k: v for k, v in params.items() if k != param})
+                self.ok(name) if status == 400 else self.fail(name, "HTTP %s: %s" % (status, raw[:200]))
+
+        # Starts: the first counted, the second over Max 1, then refusals of RateLimits itself.
+        p = self.paths()
+        start = {"To": self.fresh(), "Channel": "sms", "RateLimits": json.dumps({unique: "alice"})}
+        self.shape("201 Verifications create (RateLimits)", "verify", P_VERIFICATIONS, "post",
+                   self.request("POST", p[P_VERIFICATIONS], start), 201)
+        self.shape("429 %d Verifications create over a rate limit's bucket" % fake_twilio.RATE_LIMITED_CODE,
+                   "verify", P_VERIFICATIONS, "post",
+                   self.request("POST", p[P_VERIFICATIONS], dict(start, To=self.fresh())),
+                   429, fake_twilio.RATE_LIMITED_CODE)
+        unknown = "RK" + "e" * 32
+        E = [  # name, template, method, path, params, auth, HTTP, code
+            ("Verifications create with RateLimits not JSON", P_VERIFICATIONS, "post", p[P_VERIFICATIONS],
+             dict(start, RateLimits="pam_user=alice"), True, 400, 60200),
+            ("Verifications create with RateLimits naming no rate limit", P_VERIFICATIONS, "post",
+             p[P_VERIFICATIONS], dict(start, RateLimits=json.dumps({"no.such.limit": "alice"})), True, 400, 60200),
+            ("RateLimits create with a UniqueName taken", P_RATE_LIMITS, "post", base, {"UniqueName": unique},
+             True, 400, 60208),
+            ("RateLimits create with a UniqueName of a space", P_RATE_LIMITS, "post", base, {"UniqueName": "a b"},
+             True, 400, 60209),
+            ("RateLimits create without credentials", P_RATE_LIMITS, "post", base, {"UniqueName": "x"},
+             None, 401, 20003),
+            ("RateLimits/{Sid} fetch of an unknown rate limit", P_RATE_LIMIT, "get", "%s/%s" % (base, unknown),
+             None, True, 404, 20404),
+            ("RateLimits/{Sid} delete of an unknown rate limit", P_RATE_LIMIT, "delete", "%s/%s" % (base, unknown),
+             None, True, 404, 20404),
+            ("Buckets create with Max 0", P_BUCKETS, "post", bpath, {"Max": "0", "Interval": "60"},
+             True, 400, 60200),
+            ("Buckets create with an Interval taken", P_BUCKETS, "post", bpath, {"Max": "5", "Interval": "3600"},
+             True, 400, 60211),
+            ("Buckets create under an unknown rate limit", P_BUCKETS, "post", "%s/%s/Buckets" % (base, unknown),
+             {"Max": "5", "Interval": "60"}, True, 404, 20404),
+            ("Buckets/{Sid} fetch of an unknown bucket", P_BUCKET, "get", "%s/BL%s" % (bpath, "e" * 32),
+             None, True, 404, 20404),
+        ]
+        for name, template, method, path, params, auth, http_status, code in E:
+            self.shape("%d %d %s" % (http_status, code, name), "verify", template, method,
+                       self.request(method.upper(), path, params, auth=auth), http_status, code)
+        try:
+            self.control({"fault": "http503", "only": "rate_limit_list"})
+            self.shape("503 20503 fault http503 on %s" % P_RATE_LIMITS, "verify", P_RATE_LIMITS, "get", get(base),
+                       503, 20503)
+        finally:
+            self.control(None)
+
+        self.check_no_content("204 Buckets/{Sid} delete: no body, as the spec's 204", P_BUCKET, one)
+        self.check_no_content("204 RateLimits/{Sid} delete: no body, as the spec's 204", P_RATE_LIMIT, rpath)
 
 
 def main():
@@ -782,7 +932,7 @@ def main():
     checks = Checks(args.specs, jsonschema)
     checks.control(None)
     for part in (checks.check_requests, checks.check_success_shapes, checks.check_error_shapes,
-                 checks.check_lookup_shapes, checks.check_totp_shapes):
+                 checks.check_lookup_shapes, checks.check_totp_shapes, checks.check_rate_limit_shapes):
         try:
             part()
         except Exception as e:  # a crash is one failure, and the rest still runs

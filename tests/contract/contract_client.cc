@@ -23,6 +23,7 @@
 #include "twilio/account_reader.h"
 #include "twilio/challenge.h"
 #include "twilio/line_type.h"
+#include "twilio/rate_limits.h"
 #include "twilio/totp_factors.h"
 #include "twilio/twilio_client.h"
 #include "twilio/verification_details.h"
@@ -165,6 +166,23 @@ int main(int argc, char** argv) {
                        return StatusOf(client.StartVerification(kTo, Channel::kSms,
                                                                 VerificationDetails(detailed, sudo_login)));
                      }});
+    // The keys of the service's rate limits (twilio.rate_limits), and the
+    // setup that makes the limits and their buckets (rate_limits.h).
+    const TwilioConfig rate_limited = [&full] {
+      TwilioConfig twilio = full;
+      twilio.rate_limits = true;
+      return twilio;
+    }();
+    cases.push_back({"verify_start_with_rate_limits", &rate_limited, [&](TwilioClient& client) {
+                       return StatusOf(client.StartVerification(kTo, Channel::kSms,
+                                                                VerificationDetails(rate_limited, sudo_login)));
+                     }});
+    LimitsConfig limits;
+    limits.fleet_sends_per_hour = 1000;
+    cases.push_back({"rate_limits_setup", &full,
+                     [&limits](TwilioClient& client) { return StatusOf(SetUpRateLimits(client, limits)); }});
+    cases.push_back({"rate_limits_missing", &full,
+                     [&limits](TwilioClient& client) { return StatusOf(MissingRateLimits(client, limits)); }});
     // A custom code (twilio.verify_custom_code), sent as the login sends it;
     // then the feedback that approves it.
     Config custom_code;

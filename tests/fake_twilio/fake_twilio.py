@@ -12,6 +12,11 @@ pam_twilio_otp uses, speaking Twilio's wire format over HTTPS on loopback.
                      POST /v2/Services/{VA}/Entities/{Identity}/Factors/{YF}   (AuthPayload, FriendlyName)
                      DELETE /v2/Services/{VA}/Entities/{Identity}/Factors/{YF}
                      POST /v2/Services/{VA}/Entities/{Identity}/Challenges     (FactorSid, AuthPayload)
+    Verify Service   POST|GET /v2/Services/{VA}/RateLimits                     (UniqueName, Description)
+    Rate Limits      POST|GET|DELETE /v2/Services/{VA}/RateLimits/{RK}         (Description)
+                     POST|GET /v2/Services/{VA}/RateLimits/{RK}/Buckets        (Max, Interval)
+                     POST|GET|DELETE /v2/Services/{VA}/RateLimits/{RK}/Buckets/{BL}
+                     and Verifications' RateLimits={"unique name": "key value", ...}
     2010-04-01 API   POST /2010-04-01/Accounts/{AC}/Messages.json
                      POST /2010-04-01/Accounts/{AC}/Calls.json
                      GET  /2010-04-01/Accounts/{AC}.json
@@ -62,12 +67,15 @@ VERIFY_CODE = re.compile(r"^[0-9]{4,10}$")
 LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,4})?$")
 ALPHANUMERIC_SENDER = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$")
 SID = {prefix: re.compile(r"^%s[0-9a-fA-F]{32}$" % prefix)
-       for prefix in ("AC", "SK", "VA", "VE", "MG", "HJ", "YE", "YF", "YC")}
+       for prefix in ("AC", "SK", "VA", "VE", "MG", "HJ", "YE", "YF", "YC", "RK", "BL")}
 # An Entity's identity: "length between 8 and 64 characters ... It can only
 # contain dash (-) separated alphanumeric characters" (the spec, and Twilio's
 # Entity docs). So no underscore: a client must map user names to such an id.
 IDENTITY = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 BASE32 = re.compile(r"^[A-Z2-7]+=*$")
+# A rate limit's UniqueName: "only supports alphanumeric characters and -, _
+# or ." (Twilio's error 60209, which refuses any other).
+RATE_LIMIT_NAME = re.compile(r"^[A-Za-z0-9._-]+$")
 
 VERIFY_CHANNELS = ("sms", "call", "whatsapp", "email")
 # How Verify spells each channel inside send_code_attempts (as in Twilio's
@@ -81,6 +89,10 @@ MAX_TOTP_WRONG = 5      # wrong TOTP challenges of one factor in a row; then 429
 # attempts limit reached", 5 for TOTP) for wrong codes on one challenge; that
 # it also spans challenges is the stand-in's own choice.
 TOTP_LOCKOUT_CODE = 60308
+# A start over a Service Rate Limit's bucket: 429 / 20429, the code whose page
+# lists "Exceeding Verify Service Rate Limits that you configure" among its
+# causes (60203 is one verification's 5 sends; README.md has the reasoning).
+RATE_LIMITED_CODE = 20429
 CHALLENGE_TTL = 300     # a challenge's expiration_date: Twilio's default, 5 minutes after creation
 SERVICE_NAME = "pam_twilio_otp"  # the Verify service's friendly_name, the TOTP issuer
 FACTOR_TYPES = ("push", "totp", "passkeys")   # the spec's enum; only totp is implemented
@@ -101,7 +113,7 @@ IDLE_TIMEOUT = 60       # seconds a keep-alive connection may sit idle
 READS = {
     ("verify", "/v2/Services/{ServiceSid}/Verifications", "post"):
         ("To", "Channel", "Locale", "CustomFriendlyName", "CustomCode", "Amount", "Payee", "TemplateSid",
-         "TemplateCustomSubstitutions", "DeviceIp", "Tags"),
+         "TemplateCustomSubstitutions", "DeviceIp", "Tags", "RateLimits"),
     ("verify", "/v2/Services/{ServiceSid}/VerificationCheck", "post"):
         ("To", "Code", "VerificationSid"),
     ("verify", "/v2/Services/{ServiceSid}/Verifications/{Sid}", "post"): ("Status",),
@@ -119,14 +131,24 @@ READS = {
     ("verify", "/v2/Services/{ServiceSid}/Entities/{Identity}/Factors/{Sid}", "delete"): ("Identity", "Sid"),
     ("verify", "/v2/Services/{ServiceSid}/Entities/{Identity}/Challenges", "post"):
         ("Identity", "FactorSid", "AuthPayload"),
+    ("verify", "/v2/Services/{ServiceSid}/RateLimits", "post"): ("UniqueName", "Description"),
+    ("verify", "/v2/Services/{ServiceSid}/RateLimits/{Sid}", "post"): ("Sid", "Description"),
+    ("verify", "/v2/Services/{ServiceSid}/RateLimits/{RateLimitSid}/Buckets", "post"):
+        ("RateLimitSid", "Max", "Interval"),
+    ("verify", "/v2/Services/{ServiceSid}/RateLimits/{RateLimitSid}/Buckets/{Sid}", "post"):
+        ("RateLimitSid", "Sid", "Max", "Interval"),
 }
 
 # The record kinds of Verify TOTP: their path names the Entity's identity.
 FACTOR_KINDS = ("factor_create", "factor_update", "factor_list", "factor_delete", "challenge")
+# The record kinds of Service Rate Limits and their Buckets.
+RATE_LIMIT_KINDS = tuple("%s_%s" % (what, op) for what in ("rate_limit", "bucket")
+                         for op in ("create", "list", "fetch", "update", "delete"))
 
 # The record field of each optional detail of a verification.
 RECORDED_AS = {"Amount": "amount", "Payee": "payee", "TemplateSid": "template_sid", "DeviceIp": "device_ip",
-               "TemplateCustomSubstitutions": "template_substitutions", "Tags": "tags"}
+               "TemplateCustomSubstitutions": "template_substitutions", "Tags": "tags",
+               "RateLimits": "rate_limits"}
 
 # Magic recipients: the number decides Twilio's answer. Keys are "verify:CHANNEL",
 # "verify" (any Verify channel), "message" and "call"; a value is (HTTP, code)
@@ -235,6 +257,9 @@ def error_message(code, to="", from_="", param="", value="", path="", sid=""):
         60308: "Challenge verification attempts limit reached",
         60204: "Service does not support this feature",
         60205: "SMS is not supported by landline phone number %s" % to,
+        60208: "Rate limit with that UniqueName already exists",
+        60209: "UniqueName format is invalid",
+        60211: "Bucket with the given Interval already exists",
         60217: "Invalid Service configuration: add an email integration before using the Email channel",
         60212: "Too many concurrent requests for phone number %s" % to,
         60221: "Either a 'To' or a 'VerificationSid' must be specified",
@@ -378,7 +403,8 @@ HTTP_FAULTS = ("none", "http500", "http503", "http429", "http401", "http404", "h
 TLS_FAULTS = ("wrong_ca", "wrong_host")
 FAULTS = HTTP_FAULTS + TLS_FAULTS
 CONTROL_KEYS = ("fault", "delay_ms", "drip_ms", "error_http", "error_code", "retry_after", "only", "times",
-                "account_type", "verified_numbers", "custom_code_enabled", "psd2_enabled", "email_integration")
+                "account_type", "verified_numbers", "custom_code_enabled", "psd2_enabled", "email_integration",
+                "rate_limit_clock_offset")
 
 
 class Faults:
@@ -423,6 +449,9 @@ class Faults:
             for key in ("delay_ms", "drip_ms", "error_http", "error_code", "times"):
                 if key in control and (not isinstance(control[key], int) or control[key] < 0):
                     raise ValueError("%s must be a non-negative integer" % key)
+            offset = control.get("rate_limit_clock_offset", 0)
+            if isinstance(offset, bool) or not isinstance(offset, (int, float)):
+                raise ValueError("rate_limit_clock_offset must be a number of seconds")
             unknown = sorted(set(control) - set(CONTROL_KEYS))
             if unknown:
                 self.log("control.json: ignoring unknown keys %s" % ", ".join(unknown))
@@ -455,9 +484,9 @@ class Faults:
             return dict(control)
 
     def setting(self, key, default):
-        """A plain setting of control.json (account_type, verified_numbers, and
-        the Verify service's custom_code_enabled, psd2_enabled and
-        email_integration)."""
+        """A plain setting of control.json (account_type, verified_numbers, the
+        Verify service's custom_code_enabled, psd2_enabled and
+        email_integration, and rate_limit_clock_offset)."""
         with self.lock:
             self._reload()
             return self.control.get(key, default) if self.control else default
@@ -545,6 +574,32 @@ class Factor:
         return "replay" if matched else "wrong"
 
 
+class RateLimit:
+    """A Service Rate Limit: a unique name that starts give a key value for."""
+
+    def __init__(self, service_sid, unique_name, description, now):
+        self.sid = new_sid("RK")
+        self.service_sid = service_sid
+        self.unique_name = unique_name
+        self.description = description
+        self.created = now
+        self.updated = now
+        self.buckets = []           # BL SIDs, oldest first
+
+
+class Bucket:
+    """At most `max` starts per key value of its rate limit in any `interval` seconds."""
+
+    def __init__(self, rate_limit, max_, interval, now):
+        self.sid = new_sid("BL")
+        self.rate_limit = rate_limit
+        self.max = max_
+        self.interval = interval
+        self.created = now
+        self.updated = now
+        self.hits = {}              # key value -> times of the starts counted (rate-limit clock)
+
+
 class Reply:
     def __init__(self, status, body, headers=None):
         self.status = status
@@ -589,6 +644,8 @@ class Twilio:
         self.totp_lockout = getattr(args, "totp_lockout", 600)
         self.entities = {}                       # (service, identity) -> Entity
         self.factors = {}                        # YF sid -> Factor
+        self.rate_limits = {}                    # RK sid -> RateLimit
+        self.buckets = {}                        # BL sid -> Bucket
         self.records_lock = threading.Lock()
         self.faults = Faults(os.path.join(state_dir, "control.json"), log,
                              [f for f in TLS_FAULTS if getattr(args, f + "_cert", None)])
@@ -650,8 +707,9 @@ class Twilio:
     def _check_details(self, ctx):
         """The optional details of a verification, recorded as sent and held
         to what Twilio's docs ask of each: DeviceIp an IPv4 or IPv6 address,
-        TemplateSid a template SID, TemplateCustomSubstitutions and Tags JSON
-        objects (of strings, for Tags)."""
+        TemplateSid a template SID, TemplateCustomSubstitutions, Tags and
+        RateLimits JSON objects (of strings, for Tags and RateLimits).
+        Returns the JSON objects sent, by parameter name."""
         details = {name: ctx.param(name) for name in ("Amount", "Payee", "TemplateSid", "DeviceIp")}
         ctx.record.update({RECORDED_AS[k]: v for k, v in details.items() if v is not None})
         # Amount and Payee are PSD2 dynamic linking, a feature of the service
@@ -666,7 +724,8 @@ class Twilio:
                 raise TwilioError(400, 60200, param="DeviceIp", value=device_ip)
         if details["TemplateSid"] is not None and not SID["HJ"].match(details["TemplateSid"]):
             raise TwilioError(400, 60200, param="TemplateSid", value=details["TemplateSid"])
-        for name, strings_only in (("TemplateCustomSubstitutions", False), ("Tags", True)):
+        objects = {}
+        for name, strings_only in (("TemplateCustomSubstitutions", False), ("Tags", True), ("RateLimits", True)):
             text = ctx.param(name)
             if text is None:
                 continue
@@ -676,7 +735,8 @@ class Twilio:
                 value = None
             if not isinstance(value, dict) or (strings_only and not all(isinstance(v, str) for v in value.values())):
                 raise TwilioError(400, 60200, param=name, value=text)
-            ctx.record[RECORDED_AS[name]] = value
+            ctx.record[RECORDED_AS[name]] = objects[name] = value
+        return objects
 
     def _custom_code(self, ctx):
         """CustomCode, or None: 403 / 60204 unless the service has custom codes
@@ -707,24 +767,27 @@ class Twilio:
         locale = ctx.param("Locale")
         if locale is not None and not LOCALE.match(locale):
             raise TwilioError(400, 60200, param="Locale", value=locale)
-        self._check_details(ctx)
+        wanted_limits = self._check_details(ctx).get("RateLimits")
         custom_code = self._custom_code(ctx)
-        outcome = magic_outcome(to, "verify", channel)
-        if outcome:
-            raise TwilioError(outcome[0], outcome[1], to=to, param="To", value=to)
         now = time.time()
         with self.lock:
+            limits = self._named_rate_limits(service, wanted_limits or {})  # a parameter: before the magic
+            outcome = magic_outcome(to, "verify", channel)
+            if outcome:
+                raise TwilioError(outcome[0], outcome[1], to=to, param="To", value=to)
             v = self.verifications.get(self.pending.get((service, to)))
             if v:
                 self._expire(v, now)
                 if v.status != "pending":
                     v = None
+            if v and len(v.attempts) >= MAX_SENDS:
+                ctx.record.update(sid=v.sid)
+                raise TwilioError(429, 60203)
+            # Last, when nothing else can refuse the start: a refused start counts nowhere.
+            self._take_rate_limits(ctx, limits)
             if v:
                 # Twilio reuses a pending verification (same SID, same code)
                 # within its validity window; each resend counts.
-                if len(v.attempts) >= MAX_SENDS:
-                    ctx.record.update(sid=v.sid)
-                    raise TwilioError(429, 60203)
                 v.add_attempt(channel, now)
                 if custom_code:
                     v.code = custom_code  # the stand-in's assumption: the latest custom code counts
@@ -835,6 +898,14 @@ class Twilio:
             raise TwilioError(400, 60200, param="Identity", value=identity)
         return identity
 
+    @staticmethod
+    def _verify_page(ctx, key, items):
+        """A Verify list reply: every item on page 0 (PageSize is not read), and
+        Twilio's meta."""
+        url = "%s%s?PageSize=50&Page=0" % (ctx.base_url, ctx.path)
+        return {key: items, "meta": {"page": 0, "page_size": 50, "first_page_url": url, "previous_page_url": None,
+                                     "url": url, "next_page_url": None, "key": key}}
+
     def _factor_json(self, ctx, f, binding=False):
         e = f.entity
         body = {
@@ -938,11 +1009,8 @@ class Twilio:
             entity = self.entities.get((service, identity))
             # No such Entity (yet): an empty page, as a list filter would give.
             items = [self._factor_json(ctx, self.factors[sid]) for sid in (entity.factors if entity else ())]
-        url = "%s%s?PageSize=50&Page=0" % (ctx.base_url, ctx.path)
         ctx.record.update(factor_count=len(items))
-        return Reply(200, {"factors": items, "meta": {
-            "page": 0, "page_size": 50, "first_page_url": url, "previous_page_url": None, "url": url,
-            "next_page_url": None, "key": "factors"}})
+        return Reply(200, self._verify_page(ctx, "factors", items))
 
     def delete_factor(self, ctx, service, identity, fsid):
         identity = self._entity_path(ctx, service, identity, "Factors/%s" % fsid)
@@ -1000,6 +1068,183 @@ class Twilio:
             }
             ctx.record.update(sid=sid, challenge_status=status, wrong_checks=f.wrong, replay=outcome == "replay")
             return Reply(201, body)
+
+    # Verify Service Rate Limits and their Buckets ---------------------------------------
+
+    def rate_limit_clock(self):
+        """Now, as the rate-limit windows see it: the real clock plus control.json's
+        rate_limit_clock_offset, so a test moves past an Interval without sleeping."""
+        return time.time() + self.faults.setting("rate_limit_clock_offset", 0)
+
+    def _rate_limit_json(self, ctx, r):
+        url = "%s/v2/Services/%s/RateLimits/%s" % (ctx.base_url, r.service_sid, r.sid)
+        return {"sid": r.sid, "service_sid": r.service_sid, "account_sid": self.account_sid,
+                "unique_name": r.unique_name, "description": r.description,
+                "date_created": iso8601(r.created), "date_updated": iso8601(r.updated),
+                "url": url, "links": {"buckets": url + "/Buckets"}}
+
+    def _bucket_json(self, ctx, b):
+        r = b.rate_limit
+        return {"sid": b.sid, "rate_limit_sid": r.sid, "service_sid": r.service_sid,
+                "account_sid": self.account_sid, "max": b.max, "interval": b.interval,
+                "date_created": iso8601(b.created), "date_updated": iso8601(b.updated),
+                "url": "%s/v2/Services/%s/RateLimits/%s/Buckets/%s" % (ctx.base_url, r.service_sid, r.sid, b.sid)}
+
+    def _rate_limit(self, ctx, service, rsid, rest=""):
+        """The service's rate limit of the path (`rest`: what follows its SID), or 404 / 20404."""
+        self._service(service, "RateLimits/%s%s" % (rsid, rest))
+        ctx.record.update(rate_limit_sid=rsid)
+        r = self.rate_limits.get(rsid)
+        if r is None or r.service_sid != service:
+            raise TwilioError(404, 20404, path="/Services/%s/RateLimits/%s%s" % (service, rsid, rest))
+        return r
+
+    def _bucket(self, ctx, service, rsid, bsid):
+        r = self._rate_limit(ctx, service, rsid, "/Buckets/%s" % bsid)
+        ctx.record.update(sid=bsid)
+        b = self.buckets.get(bsid)
+        if b is None or b.rate_limit is not r:
+            raise TwilioError(404, 20404, path="/Services/%s/RateLimits/%s/Buckets/%s" % (service, rsid, bsid))
+        return b
+
+    @staticmethod
+    def _positive(ctx, name, required):
+        """A bucket's Max or Interval as an int, or None when absent: 400 /
+        20001 if required, 400 / 60200 unless a positive integer."""
+        value = ctx.param(name)
+        if value is None:
+            if required:
+                raise TwilioError(400, 20001, param=name)
+            return None
+        if not re.match(r"^[0-9]{1,9}$", value) or int(value) == 0:
+            raise TwilioError(400, 60200, param=name, value=value)
+        return int(value)
+
+    def _interval_free(self, r, interval, bucket_sid=None):
+        """400 / 60211 when another bucket of `r` already has this Interval."""
+        if any(sid != bucket_sid and self.buckets[sid].interval == interval for sid in r.buckets):
+            raise TwilioError(400, 60211)
+
+    def create_rate_limit(self, ctx, service):
+        self._service(service, "RateLimits")
+        name = ctx.param("UniqueName")
+        ctx.record.update(unique_name=name)
+        if not name:
+            raise TwilioError(400, 20001, param="UniqueName")
+        if not RATE_LIMIT_NAME.match(name):
+            raise TwilioError(400, 60209)
+        now = time.time()
+        with self.lock:
+            if any(r.service_sid == service and r.unique_name == name for r in self.rate_limits.values()):
+                raise TwilioError(400, 60208)
+            r = RateLimit(service, name, ctx.param("Description"), now)
+            self.rate_limits[r.sid] = r
+            ctx.record.update(sid=r.sid, rate_limit_sid=r.sid)
+            return Reply(201, self._rate_limit_json(ctx, r))
+
+    def list_rate_limits(self, ctx, service):
+        self._service(service, "RateLimits")
+        with self.lock:
+            items = [self._rate_limit_json(ctx, r) for r in self.rate_limits.values() if r.service_sid == service]
+        return Reply(200, self._verify_page(ctx, "rate_limits", items))
+
+    def fetch_rate_limit(self, ctx, service, rsid):
+        with self.lock:
+            r = self._rate_limit(ctx, service, rsid)
+            ctx.record.update(sid=r.sid, unique_name=r.unique_name)
+            return Reply(200, self._rate_limit_json(ctx, r))
+
+    def update_rate_limit(self, ctx, service, rsid):
+        with self.lock:
+            r = self._rate_limit(ctx, service, rsid)
+            ctx.record.update(sid=r.sid, unique_name=r.unique_name)
+            description = ctx.param("Description")
+            if description is not None:  # the only thing an update may change (the spec)
+                r.description = description
+            r.updated = time.time()
+            return Reply(200, self._rate_limit_json(ctx, r))
+
+    def delete_rate_limit(self, ctx, service, rsid):
+        with self.lock:
+            r = self._rate_limit(ctx, service, rsid)
+            ctx.record.update(sid=r.sid, unique_name=r.unique_name)
+            for bsid in r.buckets:  # its buckets, and what they counted, go with it
+                del self.buckets[bsid]
+            del self.rate_limits[rsid]
+        return Reply(204, b"")
+
+    def create_bucket(self, ctx, service, rsid):
+        max_, interval = self._positive(ctx, "Max", True), self._positive(ctx, "Interval", True)
+        ctx.record.update(max=max_, interval=interval)
+        now = time.time()
+        with self.lock:
+            r = self._rate_limit(ctx, service, rsid, "/Buckets")
+            self._interval_free(r, interval)
+            b = Bucket(r, max_, interval, now)
+            self.buckets[b.sid] = b
+            r.buckets.append(b.sid)
+            ctx.record.update(sid=b.sid)
+            return Reply(201, self._bucket_json(ctx, b))
+
+    def list_buckets(self, ctx, service, rsid):
+        with self.lock:
+            r = self._rate_limit(ctx, service, rsid, "/Buckets")
+            items = [self._bucket_json(ctx, self.buckets[sid]) for sid in r.buckets]
+        return Reply(200, self._verify_page(ctx, "buckets", items))
+
+    def fetch_bucket(self, ctx, service, rsid, bsid):
+        with self.lock:
+            b = self._bucket(ctx, service, rsid, bsid)
+            ctx.record.update(max=b.max, interval=b.interval)
+            return Reply(200, self._bucket_json(ctx, b))
+
+    def update_bucket(self, ctx, service, rsid, bsid):
+        max_, interval = self._positive(ctx, "Max", False), self._positive(ctx, "Interval", False)
+        with self.lock:
+            b = self._bucket(ctx, service, rsid, bsid)
+            if interval is not None:
+                self._interval_free(b.rate_limit, interval, b.sid)
+            # The starts it counted stay: a new Max or Interval applies from the next start.
+            b.max = b.max if max_ is None else max_
+            b.interval = b.interval if interval is None else interval
+            b.updated = time.time()
+            ctx.record.update(max=b.max, interval=b.interval)
+            return Reply(200, self._bucket_json(ctx, b))
+
+    def delete_bucket(self, ctx, service, rsid, bsid):
+        with self.lock:
+            b = self._bucket(ctx, service, rsid, bsid)
+            b.rate_limit.buckets.remove(bsid)
+            del self.buckets[bsid]
+        return Reply(204, b"")
+
+    def _named_rate_limits(self, service, wanted):
+        """[(RateLimit, key value)] for a start's RateLimits {unique name: key
+        value}. A name the service has no rate limit of is 400 / 60200 (the
+        stand-in's guess: Twilio's docs do not say)."""
+        by_name = {r.unique_name: r for r in self.rate_limits.values() if r.service_sid == service}
+        unknown = sorted(set(wanted) - set(by_name))
+        if unknown:
+            raise TwilioError(400, 60200, param="RateLimits", value=unknown[0])
+        return [(by_name[name], key) for name, key in wanted.items()]
+
+    def _take_rate_limits(self, ctx, limits):
+        """Counts a start in every bucket of `limits` (per key value, on
+        rate_limit_clock), or refuses it, counted nowhere, with 429 / 20429 when
+        a bucket already holds Max starts of that key within its Interval."""
+        now = self.rate_limit_clock()
+        buckets = [(self.buckets[bsid], key) for r, key in limits for bsid in r.buckets]
+        for b, key in buckets:
+            # A sliding window: starts of the last Interval seconds (later ones
+            # too, should a test set the clock back).
+            b.hits[key] = [t for t in b.hits.get(key, ()) if t > now - b.interval]
+            if len(b.hits[key]) >= b.max:
+                r = b.rate_limit
+                ctx.record.update(rate_limited={"rate_limit_sid": r.sid, "unique_name": r.unique_name, "key": key,
+                                                "bucket_sid": b.sid, "max": b.max, "interval": b.interval})
+                raise TwilioError(429, RATE_LIMITED_CODE)
+        for b, key in buckets:
+            b.hits[key].append(now)
 
     # Messaging and voice ----------------------------------------------------------
 
@@ -1239,6 +1484,16 @@ class Twilio:
          {"POST": ("factor_update", "update_factor"), "DELETE": ("factor_delete", "delete_factor")}),
         (re.compile(r"^/v2/Services/([^/]+)/Entities/([^/]+)/Challenges$"),
          {"POST": ("challenge", "create_challenge")}),
+        (re.compile(r"^/v2/Services/([^/]+)/RateLimits$"),
+         {"POST": ("rate_limit_create", "create_rate_limit"), "GET": ("rate_limit_list", "list_rate_limits")}),
+        (re.compile(r"^/v2/Services/([^/]+)/RateLimits/([^/]+)$"),
+         {"POST": ("rate_limit_update", "update_rate_limit"), "GET": ("rate_limit_fetch", "fetch_rate_limit"),
+          "DELETE": ("rate_limit_delete", "delete_rate_limit")}),
+        (re.compile(r"^/v2/Services/([^/]+)/RateLimits/([^/]+)/Buckets$"),
+         {"POST": ("bucket_create", "create_bucket"), "GET": ("bucket_list", "list_buckets")}),
+        (re.compile(r"^/v2/Services/([^/]+)/RateLimits/([^/]+)/Buckets/([^/]+)$"),
+         {"POST": ("bucket_update", "update_bucket"), "GET": ("bucket_fetch", "fetch_bucket"),
+          "DELETE": ("bucket_delete", "delete_bucket")}),
     )
 
     def route(self, method, path):
@@ -1305,6 +1560,19 @@ def plausible_reply(kind, params, base_url, path):
         # factor_delete too: Twilio's 204 has no body to drip, cut or pad,
         # so the fault sends 200 and the factor's outline.
         return 200, body
+    if kind in RATE_LIMIT_KINDS:
+        if kind.endswith("_list"):
+            key = kind.replace("_list", "s")  # rate_limits, buckets
+            return 200, {key: [], "meta": {"page": 0, "page_size": 50, "key": key, "url": base_url + path}}
+        parts = path.split("/")  # "", "v2", "Services", VA, "RateLimits"[, RK[, "Buckets"[, BL]]]
+        if kind.startswith("bucket"):
+            body = {"sid": parts[7] if len(parts) > 7 else new_sid("BL"), "rate_limit_sid": parts[5],
+                    "max": param("Max"), "interval": param("Interval")}
+        else:
+            body = {"sid": parts[5] if len(parts) > 5 else new_sid("RK"), "unique_name": param("UniqueName")}
+        body["date_created"] = iso8601(now)
+        # A delete's 204 has no body to drip, cut or pad: 200 and the outline, as for factors.
+        return (201 if kind.endswith("_create") else 200), body
     if kind == "lookup":
         number = urllib.parse.unquote(path.rsplit("/", 1)[-1])
         return 200, {"phone_number": number, "valid": True, "validation_errors": None,

@@ -20,13 +20,20 @@
                                         secret and config from DIR's records;
                                         a secret, --digits (6) --period (30)
                                         --alg (sha1)
+    records.py DIR rate-limited [UNIQUE_NAME [KEY]]
+                                        the Verifications starts refused by a
+                                        Service Rate Limit (429), oldest first,
+                                        one JSON record a line; only those of
+                                        that rate limit (and key value)
 
 KIND is a record kind (verification, verification_check, verification_update,
 verification_fetch, message, call, lookup, factor_create, factor_update,
-factor_list, factor_delete, challenge, unknown) or "any". Exit status: 0 with
-an answer, 1 when there is none (nothing printed), 2 on bad usage.
-Importable too: records(), last_code(), count(), last(), factor_secret(),
-factor_code(), totp_code().
+factor_list, factor_delete, challenge, rate_limit_create, rate_limit_list,
+rate_limit_fetch, rate_limit_update, rate_limit_delete, bucket_create,
+bucket_list, bucket_fetch, bucket_update, bucket_delete, unknown) or "any".
+Exit status: 0 with an answer, 1 when there is none (nothing printed), 2 on
+bad usage. Importable too: records(), last_code(), count(), last(),
+factor_secret(), factor_code(), totp_code(), rate_limited().
 """
 
 import json
@@ -81,6 +88,20 @@ def last(state_dir, kind):
         if kind == "any" or record.get("kind") == kind:
             return record
     return None
+
+
+def rate_limited(state_dir, unique_name=None, key=None):
+    """The records of starts a Service Rate Limit refused, oldest first: each
+    has `rate_limited` {rate_limit_sid, unique_name, key, bucket_sid, max,
+    interval}, the bucket that was full. Only those of `unique_name` (and
+    `key`) when given."""
+    out = []
+    for record in records(state_dir):
+        hit = record.get("rate_limited")
+        if (hit and (unique_name is None or hit.get("unique_name") == unique_name)
+                and (key is None or hit.get("key") == key)):
+            out.append(record)
+    return out
 
 
 def _factor_created(state_dir, match):
@@ -146,7 +167,7 @@ def _json_or_none(record):
 def main(argv):
     args = [a for a in argv if a != "--ok"]
     ok_only = len(args) != len(argv)
-    if len(args) < 3:
+    if len(args) < 3 and args[1:2] != ["rate-limited"]:
         sys.stderr.write(__doc__)
         return 2
     state_dir, command, rest = args[0], args[1], args[2:]
@@ -163,6 +184,11 @@ def main(argv):
     if command == "count" and len(rest) in (1, 2):
         print(count(state_dir, rest[0], rest[1] if len(rest) == 2 else None, ok_only))
         return 0
+    if command == "rate-limited" and len(args) <= 4:
+        found = rate_limited(state_dir, *rest)
+        for record in found:
+            print(_json_or_none(record))
+        return 0 if found else 1
     if command == "totp-code":
         status = _totp_code_command(state_dir, rest)
         if status != 2:

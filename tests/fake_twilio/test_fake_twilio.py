@@ -54,6 +54,12 @@ def fresh_identity():
     return "user-%08d" % _number[0]
 
 
+def fresh_name(prefix="pam_user"):
+    """A rate limit UniqueName no other test uses."""
+    _number[0] += 1
+    return "%s.%d" % (prefix, _number[0])
+
+
 def steady(period=30, margin=2.0):
     """Waits out the end of a time step, so a test that needs the step it
     reckoned with does not see it change under it."""
@@ -180,6 +186,32 @@ class FakeTwilio:
         status, body = self.update_factor(identity, factor["sid"], {"AuthPayload": code})
         assert (status, body["status"]) == (200, "verified"), body
         return identity, factor, factor["binding"]["secret"]
+
+    # Verify Service Rate Limits
+    def rate_limits_path(self, *rest):
+        return "/".join(("/v2/Services/%s/RateLimits" % VA,) + rest)
+
+    def create_rate_limit(self, name, **params):
+        return self.call("POST", self.rate_limits_path(), dict(params, UniqueName=name))
+
+    def create_bucket(self, rate_limit_sid, max_, interval):
+        return self.call("POST", self.rate_limits_path(rate_limit_sid, "Buckets"),
+                         {"Max": str(max_), "Interval": str(interval)})
+
+    def limited(self, *buckets, name=None):
+        """A new rate limit with buckets of (Max, Interval): its unique name."""
+        name = name or fresh_name()
+        status, r = self.create_rate_limit(name)
+        assert status == 201, r
+        for max_, interval in buckets:
+            status, b = self.create_bucket(r["sid"], max_, interval)
+            assert status == 201, b
+        return name
+
+    def verify_limited(self, to, rate_limits, channel="sms"):
+        """A Verifications start with RateLimits (a dict, sent as its JSON)."""
+        return self.call("POST", "/v2/Services/%s/Verifications" % VA,
+                         {"To": to, "Channel": channel, "RateLimits": json.dumps(rate_limits)})
 
     def control(self, obj):
         path = os.path.join(self.state, "control.json")
@@ -1449,6 +1481,265 @@ class TotpTest(Case):
         self.assertEqual([f["sid"] for f in page["factors"]], [factor["sid"]])  # nothing made, nothing deleted
 
 
+class RateLimitTest(Case):
+    """Verify Service Rate Limits: the resources, and the starts they refuse."""
+
+    def test_rate_limit_create_fetch_update_list_delete(self):
+        name = fresh_name()
+        status, r = self.tw.create_rate_limit(name, Description="logins per PAM user")
+        self.assertEqual(status, 201, r)
+        self.assertRegex(r["sid"], r"^RK[0-9a-f]{32}$")
+        self.assertEqual((r["unique_name"], r["description"], r["service_sid"], r["account_sid"]),
+                         (name, "logins per PAM user", VA, AC))
+        self.assertRegex(r["date_created"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+        self.assertTrue(r["url"].endswith("/v2/Services/%s/RateLimits/%s" % (VA, r["sid"])))
+        self.assertEqual(r["links"], {"buckets": r["url"] + "/Buckets"})
+        record = self.tw.last("rate_limit_create")
+        self.assertEqual((record["sid"], record["unique_name"], record["status"]), (r["sid"], name, 201))
+
+        path = self.tw.rate_limits_path(r["sid"])
+        self.assertEqual(self.tw.call("GET", path), (200, r))
+        status, updated = self.tw.call("POST", path, {"Description": "per user"})
+        self.assertEqual((status, updated["description"], updated["unique_name"]), (200, "per user", name))
+        status, page = self.tw.call("GET", self.tw.rate_limits_path())
+        self.assertEqual(status, 200)
+        self.assertIn(updated, page["rate_limits"])
+        self.assertEqual((page["meta"]["key"], page["meta"]["page"], page["meta"]["page_size"]),
+                         ("rate_limits", 0, 50))
+        self.assertTrue(page["meta"]["url"].endswith("/v2/Services/%s/RateLimits?PageSize=50&Page=0" % VA))
+
+        status, headers, raw = self.tw.request("DELETE", path)
+        self.assertEqual((status, raw), (204, b""))
+        self.assertTwilioError(self.tw.call("GET", path), 404, 20404)
+        self.assertTwilioError(self.tw.call("DELETE", path), 404, 20404)
+        self.assertNotIn(r["sid"], [x["sid"] for x in self.tw.call("GET", self.tw.rate_limits_path())[1]["rate_limits"]])
+        # Gone, its name is free again.
+        self.assertEqual(self.tw.create_rate_limit(name)[0], 201)
+
+    def test_duplicate_unique_name_is_400_60208(self):
+        name = fresh_name()
+        self.assertEqual(self.tw.create_rate_limit(name)[0], 201)
+        reply = self.tw.create_rate_limit(name, Description="again")
+        self.assertTwilioError(reply, 400, 60208)
+        self.assertEqual(reply[1]["message"], "Rate limit with that UniqueName already exists")
+        self.assertEqual(self.tw.last("rate_limit_create")["error_code"], 60208)
+        names = [x["unique_name"] for x in self.tw.call("GET", self.tw.rate_limits_path())[1]["rate_limits"]]
+        self.assertEqual(names.count(name), 1)
+
+    def test_unique_name_is_required_and_checked(self):
+        self.assertTwilioError(self.tw.call("POST", self.tw.rate_limits_path(), {"Description": "x"}), 400, 20001)
+        for bad in ("pam user", "pam@host", "user/1", "ünïcode"):
+            with self.subTest(name=bad):
+                self.assertTwilioError(self.tw.create_rate_limit(bad), 400, 60209)
+        self.assertEqual(self.tw.create_rate_limit(fresh_name("End-User_IP.v4"))[0], 201)
+
+    def test_unknown_rate_limit_or_service_is_404(self):
+        unknown = "RK" + "e" * 32
+        self.assertTwilioError(self.tw.call("GET", self.tw.rate_limits_path(unknown)), 404, 20404)
+        self.assertTwilioError(self.tw.call("POST", self.tw.rate_limits_path(unknown), {"Description": "x"}),
+                               404, 20404)
+        self.assertTwilioError(self.tw.create_bucket(unknown, 1, 60), 404, 20404)
+        self.assertTwilioError(self.tw.call("GET", self.tw.rate_limits_path(unknown, "Buckets")), 404, 20404)
+        other = "/v2/Services/VA%s/RateLimits" % ("e" * 32)
+        self.assertTwilioError(self.tw.call("POST", other, {"UniqueName": fresh_name()}), 404, 20404)
+        self.assertTwilioError(self.tw.call("GET", other), 404, 20404)
+        self.assertTwilioError(self.tw.call("PUT", self.tw.rate_limits_path()), 405, 20004)
+
+    def test_bucket_create_fetch_update_list_delete(self):
+        _, r = self.tw.create_rate_limit(fresh_name())
+        status, b = self.tw.create_bucket(r["sid"], 5, 60)
+        self.assertEqual(status, 201, b)
+        self.assertRegex(b["sid"], r"^BL[0-9a-f]{32}$")
+        self.assertEqual((b["rate_limit_sid"], b["service_sid"], b["account_sid"], b["max"], b["interval"]),
+                         (r["sid"], VA, AC, 5, 60))
+        self.assertTrue(b["url"].endswith("/v2/Services/%s/RateLimits/%s/Buckets/%s" % (VA, r["sid"], b["sid"])))
+        path = self.tw.rate_limits_path(r["sid"], "Buckets", b["sid"])
+        self.assertEqual(self.tw.call("GET", path), (200, b))
+        status, updated = self.tw.call("POST", path, {"Max": "3"})
+        self.assertEqual((status, updated["max"], updated["interval"]), (200, 3, 60))
+        status, updated = self.tw.call("POST", path, {"Interval": "3600"})
+        self.assertEqual((status, updated["max"], updated["interval"]), (200, 3, 3600))
+        self.assertEqual(self.tw.last("bucket_update")["interval"], 3600)
+        _, second = self.tw.create_bucket(r["sid"], 1, 10)
+        status, page = self.tw.call("GET", self.tw.rate_limits_path(r["sid"], "Buckets"))
+        self.assertEqual(status, 200)
+        self.assertEqual([x["sid"] for x in page["buckets"]], [b["sid"], second["sid"]])
+        self.assertEqual(page["meta"]["key"], "buckets")
+        # A bucket is found under its own rate limit only.
+        _, other = self.tw.create_rate_limit(fresh_name())
+        self.assertTwilioError(self.tw.call("GET", self.tw.rate_limits_path(other["sid"], "Buckets", b["sid"])),
+                               404, 20404)
+        status, _, raw = self.tw.request("DELETE", path)
+        self.assertEqual((status, raw), (204, b""))
+        self.assertTwilioError(self.tw.call("GET", path), 404, 20404)
+        page = self.tw.call("GET", self.tw.rate_limits_path(r["sid"], "Buckets"))[1]
+        self.assertEqual([x["sid"] for x in page["buckets"]], [second["sid"]])
+        # Deleting the rate limit deletes its buckets.
+        self.tw.request("DELETE", self.tw.rate_limits_path(r["sid"]))
+        self.assertTwilioError(self.tw.call("GET", self.tw.rate_limits_path(r["sid"], "Buckets", second["sid"])),
+                               404, 20404)
+
+    def test_bucket_max_and_interval_are_positive_integers(self):
+        _, r = self.tw.create_rate_limit(fresh_name())
+        buckets = self.tw.rate_limits_path(r["sid"], "Buckets")
+        self.assertTwilioError(self.tw.call("POST", buckets, {"Interval": "60"}), 400, 20001)
+        self.assertTwilioError(self.tw.call("POST", buckets, {"Max": "1"}), 400, 20001)
+        for max_, interval in (("0", "60"), ("-1", "60"), ("1.5", "60"), ("two", "60"), ("1", "0"), ("1", "1e3")):
+            with self.subTest(max=max_, interval=interval):
+                self.assertTwilioError(self.tw.call("POST", buckets, {"Max": max_, "Interval": interval}), 400, 60200)
+        _, b = self.tw.create_bucket(r["sid"], 2, 60)
+        self.assertTwilioError(self.tw.call("POST", "%s/%s" % (buckets, b["sid"]), {"Max": "0"}), 400, 60200)
+        self.assertEqual(self.tw.call("GET", buckets)[1]["buckets"], [b])  # nothing half-made or changed
+
+    def test_one_bucket_per_interval_60211(self):
+        _, r = self.tw.create_rate_limit(fresh_name())
+        _, b60 = self.tw.create_bucket(r["sid"], 2, 60)
+        self.assertTwilioError(self.tw.create_bucket(r["sid"], 5, 60), 400, 60211)
+        _, b600 = self.tw.create_bucket(r["sid"], 5, 600)
+        path = self.tw.rate_limits_path(r["sid"], "Buckets", b600["sid"])
+        self.assertTwilioError(self.tw.call("POST", path, {"Interval": "60"}), 400, 60211)
+        self.assertEqual(self.tw.call("POST", path, {"Interval": "600", "Max": "4"})[0], 200)  # its own Interval
+        # Another rate limit may have a bucket of the same Interval.
+        _, other = self.tw.create_rate_limit(fresh_name())
+        self.assertEqual(self.tw.create_bucket(other["sid"], 2, 60)[0], 201)
+
+    def test_max_2_refuses_the_third_start_of_a_key_not_another_key(self):
+        name = self.tw.limited((2, 60))
+        user = "3f2a" + os.urandom(6).hex()
+        for _ in range(2):
+            status, body = self.tw.verify_limited(fresh_number(), {name: user})
+            self.assertEqual(status, 201, body)
+        to = fresh_number()
+        reply = self.tw.verify_limited(to, {name: user})
+        self.assertTwilioError(reply, 429, 20429)
+        record = self.tw.last("verification")
+        self.assertEqual((record["status"], record["error_code"], record["to"]), (429, 20429, to))
+        self.assertEqual(record["rate_limits"], {name: user})
+        hit = record["rate_limited"]
+        self.assertEqual((hit["unique_name"], hit["key"], hit["max"], hit["interval"]), (name, user, 2, 60))
+        self.assertRegex(hit["bucket_sid"], r"^BL[0-9a-f]{32}$")
+        self.assertRegex(hit["rate_limit_sid"], r"^RK[0-9a-f]{32}$")
+        self.assertEqual([r["to"] for r in records.rate_limited(self.tw.state, name)], [to])
+        # Another key value has buckets of its own; a start without RateLimits is not limited.
+        self.assertEqual(self.tw.verify_limited(fresh_number(), {name: "other-user"})[0], 201)
+        self.assertEqual(self.tw.verify(fresh_number())[0], 201)
+        self.assertTwilioError(self.tw.verify_limited(fresh_number(), {name: user}), 429, 20429)
+
+    def test_resends_count_too(self):
+        name = self.tw.limited((2, 60))
+        to = fresh_number()
+        _, first = self.tw.verify_limited(to, {name: "web1"})
+        _, again = self.tw.verify_limited(to, {name: "web1"}, channel="call")
+        self.assertEqual(again["sid"], first["sid"])
+        self.assertTwilioError(self.tw.verify_limited(to, {name: "web1"}), 429, 20429)
+        # The refused resend left the pending verification as it was.
+        status, body = self.tw.call("GET", "/v2/Services/%s/Verifications/%s" % (VA, first["sid"]))
+        self.assertEqual((status, len(body["send_code_attempts"])), (200, 2))
+
+    def test_refused_start_creates_no_verification(self):
+        name = self.tw.limited((1, 60))
+        self.assertEqual(self.tw.verify_limited(fresh_number(), {name: "k"})[0], 201)
+        to = fresh_number()
+        self.assertTwilioError(self.tw.verify_limited(to, {name: "k"}), 429, 20429)
+        self.assertIsNone(records.last_code(self.tw.state, to))
+        self.assertEqual(records.count(self.tw.state, "verification", to, ok_only=True), 0)
+        self.assertIsNone(self.tw.last("verification")["sid"])
+        # The number has no pending verification: a plain start makes a fresh one.
+        status, v = self.tw.verify(to)
+        self.assertEqual((status, len(v["send_code_attempts"])), (201, 1))
+
+    def test_refused_start_counts_in_no_bucket(self):
+        strict, loose = self.tw.limited((1, 60)), self.tw.limited((2, 60))
+        self.assertEqual(self.tw.verify_limited(fresh_number(), {strict: "a", loose: "x"})[0], 201)
+        # strict is full: refused, and loose does not count it.
+        self.assertTwilioError(self.tw.verify_limited(fresh_number(), {strict: "a", loose: "x"}), 429, 20429)
+        self.assertEqual(self.tw.last("verification")["rate_limited"]["unique_name"], strict)
+        self.assertEqual(self.tw.verify_limited(fresh_number(), {loose: "x"})[0], 201)  # loose's second
+        self.assertTwilioError(self.tw.verify_limited(fresh_number(), {loose: "x"}), 429, 20429)
+        # Nor does a start refused for another reason (a landline); a name the
+        # service does not have is a parameter error, refused before the magic.
+        capped = self.tw.limited((1, 60))
+        self.assertTwilioError(self.tw.verify_limited("+15005550009", {capped: "y"}), 403, 60205)
+        self.assertTwilioError(self.tw.verify_limited("+15005550009", {capped: "y", "no.such": "y"}), 400, 60200)
+        self.assertEqual(self.tw.verify_limited(fresh_number(), {capped: "y"})[0], 201)
+
+    def test_window_slides_with_the_clock_offset(self):
+        # Max 1 in 10 s and Max 2 in an hour: whichever is full refuses.
+        name = fresh_name()
+        _, r = self.tw.create_rate_limit(name)
+        _, short = self.tw.create_bucket(r["sid"], 1, 10)
+        _, hour = self.tw.create_bucket(r["sid"], 2, 3600)
+        self.assertEqual(self.tw.verify_limited(fresh_number(), {name: "k"})[0], 201)
+        self.assertTwilioError(self.tw.verify_limited(fresh_number(), {name: "k"}), 429, 20429)
+        self.assertEqual(self.tw.last("verification")["rate_limited"]["bucket_sid"], short["sid"])
+        self.tw.control({"rate_limit_clock_offset": 11})  # the 10 s window has moved past the first start
+        self.assertEqual(self.tw.verify_limited(fresh_number(), {name: "k"})[0], 201)
+        self.tw.control({"rate_limit_clock_offset": 22})
+        self.assertTwilioError(self.tw.verify_limited(fresh_number(), {name: "k"}), 429, 20429)
+        self.assertEqual(self.tw.last("verification")["rate_limited"]["bucket_sid"], hour["sid"])
+        self.tw.control({"rate_limit_clock_offset": 3601})  # the first start leaves the hour
+        self.assertEqual(self.tw.verify_limited(fresh_number(), {name: "k"})[0], 201)
+
+    def test_bad_rate_limits_are_400_60200_and_count_nowhere(self):
+        name = self.tw.limited((1, 60))
+        path = "/v2/Services/%s/Verifications" % VA
+        for text in ("pam_user=abc", "", "[\"%s\"]" % name, json.dumps({name: 3}), json.dumps({name: None}),
+                     json.dumps({name: {"k": "v"}}), json.dumps({"no-such-limit": "k"}),
+                     json.dumps({name: "k", "no-such-limit": "k"})):
+            with self.subTest(rate_limits=text):
+                to = fresh_number()
+                reply = self.tw.call("POST", path, {"To": to, "Channel": "sms", "RateLimits": text})
+                if text == "":  # an empty parameter is an absent one, as for every other
+                    self.assertEqual(reply[0], 201)
+                    continue
+                self.assertTwilioError(reply, 400, 60200)
+                self.assertIn("RateLimits", reply[1]["message"])
+                self.assertIsNone(records.last_code(self.tw.state, to))
+        self.assertEqual(self.tw.verify_limited(fresh_number(), {name: "k"})[0], 201)  # still its first
+        self.assertEqual(records.rate_limited(self.tw.state, name), [])
+
+    def test_a_rate_limit_without_buckets_limits_nothing(self):
+        name = self.tw.limited()
+        for _ in range(3):
+            self.assertEqual(self.tw.verify_limited(fresh_number(), {name: "k"})[0], 201)
+        self.assertEqual(self.tw.verify_limited(fresh_number(), {})[0], 201)  # an empty object names none
+
+    def test_deleted_bucket_and_rate_limit_stop_limiting(self):
+        name = fresh_name()
+        _, r = self.tw.create_rate_limit(name)
+        _, b = self.tw.create_bucket(r["sid"], 1, 60)
+        self.assertEqual(self.tw.verify_limited(fresh_number(), {name: "k"})[0], 201)
+        self.assertTwilioError(self.tw.verify_limited(fresh_number(), {name: "k"}), 429, 20429)
+        self.tw.request("DELETE", self.tw.rate_limits_path(r["sid"], "Buckets", b["sid"]))
+        self.assertEqual(self.tw.verify_limited(fresh_number(), {name: "k"})[0], 201)
+        self.tw.request("DELETE", self.tw.rate_limits_path(r["sid"]))
+        self.assertTwilioError(self.tw.verify_limited(fresh_number(), {name: "k"}), 400, 60200)
+
+    def test_a_raised_max_applies_to_the_next_start(self):
+        name = fresh_name()
+        _, r = self.tw.create_rate_limit(name)
+        _, b = self.tw.create_bucket(r["sid"], 1, 60)
+        self.assertEqual(self.tw.verify_limited(fresh_number(), {name: "k"})[0], 201)
+        self.assertTwilioError(self.tw.verify_limited(fresh_number(), {name: "k"}), 429, 20429)
+        self.tw.call("POST", self.tw.rate_limits_path(r["sid"], "Buckets", b["sid"]), {"Max": "2"})
+        self.assertEqual(self.tw.verify_limited(fresh_number(), {name: "k"})[0], 201)
+        self.assertTwilioError(self.tw.verify_limited(fresh_number(), {name: "k"}), 429, 20429)
+
+    def test_clock_offset_must_be_a_number(self):
+        name = self.tw.limited((1, 60))
+        self.assertEqual(self.tw.verify_limited(fresh_number(), {name: "k"})[0], 201)
+        self.tw.control({"rate_limit_clock_offset": "61"})  # unusable: the whole file is ignored
+        self.assertTwilioError(self.tw.verify_limited(fresh_number(), {name: "k"}), 429, 20429)
+        self.tw.control({"rate_limit_clock_offset": 61.5})
+        self.assertEqual(self.tw.verify_limited(fresh_number(), {name: "k"})[0], 201)
+
+    def test_faults_apply_to_the_new_kinds(self):
+        self.tw.control({"fault": "http503", "only": "bucket_create", "times": 1})
+        _, r = self.tw.create_rate_limit(fresh_name())
+        self.assertTwilioError(self.tw.create_bucket(r["sid"], 1, 60), 503, 20503)
+        self.assertEqual(self.tw.create_bucket(r["sid"], 1, 60)[0], 201)
+
+
 class RecordsToolTest(Case):
     def run_tool(self, *args):
         return subprocess.run([PYTHON, os.path.join(HERE, "records.py"), self.tw.state] + list(args),
@@ -1493,6 +1784,28 @@ class RecordsToolTest(Case):
         self.assertEqual(self.run_tool("totp-code", "YF" + "c" * 32).returncode, 1)
         self.assertEqual(self.run_tool("totp-code", "not base32!").returncode, 2)
         self.assertEqual(self.run_tool("totp-code", secret, "--alg", "md5").returncode, 2)
+
+    def test_rate_limited_cli(self):
+        name = self.tw.limited((1, 60))
+        other = self.tw.limited((5, 60))
+        self.assertEqual(self.run_tool("rate-limited", name).returncode, 1)  # none yet
+        self.tw.verify_limited(fresh_number(), {name: "alice"})
+        refused = [fresh_number(), fresh_number()]
+        for to in refused:
+            self.assertEqual(self.tw.verify_limited(to, {name: "alice", other: "web1"})[0], 429)
+        run = self.run_tool("rate-limited", name)
+        self.assertEqual(run.returncode, 0, run.stderr)
+        lines = [json.loads(line) for line in run.stdout.splitlines()]
+        self.assertEqual([r["to"] for r in lines], refused)
+        self.assertEqual({(r["rate_limited"]["unique_name"], r["rate_limited"]["key"], r["status"], r["error_code"])
+                          for r in lines}, {(name, "alice", 429, 20429)})
+        self.assertEqual(len(self.run_tool("rate-limited", name, "alice").stdout.splitlines()), 2)
+        self.assertEqual(self.run_tool("rate-limited", name, "bob").returncode, 1)
+        self.assertEqual(self.run_tool("rate-limited", other).returncode, 1)  # it was not the full one
+        everything = self.run_tool("rate-limited")
+        self.assertEqual(everything.returncode, 0)
+        self.assertGreaterEqual(len(everything.stdout.splitlines()), 2)
+        self.assertEqual(self.run_tool("rate-limited", name, "alice", "extra").returncode, 2)
 
     def test_totp_code_matches_rfc_6238(self):
         # RFC 6238 appendix B: the keys are ASCII digits, 20, 32 and 64 bytes long.

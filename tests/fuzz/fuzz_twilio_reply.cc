@@ -179,9 +179,13 @@ void CheckClassified(TwilioCall call, long http, const std::string& body) {
   // Not a 4xx: Twilio did not refuse this request, so never blame the
   // number or the code (3xx is kConfig, a wrong URL; 1xx kUnavailable).
   if (http < 400) FUZZ_CHECK(f == Fault::kUnavailable || f == Fault::kConfig, s.ToString());
+  // A start's 429 (rate limits) is a refused send whatever the body says:
+  // the caller can cause it, so failmode=safe must never see an outage.
+  const bool start_429 = http == 429 && call == TwilioCall::kStartVerification;
+  if (start_429) FUZZ_CHECK(f == Fault::kRejected, s.ToString());
   if (RetryMayHelp(http, body)) {
     FUZZ_CHECK(http == 429, std::to_string(http));
-    FUZZ_CHECK(f == Fault::kUnavailable, s.ToString());
+    FUZZ_CHECK(f == Fault::kUnavailable || start_429, s.ToString());
   }
 }
 

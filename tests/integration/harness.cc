@@ -38,9 +38,24 @@ std::string Quote(const std::string& s) { return "\"" + s + "\""; }
 // Under ldap, the unit standing in for a users file: its base name.
 std::string UnitFor(const std::string& users_file) { return users_file.substr(users_file.rfind('/') + 1); }
 
+// A host of the fleet: its provider first, then the other; the state
+// account's bind; the fleet state in the directory.
+std::string FleetDirectoryText(const ConfigOptions& o, const std::string& users_file) {
+  const Env& env = TestEnv();
+  const LdapEnv& first = o.fleet_host == "A" ? env.fleet_a : env.fleet_b;
+  const LdapEnv& second = o.fleet_host == "A" ? env.fleet_b : env.fleet_a;
+  const std::string uris = Quote(first.uri) + (o.fleet_own_provider_only ? "" : ", " + Quote(second.uri));
+  return "directory = {\n  backend = \"ldap\";\n  ldap = {\n    uri = [" + uris + "];\n    ca_file = " + Quote(first.ca) + ";\n    bind_dn = " + Quote(env.state_dn) +
+         ";\n    bind_password_file = " + Quote(env.state_pw_file) + ";\n    base = " +
+         Quote("ou=" + UnitFor(users_file) + "," + first.base) +
+         ";\n    channel_attribute = \"otpChannel\";\n    timeout = 2;\n  };\n};\n"
+         "state = { backend = \"ldap\"; " + o.fleet_state + " };\n";
+}
+
 std::string DirectoryText(const ConfigOptions& o) {
   const Env& env = TestEnv();
   const std::string users_file = o.users_file.empty() ? UsersFilePath() : o.users_file;
+  if (!o.fleet_host.empty()) return FleetDirectoryText(o, users_file);
   if (env.backend != "ldap") return "directory = { backend = \"file\"; file = " + Quote(users_file) + "; };\n";
   // A writing bind: enrolment at login and the CLI change numbers.
   return "directory = {\n  backend = \"ldap\";\n  ldap = {\n    uri = [" +
@@ -150,6 +165,15 @@ const Env& TestEnv() {
     if (e.backend == "ldap") {
       e.ldap = LdapEnv{Need("TWOTP_LDAPS_URI"), Need("TWOTP_LDAP_CA"), Need("TWOTP_LDAP_BASE"),
                        Need("TWOTP_LDAP_ROOT_DN"), Need("TWOTP_LDAP_PW_FILE")};
+      if (const char* a = std::getenv("TWOTP_FLEET_URI_A"); a != nullptr && *a != '\0') {
+        e.fleet_a = LdapEnv{a, e.ldap.ca, e.ldap.base, Need("TWOTP_FLEET_ROOT_DN"), Need("TWOTP_FLEET_ROOT_PW_FILE")};
+        e.fleet_b = e.fleet_a;
+        e.fleet_b.uri = Need("TWOTP_FLEET_URI_B");
+        e.fleet_suffix = Need("TWOTP_FLEET_SUFFIX");
+        e.state_dn = Need("TWOTP_FLEET_STATE_DN");
+        e.state_pw_file = Need("TWOTP_FLEET_STATE_PW_FILE");
+        e.fleet_pid_b = std::atoi(Need("TWOTP_FLEET_PID_B").c_str());
+      }
     }
     return e;
   }();
@@ -324,17 +348,33 @@ ConfigOptions Isolated(const std::string& name, const std::string& user, const s
   return o;
 }
 
-std::vector<int> RunLoginsAtOnce(const std::string& service, const std::vector<std::string>& users,
+std::vector<int> RunLoginsAtOnce(const std::vector<std::string>& services, const std::vector<std::string>& users,
                                  std::vector<Dialogue>& dialogues) {
   std::vector<int> results(users.size(), -1);
   // Before the threads: nss_wrapper's reload is not thread-safe.
   for (const std::string& user : users) EnsureAccount(user);
   std::vector<std::thread> threads;
   for (size_t i = 0; i < users.size(); ++i) {
-    threads.emplace_back([&, i] { results[i] = RunLogin(service, users[i], dialogues[i]); });
+    threads.emplace_back([&, i] { results[i] = RunLogin(services[i], users[i], dialogues[i]); });
   }
   for (std::thread& t : threads) t.join();
   return results;
+}
+
+std::vector<int> RunLoginsAtOnce(const std::string& service, const std::vector<std::string>& users,
+                                 std::vector<Dialogue>& dialogues) {
+  return RunLoginsAtOnce(std::vector<std::string>(users.size(), service), users, dialogues);
+}
+
+void FleetWriteUsers(const std::string& path, const std::string& text, bool state_class) {
+  LdapLoadUsers(TestEnv().fleet_a, UnitFor(path), text, state_class);
+}
+
+void FleetWaitReplicated() { LdapWaitReplicated(TestEnv().fleet_a, TestEnv().fleet_b, TestEnv().fleet_suffix); }
+
+std::vector<std::string> FleetValuesOf(const LdapEnv& env, const std::string& users_file, const std::string& user,
+                                       const std::string& attribute) {
+  return LdapValuesOf(env, "uid=" + user + ",ou=" + UnitFor(users_file) + "," + env.base, attribute);
 }
 
 nlohmann::json UserStatus(const std::string& service, const std::string& user) {

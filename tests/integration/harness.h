@@ -25,6 +25,13 @@ struct Env {
   // "file", or "ldap": numbers in slapd (harness_ldap.h), the same tests.
   std::string backend = "file";
   LdapEnv ldap;
+  // Two providers in multi-provider replication (run.sh, ldap runs only):
+  // fleet_a / fleet_b bound as the root DN, for setting up and reading
+  // back; the module binds as state_dn, which may write only the fleet
+  // state's attributes. Empty when not started.
+  LdapEnv fleet_a, fleet_b;
+  std::string fleet_suffix, state_dn, state_pw_file;
+  int fleet_pid_b = 0;  // provider B's slapd, to stop and resume
 };
 const Env& TestEnv();
 
@@ -45,6 +52,13 @@ struct ConfigOptions {
   int max_attempts = 3;
   int timeout = 3;
   int total_timeout = 6;
+  // "A" or "B": a host of the fleet, whose directory.ldap tries provider
+  // A (or B) first and then the other, bound as the state account, with
+  // state = { backend = "ldap"; <fleet_state> }. Its users live in the
+  // providers (FleetWriteUsers), in the unit named after users_file.
+  std::string fleet_host;
+  std::string fleet_state;
+  bool fleet_own_provider_only = false;  // no failover to the other provider
   std::string twilio_url;  // api_url and verify_url; "" = the stand-in
   bool write_urls = true;  // false: no api_url / verify_url (twilio.region makes them)
 };
@@ -121,6 +135,21 @@ void AddAccountAlias(const std::string& alias, const std::string& account);
 // pam_start(service, user) + pam_authenticate through libpamtest; returns
 // what pam_authenticate returned.
 int RunLogin(const std::string& service, const std::string& user, Dialogue& dialogue);
+// Enrolls the users of `text` on provider A, in the unit a config with
+// users_file = `path` reads (replication brings them to B); their entries
+// have the class twilioOtpState unless !state_class (the module adds it).
+void FleetWriteUsers(const std::string& path, const std::string& text, bool state_class = true);
+// Waits until both providers hold the same data (their contextCSN agree),
+// bounded only to catch a hang.
+void FleetWaitReplicated();
+// The fleet state values of `attribute` on `user`'s entry in unit
+// `users_file`, as provider `env` has them.
+std::vector<std::string> FleetValuesOf(const LdapEnv& env, const std::string& users_file, const std::string& user,
+                                       const std::string& attribute);
+// Logins at once, login i of users[i] through services[i] answering
+// dialogues[i]; their pam_authenticate results.
+std::vector<int> RunLoginsAtOnce(const std::vector<std::string>& services, const std::vector<std::string>& users,
+                                 std::vector<Dialogue>& dialogues);
 // Logins at once, login i of users[i] answering dialogues[i]; their
 // pam_authenticate results. Threads, not processes: pam_wrapper sets itself
 // up again in every new process and its scratch names then collide.

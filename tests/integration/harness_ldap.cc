@@ -3,6 +3,8 @@
 #include <ldap.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <cctype>
 #include <fstream>
 #include <iterator>
@@ -78,9 +80,11 @@ bool Add(LDAP* ld, const std::string& dn, std::vector<std::pair<std::string, std
 }
 
 bool AddUser(LDAP* ld, const LdapEnv& env, const std::string& ou, const std::string& user,
-             const std::string& number, const std::string& channel) {
+             const std::string& number, const std::string& channel, bool state_class = false) {
+  std::vector<std::string> classes = {"inetOrgPerson", "twotpTestPhone"};
+  if (state_class) classes.push_back("twilioOtpState");
   std::vector<std::pair<std::string, std::vector<std::string>>> attrs = {
-      {"objectClass", {"inetOrgPerson", "twotpTestPhone"}}, {"cn", {user}}, {"sn", {user}}, {"uid", {user}}};
+      {"objectClass", classes}, {"cn", {user}}, {"sn", {user}}, {"uid", {user}}};
   if (!number.empty()) attrs.push_back({"mobile", {number}});
   if (!channel.empty()) attrs.push_back({"otpChannel", {channel}});
   return Add(ld, "uid=" + Plain(user) + "," + OuDn(env, ou), attrs);
@@ -90,9 +94,44 @@ void EnsureOu(LDAP* ld, const LdapEnv& env, const std::string& ou) {
   Add(ld, OuDn(env, ou), {{"objectClass", {"organizationalUnit"}}, {"ou", {ou}}});
 }
 
+// The values of `attribute` on `dn`, sorted (several for contextCSN: one per provider).
+std::vector<std::string> Values(LDAP* ld, const std::string& dn, const std::string& attribute) {
+  std::string name = attribute;
+  char* attrs[] = {name.data(), nullptr};
+  LDAPMessage* raw = nullptr;
+  const int rc = ldap_search_ext_s(ld, dn.c_str(), LDAP_SCOPE_BASE, "(objectClass=*)", attrs, 0, nullptr, nullptr,
+                                   nullptr, 0, &raw);
+  std::unique_ptr<LDAPMessage, int (*)(LDAPMessage*)> res(raw, ldap_msgfree);
+  if (rc == LDAP_NO_SUCH_OBJECT) return {};
+  Check(rc, "search " + dn);
+  std::vector<std::string> out;
+  LDAPMessage* e = ldap_first_entry(ld, res.get());
+  if (e == nullptr) return out;
+  berval** values = ldap_get_values_len(ld, e, name.c_str());
+  for (int i = 0; values != nullptr && values[i] != nullptr; ++i) out.emplace_back(values[i]->bv_val, values[i]->bv_len);
+  ldap_value_free_len(values);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 }  // namespace
 
-void LdapLoadUsers(const LdapEnv& env, const std::string& ou, const std::string& users_text) {
+std::vector<std::string> LdapValuesOf(const LdapEnv& env, const std::string& dn, const std::string& attribute) {
+  Connection ld = Connect(env);
+  return Values(ld.get(), dn, attribute);
+}
+
+void LdapWaitReplicated(const LdapEnv& a, const LdapEnv& b, const std::string& suffix) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  for (;;) {
+    const std::vector<std::string> csn_a = LdapValuesOf(a, suffix, "contextCSN");
+    if (!csn_a.empty() && csn_a == LdapValuesOf(b, suffix, "contextCSN")) return;
+    if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("the providers did not converge in 60 s");
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+void LdapLoadUsers(const LdapEnv& env, const std::string& ou, const std::string& users_text, bool state_class) {
   Connection ld = Connect(env);
   EnsureOu(ld.get(), env, ou);
   // Empty the unit first: what the text doesn't name must not be enrolled.
@@ -116,7 +155,7 @@ void LdapLoadUsers(const LdapEnv& env, const std::string& ou, const std::string&
     std::istringstream fields(line);
     std::string user, number, channel;
     if (!(fields >> user >> number >> channel)) continue;
-    AddUser(ld.get(), env, ou, user, number, channel);
+    AddUser(ld.get(), env, ou, user, number, channel, state_class);
   }
 }
 

@@ -8,10 +8,11 @@ int RunParallelTests();
 int RunFaultMatrixTests();
 int RunBadInputTests();
 int RunVerifyFeatureTests();
+int RunFleetTests();
 int RunSoak(int logins);
 
 int main() {
   if (const char* soak = std::getenv("TWOTP_SOAK"); soak != nullptr && *soak != '\0') return RunSoak(std::atoi(soak));
   return RunLoginTests() + RunAbuseTests() + RunParallelTests() + RunFaultMatrixTests() + RunBadInputTests() +
-         RunVerifyFeatureTests();
+         RunVerifyFeatureTests() + RunFleetTests();
 }

@@ -48,6 +48,18 @@ if [ -n "${TWOTP_VALGRIND:-}" ]; then
   runner=(valgrind --quiet --error-exitcode=99 --leak-check=full --show-leak-kinds=definite
     --errors-for-leak-kinds=definite --track-origins=yes --log-file="$work/valgrind.%p.log")
 fi
+# The fleet state's tests (fleet_test.cc) run in the ldap:verify run, against
+# two providers in multi-provider replication.
+if [[ " $runs " == *" ldap:verify "* ]]; then
+  ldap_start_providers "$work/fleet-a" "$work/fleet-b" FA FB >"$work/fleet-start.log" 2>&1 || {
+    cat "$work/fleet-start.log"
+    echo "[  FAILED  ] 1 test(s): the two slapd providers did not start"
+    exit 1
+  }
+  export TWOTP_FLEET_URI_A=$SLAPD_LDAPS_URI_FA TWOTP_FLEET_URI_B=$SLAPD_LDAPS_URI_FB TWOTP_FLEET_PID_B=$SLAPD_PID_FB \
+    TWOTP_FLEET_SUFFIX=$SLAPD_SUFFIX TWOTP_FLEET_ROOT_DN=$SLAPD_ROOT_DN TWOTP_FLEET_ROOT_PW_FILE=$SLAPD_PW_FILE \
+    TWOTP_FLEET_STATE_DN=$SLAPD_STATE_DN TWOTP_FLEET_STATE_PW_FILE=$SLAPD_STATE_PW_FILE
+fi
 rc=0
 for run in $runs; do
   backend=${run%%:*} mode=${run#*:}

@@ -117,6 +117,44 @@ void test_a_service_without_custom_codes_refuses_even_failsafe(void**) {
   assert_true(log.Has("60204"));
 }
 
+// Verify's rate limits (twilio.rate_limits), made by `twilio-otp rate-limits
+// setup`: two hosts (two state directories) share the per-user cap, which
+// Twilio enforces; the send it refuses is a refusal, even under failmode =
+// "safe", never an outage that lets the login through.
+void test_rate_limits_cap_a_user_across_hosts(void**) {
+  if (!VerifyMode()) skip();
+  // The stand-in serves every run; each run's user is a key of its own.
+  const std::string user = "rate" + TestEnv().backend;
+  const std::string to = TestEnv().backend == "ldap" ? "+15550100036" : "+15550100035";
+  ConfigOptions o = Isolated("rate_limits_a", user, to);
+  o.twilio = "rate_limits = true;";
+  o.failmode = "safe";
+  o.limits = "resend_cooldown = 0; sends_per_window = 2; send_window = 900;";
+  const std::string host_a = MakeService("rate_limits_a", o);
+  o.state = "state-rate_limits_b";
+  const std::string host_b = MakeService("rate_limits_b", o);
+  const std::string setup = itest::RunCli(itest::ConfigPathOf(host_a), "rate-limits setup");
+  assert_true(setup.find("pam_twilio_otp_user: 2 per 900 s") != std::string::npos);
+
+  for (const std::string& host : {host_a, host_a}) {
+    Dialogue d{to, {Right()}};
+    assert_int_equal(RunLogin(host, user, d), PAM_SUCCESS);
+  }
+  // Host B has sent nothing itself; Twilio counts the user's sends from every host.
+  Dialogue refused{to, {Right()}};
+  LoginLog log;
+  assert_int_equal(itest::RunLoginLogged(host_b, user, refused, &log), PAM_AUTH_ERR);
+  assert_true(refused.Showed("Too many codes have been sent for now"));
+  assert_true(log.Has("(HTTP 429, Twilio 20429)"));
+  bool named = false;
+  for (const auto& r : itest::Records()) {
+    if (Field(r, "kind") == "verification" && r.contains("rate_limited")) named = true;
+  }
+  assert_true(named);
+  // Idempotent: a second setup changes nothing.
+  assert_true(itest::RunCli(itest::ConfigPathOf(host_b), "rate-limits setup").find("created") == std::string::npos);
+}
+
 // Email, a channel of its own: the code goes to the record's address, the
 // prompt masks it, and the user can still switch to the phone.
 void test_a_code_goes_by_email_to_the_users_address(void**) {
@@ -186,6 +224,7 @@ int RunVerifyFeatureTests() {
       cmocka_unit_test_teardown(test_a_verification_names_what_is_approved, ClearFault),
       cmocka_unit_test_teardown(test_a_custom_code_is_checked_here_and_reported, ClearFault),
       cmocka_unit_test_teardown(test_a_service_without_custom_codes_refuses_even_failsafe, ClearFault),
+      cmocka_unit_test_teardown(test_rate_limits_cap_a_user_across_hosts, ClearFault),
       cmocka_unit_test_teardown(test_a_code_goes_by_email_to_the_users_address, ClearFault),
       cmocka_unit_test_teardown(test_an_authenticator_app_through_verify, ClearFault),
   };

@@ -369,6 +369,7 @@ constexpr Range kRanges[] = {
     {"limits.sends_per_window", 1, 100}, {"limits.send_window", 1, 86400},
     {"limits.resend_cooldown", 0, 3600}, {"limits.max_failures", 1, 100},
     {"limits.lockout", 1, 86400},        {"limits.global_sends_per_hour", 1, 100000},
+    {"limits.fleet_sends_per_hour", 0, 1000000},
     {"policy.grace_period", 0, 86400},   {"policy.services.*.grace_period", 0, 86400},
     {"policy.probe_max_age", 0, 3600},
 };

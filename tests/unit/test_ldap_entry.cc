@@ -26,7 +26,7 @@ LdapConfig Flagged() {
 LdapEntry Entry(std::vector<std::string> numbers, std::vector<std::string> channels = {},
                 std::vector<std::string> verified = {}, std::vector<std::string> emails = {}) {
   return LdapEntry{"uid=alice,ou=people,dc=example,dc=com", std::move(numbers), std::move(channels),
-                   std::move(verified), std::move(emails)};
+                   std::move(verified), std::move(emails), {}};
 }
 
 bool Contains(const std::string& haystack, const std::string& needle) {

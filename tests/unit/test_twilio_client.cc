@@ -275,13 +275,17 @@ static void test_429_retry_waits_what_retry_after_asks(void**) {
   assert_int_equal(rig.clock.sleeps().at(0).count(), 2000);
 }
 
-static void test_429_twice_is_unavailable(void**) {
+// The service's rate limits (or Verify's own guard) refuse the start: a
+// refused send, never an outage failmode=safe would let through.
+static void test_429_twice_on_a_start_is_a_refused_send(void**) {
   Rig rig;
   rig.transport.Reply(429, R"({"code":20429})");
   rig.transport.Reply(429, R"({"code":20429})");
   rig.transport.Reply(201, kStarted);
   Result<Verification> started = rig.client.StartVerification(kTo, Channel::kSms);
-  assert_true(started.status().Is(Fault::kUnavailable));
+  assert_true(started.status().Is(Fault::kRejected));
+  assert_false(started.status().witnessed());
+  assert_true(started.status().user_message().has_value());
   assert_int_equal(started.status().http_status(), 429);
   assert_int_equal(rig.transport.requests.size(), 2);
   assert_int_equal(rig.clock.sleeps().size(), 1);
@@ -292,7 +296,7 @@ static void test_retry_after_beyond_budget_does_not_sleep(void**) {
   rig.transport.budget = milliseconds(1500);
   rig.transport.Reply(429, "", "2");
   rig.transport.Reply(201, kStarted);
-  assert_true(rig.client.StartVerification(kTo, Channel::kSms).status().Is(Fault::kUnavailable));
+  assert_true(rig.client.StartVerification(kTo, Channel::kSms).status().Is(Fault::kRejected));
   assert_int_equal(rig.transport.requests.size(), 1);
   assert_true(rig.clock.sleeps().empty());
 }
@@ -301,7 +305,7 @@ static void test_retry_after_beyond_two_seconds_does_not_sleep(void**) {
   Rig rig;
   rig.transport.Reply(429, "", "30");
   rig.transport.Reply(201, kStarted);
-  assert_true(rig.client.StartVerification(kTo, Channel::kSms).status().Is(Fault::kUnavailable));
+  assert_true(rig.client.StartVerification(kTo, Channel::kSms).status().Is(Fault::kRejected));
   assert_true(rig.clock.sleeps().empty());
 }
 
@@ -338,7 +342,7 @@ int main() {
       cmocka_unit_test(test_call_without_from_is_config_fault),
       cmocka_unit_test(test_429_then_success_retries_once_after_one_second),
       cmocka_unit_test(test_429_retry_waits_what_retry_after_asks),
-      cmocka_unit_test(test_429_twice_is_unavailable),
+      cmocka_unit_test(test_429_twice_on_a_start_is_a_refused_send),
       cmocka_unit_test(test_retry_after_beyond_budget_does_not_sleep),
       cmocka_unit_test(test_retry_after_beyond_two_seconds_does_not_sleep),
       cmocka_unit_test(test_too_many_sends_is_not_retried_and_says_wait),

@@ -29,7 +29,8 @@ struct Row {
 constexpr Row kTable[] = {
     {kStart, 500, 0, "<html>oops</html>", Fault::kUnavailable, "server error", nullptr},
     {kCheck, 503, 20500, nullptr, Fault::kUnavailable, "server error", nullptr},
-    {kStart, 429, 20429, nullptr, Fault::kUnavailable, "rate limited", nullptr},
+    // A start's 429 is a refused send: whoever has the password can cause it.
+    {kStart, 429, 20429, nullptr, Fault::kRejected, "a rate limit", "try again later"},
     {kMessage, 429, 0, "", Fault::kUnavailable, "rate limited", nullptr},
     {kStart, 401, 20003, nullptr, Fault::kConfig, "rejected the credentials", nullptr},
     {kCheck, 401, 0, "Unauthorized", Fault::kConfig, "rejected the credentials", nullptr},

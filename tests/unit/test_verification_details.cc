@@ -71,12 +71,25 @@ static void test_hostile_fields_are_made_safe(void**) {
   assert_true(tags["service"].is_string());
 }
 
+static void test_rate_limits_name_the_user_and_host(void**) {
+  TwilioConfig twilio;
+  twilio.rate_limits = true;
+  const Form form = VerificationDetails(twilio, ChallengeContext{"bob", "sshd", "web1", "", ""});
+  const json keys = json::parse(FieldOf(form, "RateLimits"));
+  assert_int_equal(keys.size(), 3);
+  assert_true(keys.contains("pam_twilio_otp_user") && keys.contains("pam_twilio_otp_host"));
+  // Off (the default): no RateLimits, which a service without the limits would refuse.
+  assert_string_equal(FieldOf(VerificationDetails(TwilioConfig{}, ChallengeContext{"bob", "sshd", "web1", "", ""}),
+                              "RateLimits").c_str(), "(absent)");
+}
+
 int main() {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_every_detail_is_filled_from_the_login),
       cmocka_unit_test(test_nothing_configured_sends_tags_only),
       cmocka_unit_test(test_a_remote_host_name_is_no_device_ip),
       cmocka_unit_test(test_hostile_fields_are_made_safe),
+      cmocka_unit_test(test_rate_limits_name_the_user_and_host),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
