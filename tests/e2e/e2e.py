@@ -15,6 +15,7 @@ import suite
 import test_ssh  # noqa: F401  (each registers its tests, in this order)
 import test_local  # noqa: F401
 import test_hostile  # noqa: F401  (the caller is hostile: su and sudo run setuid)
+import test_fleet  # noqa: F401  (the fleet state in a directory, through setuid sudo)
 import test_logs  # noqa: F401  (last: reads what the others logged)
 
 SSH_MESSAGE = 'policy = { message = "{code} for {user} on {host} via {service} from {rhost}"; };'
