@@ -11,11 +11,31 @@
 #include <cstdio>
 
 #include "cli.h"
+#include "fleet_state_cli.h"
 #include "online_checks.h"
 
 namespace twotp::cli {
 
 namespace {
+
+// state.backend = "ldap": the bind may write the fleet state (on the first
+// enrolled user's entry); a login whose failure can't be written is refused.
+int CheckFleetState(const Config& config, const std::vector<PhoneRecord>& records) {
+  const std::unique_ptr<Directory> fleet = OpenFleetDirectory(config);
+  if (!fleet) return 0;
+  if (records.empty()) {
+    std::fprintf(stderr, "twilio-otp: warning: nobody is enrolled: whether the bind may write the fleet state "
+                 "was not checked\n");
+    return 0;
+  }
+  if (Status wrote = ProbeFleetWrites(*fleet->Fleet(), records.front().user); !wrote.ok()) {
+    Refuse(Status::Error(wrote.fault(), "state.backend = \"ldap\": " + wrote.message() +
+                                            " (every login would be refused: see README, \"A fleet that shares "
+                                            "one truth\", for the schema and the ACL)"));
+    return 1;
+  }
+  return 0;
+}
 
 // Problems found in the directory (every line of the users file, every
 // entry LDAP lists); each is printed as a warning. The usable records go to
@@ -37,7 +57,7 @@ int CheckDirectory(const Config& config, std::vector<PhoneRecord>* records_out) 
   if (!records.ok()) return Refuse(records.status()), 1;
   WarnAboutLockouts(config, records.value());  // warnings, not problems: exit status unchanged
   *records_out = std::move(records.value());
-  return counted.problems();
+  return counted.problems() + CheckFleetState(config, *records_out);
 }
 
 }  // namespace

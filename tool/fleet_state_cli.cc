@@ -2,7 +2,10 @@
 
 #include <algorithm>
 
+#include <openssl/rand.h>
+
 #include "base/clock.h"
+#include "base/hex.h"
 #include "cli.h"
 #include "state/fleet_values.h"
 
@@ -38,6 +41,21 @@ Status UnlockFleet(FleetStore& fleet, const Config& config, const std::string& u
   if (!state.ok() && !state.status().Is(Fault::kState)) return state.status();
   if (Status cleared = fleet.Replace(user, FleetAttribute::kFailure, {}); !cleared.ok()) return cleared;
   return fleet.Replace(user, FleetAttribute::kGrace, {});
+}
+
+Status ProbeFleetWrites(FleetStore& fleet, const std::string& user) {
+  unsigned char random[48];
+  if (RAND_bytes(random, sizeof random) != 1) return Status::Internal("RAND_bytes failed");
+  const std::string hex = ToHex(random, sizeof random);
+  const std::pair<FleetAttribute, std::string> probes[] = {
+      {FleetAttribute::kGrace, FormatFleetGrace(hex.substr(0, 32), DefaultClock().WallNow())},
+      {FleetAttribute::kBackupCode, FormatFleetBackupCode(BackupCodeHash{hex.substr(0, 32), hex.substr(32, 64)})},
+  };
+  for (const auto& [attribute, value] : probes) {
+    if (Status added = fleet.Add(user, attribute, value); !added.ok()) return added;
+    if (Status deleted = fleet.Delete(user, attribute, value); !deleted.ok()) return deleted;
+  }
+  return Status::Ok();
 }
 
 Result<std::vector<FleetLockedUser>> LockedOutFleetWide(FleetStore& fleet, const Config& config, int* unreadable) {

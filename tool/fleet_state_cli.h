@@ -28,6 +28,12 @@ Result<UserState> MergeFleetState(FleetStore& fleet, const Config& config, const
 // backup codes; `before` is what there was (for the report).
 Status UnlockFleet(FleetStore& fleet, const Config& config, const std::string& user, UserState* before);
 
+// Whether the bind may write the fleet state on `user`'s entry: adds and
+// deletes a grace stamp under a random key and a backup code of a random
+// hash, neither of which any login can ever match (check-config). The
+// failures' attribute is not touched: any value there counts.
+Status ProbeFleetWrites(FleetStore& fleet, const std::string& user);
+
 struct FleetLockedUser {
   std::string user;
   std::time_t until;
