@@ -28,7 +28,10 @@ constexpr int kMaxEntries = 16;
 LdapDirectory::LdapDirectory(LdapConfig config, const FileTrust& trust, Logger& log)
     : config_(std::move(config)), trust_(trust), log_(log) {}
 
-LdapDirectory::~LdapDirectory() = default;
+LdapDirectory::~LdapDirectory() {
+  const SigpipeBlocked no_sigpipe;  // the unbind writes to a server that may be gone
+  session_.reset();
+}
 
 FleetStore* LdapDirectory::Fleet() {
   if (!fleet_) fleet_ = std::make_unique<LdapFleetStore>(*this);

@@ -2,9 +2,11 @@
 // fleet keeps each user's number in an attribute of the user's entry
 // (`mobile`, `telephoneNumber`...), replicated by the directory itself.
 //
-// One connection per call, over libldap (OpenLDAP). The URIs are tried in
-// order; a server that can't be reached, won't finish TLS, refuses the bind,
-// or stalls past ldap.timeout is logged and the next one is tried.
+// One connection for the object's life (a login, a CLI command), over
+// libldap (OpenLDAP), opened by the first call. The URIs are tried in order;
+// a server that can't be reached, won't finish TLS, refuses the bind, or
+// stalls past ldap.timeout is logged and the next one is tried, and so is
+// every URI again when the connection in use fails.
 #ifndef PAM_TWILIO_OTP_LDAP_DIRECTORY_H_
 #define PAM_TWILIO_OTP_LDAP_DIRECTORY_H_
 
@@ -84,13 +86,16 @@ class LdapDirectory : public Directory {
   // Runs `op` on the first server that lets it finish (see Lookup).
   template <typename T, typename Op>
   Result<T> OnSomeServer(const char* what, Op op) {
-    return OnSomeLdapServer<T>(config_, trust_, log_, what, op);
+    return OnSomeLdapServer<T>(config_, trust_, log_, what, op, &session_);
   }
 
   LdapConfig config_;
   const FileTrust& trust_;
   Logger& log_;
   std::unique_ptr<LdapFleetStore> fleet_;  // made on first use
+  // The connection the last call used, kept for the next: this object lives
+  // for one login (or one CLI command). Unbound by the destructor.
+  std::unique_ptr<LdapSession> session_;
 };
 
 }  // namespace twotp

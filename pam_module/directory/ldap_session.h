@@ -131,27 +131,40 @@ Status LdapSearchPaged(LdapSession& session, const LdapConfig& config, const std
 // Runs `op` on the first server of config.uri that lets it finish: a
 // server that can't be reached or used now is logged and the next one
 // tried; any answer about the request (found, not found, malformed) is final.
+// With `kept`, the connection of an earlier call is tried first, and the
+// one that answered is kept for the next call (a login's several reads and
+// writes share one TLS handshake and bind); a kept connection that fails
+// is dropped and the servers are tried afresh.
 template <typename T, typename Op>
 Result<T> OnSomeLdapServer(const LdapConfig& config_, const FileTrust& trust_, Logger& log_, const char* what,
-                           Op op) {
+                           Op op, std::unique_ptr<LdapSession>* kept = nullptr) {
+  const SigpipeBlocked no_sigpipe;  // outlives every use of a session below (unbind writes too)
+  if (kept != nullptr && *kept) {
+    Result<T> done = op(**kept);
+    if (done.ok() || !done.status().Is(Fault::kUnavailable)) return done;
+    log_.Warning(std::string("ldap ") + what + ": " + done.status().message() + "; connecting again");
+    kept->reset();
+  }
   std::optional<Secret> password;
   if (!config_.bind_password_file.empty()) {
     Result<Secret> read = trust_.ReadSecret(config_.bind_password_file);
     if (!read.ok()) return read.status();
     password.emplace(std::move(read.value()));
   }
-  const SigpipeBlocked no_sigpipe;  // outlives every Session below (unbind writes too)
   Status unavailable = Status::Unavailable("no directory.ldap.uri configured");
   Status refused;  // the first definite refusal; it outranks "unavailable"
   bool all_witnessed = !config_.uri.empty();  // every server's own word that it is down
   for (size_t i = 0; i < config_.uri.size(); ++i) {
-    LdapSession session;
-    Status st = session.Open(config_.uri[i], config_, password ? &*password : nullptr);
+    auto session = std::make_unique<LdapSession>();
+    Status st = session->Open(config_.uri[i], config_, password ? &*password : nullptr);
     if (st.ok()) {
-      Result<T> done = op(session);
+      Result<T> done = op(*session);
       // Only "this server, now" moves on: any answer about the user (found,
       // not found, malformed) is the directory's answer, from any replica.
-      if (done.ok() || !done.status().Is(Fault::kUnavailable)) return done;
+      if (done.ok() || !done.status().Is(Fault::kUnavailable)) {
+        if (kept != nullptr) *kept = std::move(session);
+        return done;
+      }
       st = done.status();
     }
     const bool more = i + 1 < config_.uri.size();

@@ -165,13 +165,18 @@ void test_parallel_wrong_codes_over_both_providers_are_all_counted(void**) {
   FleetWaitReplicated();
   const std::vector<std::string> on_a = Values(f, TestEnv().fleet_a, "crowd", kFailure);
   assert_true(on_a == Values(f, TestEnv().fleet_b, "crowd", kFailure));
-  // Every attempt is a failure value: the codes checked, and the ones that
-  // found the limit reached and were refused unchecked.
-  assert_int_equal(on_a.size(), kLogins);
-  // Checked: at least one, at most max_failures on each provider.
+  // Every code Twilio checked is a failure value, and so is every code
+  // refused unchecked because the limit was reached; only a code Twilio
+  // would not check (the shared verification's own check limit, 60202) is
+  // taken back, since nothing was learned from it. A login that started
+  // once the lockout was in force was refused before its prompt.
+  const size_t typed = static_cast<size_t>(std::count_if(dialogues.begin(), dialogues.end(),
+                                                         [](const Dialogue& d) { return d.next > 0; }));
   const int checked = Checks();
-  print_message("fleet: %d parallel wrong codes over two providers: %d checked, %zu counted\n", kLogins, checked,
-                on_a.size());
+  print_message("fleet: %d parallel logins over two providers: %zu typed a wrong code, %d checked, %zu counted\n",
+                kLogins, typed, checked, on_a.size());
+  assert_true(static_cast<size_t>(checked) <= on_a.size() && on_a.size() <= typed);
+  // At most max_failures checked on each provider.
   assert_in_range(checked, 1, 10);
   Dialogue late{to, {Right()}};
   assert_int_not_equal(RunLogin(f.host_b, "crowd", late), PAM_SUCCESS);
