@@ -37,7 +37,9 @@ LoginState::LoginState(const Config& config, const StateStore& store, Clock& clo
       grace_key_(std::move(grace_key)),
       began_(clock.WallNow()),
       log_(log) {
-  if (config.state.backend == StateBackend::kLdap) fleet_.emplace(config, fleet, clock, user_, grace_key_, std::move(host));
+  if (config.state.backend == StateBackend::kLdap) {
+    fleet_.emplace(config, fleet, clock, user_, grace_key_, std::move(host));
+  }
 }
 
 bool LoginState::FallBackToLocal(const Status& failed) const {
@@ -288,7 +290,9 @@ Status LoginState::ReserveAttempt(bool* already_locked) {
     attempt_in_fleet_ = counted.ok() && !*already_locked;
     if (counted.ok() || !FallBackToLocal(counted)) {
       // A guess that can't be counted is never checked, whatever failmode says.
-      if (counted.Is(Fault::kUnavailable)) return Status::StateError("the code can't be counted in the directory: " + counted.message());
+      if (counted.Is(Fault::kUnavailable)) {
+        return Status::StateError("the code can't be counted in the directory: " + counted.message());
+      }
       return counted;
     }
   }
@@ -441,7 +445,7 @@ Status LoginState::RecordSuccess() {
   if (fleet_ && (attempt_in_fleet_ || UsesFleet())) {
     attempt_in_fleet_ = false;
     Status shared = fleet_->RecordSuccess(began_, GraceInUse(config_.policy));
-    Status local = ForgetUsedCodeLocally();
+    Status local = RecordLocalSuccess();
     return shared.ok() ? local : shared;
   }
   Result<UserTransaction> txn = store_.Lock(user_);
@@ -469,10 +473,10 @@ void LoginState::ForgetUsedCode(UserState& state) {
   held_.clear();
 }
 
-Status LoginState::ForgetUsedCodeLocally() {
-  if (held_.empty()) return Status::Ok();
+Status LoginState::RecordLocalSuccess() {
   Result<UserTransaction> txn = store_.Lock(user_);
   if (!txn.ok()) return txn.status();
+  twotp::RecordSuccess(txn->state(), Now(), began_);  // ends this host's resend cooldown
   ForgetUsedCode(txn->state());
   return txn->Commit(Durability::kAtomicOnly);
 }

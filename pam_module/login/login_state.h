@@ -132,8 +132,9 @@ class LoginState {
   // state.fallback = "local" this login goes on with the local state (true,
   // logged at warning); otherwise false and the failure stands.
   bool FallBackToLocal(const Status& failed) const;
-  // The local success write of a fleet login: the code it held is used.
-  Status ForgetUsedCodeLocally();
+  // The local success write of a fleet login: the resend cooldown ends and
+  // the code it held is used (the failures and grace are the fleet's).
+  Status RecordLocalSuccess();
   bool TakeBack(UserState& state);  // removes this login's attempt in flight; false: there was none
   // One look under the lock: settles abandoned attempts, then takes a slot
   // (attempt_) unless the user is locked out; false: all slots taken.

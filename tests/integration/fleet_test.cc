@@ -72,6 +72,7 @@ std::vector<std::string> Values(const Fleet& f, const itest::LdapEnv& provider, 
 
 int Setup(void**) {
   itest::SetFault("");
+  itest::SetRemoteHost("");
   itest::ForgetRecords();
   return 0;
 }
@@ -203,6 +204,39 @@ void test_a_provider_down_mid_login_loses_nothing(void**) {
   assert_int_equal(Values(f, TestEnv().fleet_b, "steady", kFailure).size(), 1);
 }
 
+// A success leaves a grace stamp in the directory, which the next login
+// from the same place reads (and is skipped), and ends this host's resend
+// cooldown as a local success does (ssh, then sudo at once, gets a code).
+void test_a_success_leaves_a_grace_stamp_and_ends_the_cooldown(void**) {
+  if (!FleetUp()) skip();
+  const std::string to = "+15550100706";
+  const Fleet f = MakeFleet("grace", "graceful", to);
+  ConfigOptions o;
+  o.users_file = f.users_file;
+  o.state = "state-fleet-grace-A";  // one host: both services share its state_dir
+  o.fleet_host = "A";
+  o.limits = "resend_cooldown = 60;";
+  o.policy = "grace_period = 600;";
+  const std::string with_grace = MakeService("fleet-grace-A", o, /*set_items=*/true);
+  o.policy = "";
+  const std::string without_grace = MakeService("fleet-grace-A2", o);
+
+  itest::SetRemoteHost("198.51.100.40");
+  Dialogue first{to, {Right()}};
+  assert_int_equal(RunLogin(with_grace, "graceful", first), PAM_SUCCESS);
+  assert_int_equal(Values(f, TestEnv().fleet_a, "graceful", "twilioOtpGrace").size(), 1);
+  const int sends = itest::CountSends(to);
+  Dialogue again{to, {Right()}};
+  assert_int_equal(RunLogin(with_grace, "graceful", again), PAM_SUCCESS);  // pam_set_items' success; we said IGNORE
+  assert_true(again.prompts.empty());
+  assert_int_equal(itest::CountSends(to), sends);
+  itest::SetRemoteHost("");
+
+  Dialogue next{to, {Right()}};
+  assert_int_equal(RunLogin(without_grace, "graceful", next), PAM_SUCCESS);
+  assert_int_equal(itest::CountSends(to), sends + 1);
+}
+
 // A host that can reach only provider B, which stops answering while the
 // user is at the prompt: the code can't be counted, so it is never checked,
 // and failmode = "safe" doesn't let the login through.
@@ -247,6 +281,7 @@ int RunFleetTests() {
       cmocka_unit_test_setup(test_a_backup_code_made_on_a_works_once_on_b_then_nowhere, Setup),
       cmocka_unit_test_setup(test_parallel_wrong_codes_over_both_providers_are_all_counted, Setup),
       cmocka_unit_test_setup(test_a_provider_down_mid_login_loses_nothing, Setup),
+      cmocka_unit_test_setup(test_a_success_leaves_a_grace_stamp_and_ends_the_cooldown, Setup),
       cmocka_unit_test_setup(test_a_code_that_cant_be_counted_is_refused_unchecked, Setup),
   };
   return cmocka_run_group_tests_name("fleet_state", tests, nullptr, nullptr);

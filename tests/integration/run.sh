@@ -68,7 +68,7 @@ for run in $runs; do
   chmod 700 "$dir"
   # pam_wrapper reads the service directory once, at start: one service per
   # config slot, each test writing its slot's config (see harness.cc).
-  slots=64
+  slots=80
   for n in $(seq 0 $((slots - 1))); do
     echo "auth required $BUILD/pam_twilio_otp.so config=$dir/slot$n.conf" >"$dir/services/twotp_slot$n"
     # The same behind pam_wrapper's pam_set_items, which copies PAM_RHOST/PAM_TTY
