@@ -44,18 +44,11 @@ Status UnlockFleet(FleetStore& fleet, const Config& config, const std::string& u
 }
 
 Status ProbeFleetWrites(FleetStore& fleet, const std::string& user) {
-  unsigned char random[48];
+  unsigned char random[16];
   if (RAND_bytes(random, sizeof random) != 1) return Status::Internal("RAND_bytes failed");
-  const std::string hex = ToHex(random, sizeof random);
-  const std::pair<FleetAttribute, std::string> probes[] = {
-      {FleetAttribute::kGrace, FormatFleetGrace(hex.substr(0, 32), DefaultClock().WallNow())},
-      {FleetAttribute::kBackupCode, FormatFleetBackupCode(BackupCodeHash{hex.substr(0, 32), hex.substr(32, 64)})},
-  };
-  for (const auto& [attribute, value] : probes) {
-    if (Status added = fleet.Add(user, attribute, value); !added.ok()) return added;
-    if (Status deleted = fleet.Delete(user, attribute, value); !deleted.ok()) return deleted;
-  }
-  return Status::Ok();
+  const std::string probe = FormatFleetGrace(ToHex(random, sizeof random), DefaultClock().WallNow());
+  if (Status added = fleet.Add(user, FleetAttribute::kGrace, probe); !added.ok()) return added;
+  return fleet.Delete(user, FleetAttribute::kGrace, probe);
 }
 
 Result<std::vector<FleetLockedUser>> LockedOutFleetWide(FleetStore& fleet, const Config& config, int* unreadable) {

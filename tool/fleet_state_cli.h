@@ -29,9 +29,10 @@ Result<UserState> MergeFleetState(FleetStore& fleet, const Config& config, const
 Status UnlockFleet(FleetStore& fleet, const Config& config, const std::string& user, UserState* before);
 
 // Whether the bind may write the fleet state on `user`'s entry: adds and
-// deletes a grace stamp under a random key and a backup code of a random
-// hash, neither of which any login can ever match (check-config). The
-// failures' attribute is not touched: any value there counts.
+// deletes a grace stamp under a random key, which no login can ever match
+// (check-config). Not the failures (any value there counts toward a
+// lockout while it exists) nor the backup codes (the hosts' bind should
+// only consume those: README, "A fleet that shares one truth").
 Status ProbeFleetWrites(FleetStore& fleet, const std::string& user);
 
 struct FleetLockedUser {

@@ -128,7 +128,17 @@ void test_a_backup_code_made_on_a_works_once_on_b_then_nowhere(void**) {
   if (!FleetUp()) skip();
   const std::string to = "+15550100702";
   const Fleet f = MakeFleet("backup", "phoneless", to);
-  std::istringstream printed(itest::RunCli(itest::ConfigPathOf(f.host_a), "backup-codes phoneless --count 2"));
+  // The hosts' bind may consume backup codes, not make them (root on one
+  // host would let itself in as anyone): an administrator's config does.
+  assert_true(itest::RunCli(itest::ConfigPathOf(f.host_a), "backup-codes phoneless --count 2").empty());
+  assert_int_equal(Values(f, TestEnv().fleet_a, "phoneless", kBackupCode).size(), 0);
+  ConfigOptions admin;
+  admin.users_file = f.users_file;
+  admin.state = "state-fleet-backup-admin";
+  admin.fleet_host = "A";
+  admin.fleet_admin = true;
+  const std::string admin_service = MakeService("fleet-backup-admin", admin);
+  std::istringstream printed(itest::RunCli(itest::ConfigPathOf(admin_service), "backup-codes phoneless --count 2"));
   std::string code;
   assert_true(static_cast<bool>(std::getline(printed, code)));
   assert_int_equal(Values(f, TestEnv().fleet_a, "phoneless", kBackupCode).size(), 2);

@@ -45,9 +45,12 @@ std::string FleetDirectoryText(const ConfigOptions& o, const std::string& users_
   const LdapEnv& first = o.fleet_host == "A" ? env.fleet_a : env.fleet_b;
   const LdapEnv& second = o.fleet_host == "A" ? env.fleet_b : env.fleet_a;
   const std::string uris = Quote(first.uri) + (o.fleet_own_provider_only ? "" : ", " + Quote(second.uri));
-  return "directory = {\n  backend = \"ldap\";\n  ldap = {\n    uri = [" + uris + "];\n    ca_file = " + Quote(first.ca) + ";\n    bind_dn = " + Quote(env.state_dn) +
-         ";\n    bind_password_file = " + Quote(env.state_pw_file) + ";\n    base = " +
-         Quote("ou=" + UnitFor(users_file) + "," + first.base) +
+  // The hosts bind as the state account; an administrator's config as the root DN.
+  const std::string& bind_dn = o.fleet_admin ? first.root_dn : env.state_dn;
+  const std::string& bind_pw = o.fleet_admin ? first.pw_file : env.state_pw_file;
+  return "directory = {\n  backend = \"ldap\";\n  ldap = {\n    uri = [" + uris + "];\n    ca_file = " +
+         Quote(first.ca) + ";\n    bind_dn = " + Quote(bind_dn) + ";\n    bind_password_file = " + Quote(bind_pw) +
+         ";\n    base = " + Quote("ou=" + UnitFor(users_file) + "," + first.base) +
          ";\n    channel_attribute = \"otpChannel\";\n    timeout = 2;\n  };\n};\n"
          "state = { backend = \"ldap\"; " + o.fleet_state + " };\n";
 }

@@ -59,6 +59,7 @@ struct ConfigOptions {
   std::string fleet_host;
   std::string fleet_state;
   bool fleet_own_provider_only = false;  // no failover to the other provider
+  bool fleet_admin = false;  // bound as the root DN: an administrator's config (backup-codes)
   std::string twilio_url;  // api_url and verify_url; "" = the stand-in
   bool write_urls = true;  // false: no api_url / verify_url (twilio.region makes them)
 };

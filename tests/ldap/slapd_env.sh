@@ -48,10 +48,11 @@
 # below). The ACL, in this order:
 #   userPassword                     anonymous may bind with it; nobody reads it
 #   objectClass value twilioOtpState SLAPD_STATE_DN may add and delete it
-#   twilioOtpFailure, twilioOtpBackupCode
-#                                    SLAPD_STATE_DN may write; nobody else
+#   twilioOtpFailure, twilioOtpGrace SLAPD_STATE_DN may write; nobody else
 #                                    (not self, not anonymous) may read them
-#   twilioOtpGrace                   SLAPD_STATE_DN may write; all may read
+#   twilioOtpBackupCode              SLAPD_STATE_DN may read and delete (a
+#                                    login consumes a code), not add: codes
+#                                    are made by an administrator's bind
 #   everything else                  all may read, nobody writes
 # The root DN is above the ACL: it reads and writes everything.
 #
@@ -241,12 +242,15 @@ access to attrs=userPassword
 access to attrs=objectClass val=twilioOtpState
   by dn.exact="$state_dn" write
   by * read
-access to attrs=twilioOtpFailure,twilioOtpBackupCode
+access to attrs=twilioOtpFailure
   by dn.exact="$state_dn" write
+  by * none
+access to attrs=twilioOtpBackupCode
+  by dn.exact="$state_dn" delete
   by * none
 access to attrs=twilioOtpGrace
   by dn.exact="$state_dn" write
-  by * read
+  by * none
 access to * by * read
 EOF
   ) || return 1
