@@ -409,6 +409,12 @@ t_list_locked_shows_who_is_locked_out_now() {
     expect_out '^alice +[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z +(10 min|[0-9]+ s) +2$' && expect_out "^o'brien +" ||
     return 1
   [ "$(wc -l <<<"$out")" = 3 ] || { why="wanted a header and 2 users: $out"; return 1; }
+  # status --all is the same list; it takes no USER.
+  local listed=$out
+  run --config "$t/conf" status --all && expect_rc 0 && [ "$out" = "$listed" ] ||
+    { why="status --all differs from list --locked: $out"; return 1; }
+  run --config "$t/conf" status --all alice && expect_rc 2 && expect_err 'takes no USER' || return 1
+  run --config "$t/conf" status && expect_rc 2 && expect_err 'name a USER, or --all' || return 1
   run --config "$t/conf" list --locked --json && expect_rc 0 || return 1
   python3 -c '
 import json, sys
@@ -421,6 +427,12 @@ assert d[0]["state_file"].endswith("/state/users/alice.json"), d
   printf '{"version": 1, "sends": [' >"$t/state/users/bob.json"
   run --config "$t/conf" list --locked && expect_rc 1 && expect_out '^alice ' && expect_err "$t/state/users/bob.json" &&
     expect_err '1 state file\(s\) could not be read'
+}
+
+t_rate_limits_takes_one_action() {
+  write_config "$t"
+  run --config "$t/conf" rate-limits bogus && expect_rc 2 && expect_err 'unknown action .*only "setup"' || return 1
+  run --config "$t/conf" rate-limits && expect_rc 2 || return 1
 }
 
 t_corrupt_state_is_reported_and_unlock_replaces_it() {
@@ -842,7 +854,7 @@ for t_fn in t_help_exits_0_everywhere t_unknown_subcommand_exits_2 t_bad_usage_e
   t_two_enroll_loops_lose_nothing t_backup_codes_prints_n_codes_and_status_counts_them \
   t_backup_codes_refused_for_bad_count_or_unenrolled_user t_unlock_clears_a_lockout_and_keeps_backup_codes \
   t_status_json_parses t_status_of_unknown_user_exits_1 t_list_locked_shows_who_is_locked_out_now \
-  t_corrupt_state_is_reported_and_unlock_replaces_it t_state_writers_refuse_non_root; do
+  t_rate_limits_takes_one_action t_corrupt_state_is_reported_and_unlock_replaces_it t_state_writers_refuse_non_root; do
   check "${t_fn#t_}" "$t_fn"
 done
 
