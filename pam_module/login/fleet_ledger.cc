@@ -164,12 +164,17 @@ Status FleetLedger::RecordSuccess(std::time_t login_began, bool grace_in_use) {
   if (!grace_in_use || !grace_key_) return first;
   const std::time_t now = Now();
   const std::string key = FleetGraceKey(user_, *grace_key_);
-  keep(store_->Add(user_, FleetAttribute::kGrace, FormatFleetGrace(key, now)));
+  const std::string stamp_now = FormatFleetGrace(key, now);
+  // A parallel login of this second may have left the very same stamp.
+  const auto& stamps = values->grace;
+  if (std::find(stamps.begin(), stamps.end(), stamp_now) == stamps.end()) {
+    keep(store_->Add(user_, FleetAttribute::kGrace, stamp_now));
+  }
   // This key's older stamps, and anyone's too old to matter, go.
-  for (const std::string& value : values->grace) {
+  for (const std::string& value : stamps) {
     const auto stamp = ParseFleetGrace(value);
-    if (!stamp || stamp->first == key || stamp->second <= now - kMaxGrace) {
-      if (value != FormatFleetGrace(key, now)) keep(DeleteIfThere(FleetAttribute::kGrace, value));
+    if (value != stamp_now && (!stamp || stamp->first == key || stamp->second <= now - kMaxGrace)) {
+      keep(DeleteIfThere(FleetAttribute::kGrace, value));
     }
   }
   return first;
