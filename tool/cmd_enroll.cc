@@ -12,6 +12,7 @@
 #include <cstdio>
 
 #include "cli.h"
+#include "fleet_state_cli.h"
 #include "base/clock.h"
 #include "base/email_address.h"
 #include "code_prompt.h"
@@ -206,6 +207,7 @@ int RunEnroll(const Args& args) {
   }
   Status written = directory->Enroll(record);
   if (!written.ok()) return Refuse(written);
+  PrepareFleetEntry(*config, *directory, record.user);
   std::printf("enrolled %s: %s%s%s by %s (%s)\n", Printable(record.user).c_str(), record.number.c_str(),
               email.empty() ? "" : " and ", email.c_str(), ChannelName(record.channel),
               record.verified_at.empty() ? "not verified: --no-verify" : "verified");

@@ -14,6 +14,7 @@
 #include "base/phone.h"
 #include "base/sys_text.h"
 #include "cli.h"
+#include "fleet_state_cli.h"
 #include "code_prompt.h"
 #include "directory/users_line.h"
 #include "qr_terminal.h"
@@ -115,6 +116,7 @@ int RunEnrollTotp(const Args& args, const Config& config, Directory& directory, 
   record->verified_at = NowIso8601();
   record->verified = true;
   if (Status written = directory.Enroll(record.value()); !written.ok()) return Refuse(written);
+  PrepareFleetEntry(config, directory, record.value().user);
   std::printf("enrolled %s: authenticator app (Verify factor %s)%s%s\n", Printable(user).c_str(),
               factor->sid.c_str(), record->number.empty() ? "" : ", fallback number ", record->number.c_str());
   return kExitOk;

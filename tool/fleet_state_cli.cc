@@ -1,6 +1,7 @@
 #include "fleet_state_cli.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include <openssl/rand.h>
 
@@ -32,6 +33,15 @@ Result<UserState> MergeFleetState(FleetStore& fleet, const Config& config, const
     if (const auto stamp = ParseFleetGrace(value)) local.grace[stamp->first] = stamp->second;
   }
   return local;
+}
+
+void PrepareFleetEntry(const Config& config, Directory& directory, const std::string& user) {
+  if (config.state.backend != StateBackend::kLdap || directory.Fleet() == nullptr) return;
+  if (Status prepared = directory.Fleet()->PrepareEntry(user); !prepared.ok()) {
+    std::fprintf(stderr, "twilio-otp: warning: could not give %s's entry the class twilioOtpState (%s); with "
+                 "multi-provider replication add it before the hosts write (README, \"A fleet that shares one "
+                 "truth\")\n", Printable(user).c_str(), Printable(prepared.message()).c_str());
+  }
 }
 
 Status UnlockFleet(FleetStore& fleet, const Config& config, const std::string& user, UserState* before) {

@@ -24,6 +24,11 @@ std::unique_ptr<Directory> OpenFleetDirectory(const Config& config);
 Result<UserState> MergeFleetState(FleetStore& fleet, const Config& config, const std::string& user,
                                   UserState local);
 
+// state.backend = "ldap": gives the newly enrolled user's entry the class
+// twilioOtpState (FleetStore::PrepareEntry); a failure is a warning saying
+// what to do, never a failed enrolment.
+void PrepareFleetEntry(const Config& config, Directory& directory, const std::string& user);
+
 // Clears the user's failures and grace stamps in the directory, keeping the
 // backup codes; `before` is what there was (for the report).
 Status UnlockFleet(FleetStore& fleet, const Config& config, const std::string& user, UserState* before);

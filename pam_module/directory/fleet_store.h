@@ -57,6 +57,10 @@ class FleetStore {
   // Replaces every value of `attribute` (an administrator's reset: new
   // backup codes, an unlock); empty `values` removes the attribute.
   virtual Status Replace(const std::string& user, FleetAttribute attribute, const std::vector<std::string>& values) = 0;
+  // Gives the user's entry the class twilioOtpState unless it has it
+  // (`twilio-otp enroll`): two providers adding it at once, at a login's
+  // first failure, can drop values. kNotFound when there is no entry.
+  virtual Status PrepareEntry(const std::string& user) = 0;
   // The users with at least one value of `attribute` (`status --all`).
   virtual Result<std::vector<std::pair<std::string, FleetValues>>> UsersWith(FleetAttribute attribute) = 0;
 };

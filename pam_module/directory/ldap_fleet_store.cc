@@ -50,6 +50,19 @@ Status LdapFleetStore::Change(const char* what, const std::string& user, int op,
   }).status();
 }
 
+Status LdapFleetStore::PrepareEntry(const std::string& user) {
+  return directory_.OnSomeServer<std::monostate>("state prepare", [&](LdapSession& session) -> Result<std::monostate> {
+    Result<LdapEntry> entry = directory_.FindEntry(session, user);
+    if (!entry.ok()) return entry.status();
+    std::vector<LdapChange> add_class = {{LDAP_MOD_ADD, "objectClass", {kFleetObjectClass}}};
+    int rc = LDAP_SUCCESS;
+    session.Arm();
+    Status added = LdapModify(session.ld(), session.uri(), entry->dn, add_class, &rc);
+    if (!added.ok() && rc != LDAP_TYPE_OR_VALUE_EXISTS) return added;
+    return std::monostate{};
+  }).status();
+}
+
 Status LdapFleetStore::Add(const std::string& user, FleetAttribute attribute, const std::string& value) {
   return Change("state add", user, LDAP_MOD_ADD, attribute, {value});
 }

@@ -26,6 +26,7 @@ class LdapFleetStore : public FleetStore {
   Status Add(const std::string& user, FleetAttribute attribute, const std::string& value) override;
   Status Delete(const std::string& user, FleetAttribute attribute, const std::string& value) override;
   Status Replace(const std::string& user, FleetAttribute attribute, const std::vector<std::string>& values) override;
+  Status PrepareEntry(const std::string& user) override;
   Result<std::vector<std::pair<std::string, FleetValues>>> UsersWith(FleetAttribute attribute) override;
 
  private:

@@ -59,6 +59,17 @@ Fleet MakeFleet(const std::string& name, const std::string& user, const std::str
   return f;
 }
 
+// An administrator's config for the fleet's users: provider A first, bound
+// as the root DN (which may make backup codes and give entries the class).
+std::string AdminService(const Fleet& f, const std::string& name) {
+  ConfigOptions admin;
+  admin.users_file = f.users_file;
+  admin.state = "state-fleet-" + name + "-admin";
+  admin.fleet_host = "A";
+  admin.fleet_admin = true;
+  return MakeService("fleet-" + name + "-admin", admin);
+}
+
 int Checks() {
   int n = 0;
   for (const auto& r : itest::Records()) n += Field(r, "kind") == "verification_check" && itest::Answered(r) ? 1 : 0;
@@ -132,12 +143,7 @@ void test_a_backup_code_made_on_a_works_once_on_b_then_nowhere(void**) {
   // host would let itself in as anyone): an administrator's config does.
   assert_true(itest::RunCli(itest::ConfigPathOf(f.host_a), "backup-codes phoneless --count 2").empty());
   assert_int_equal(Values(f, TestEnv().fleet_a, "phoneless", kBackupCode).size(), 0);
-  ConfigOptions admin;
-  admin.users_file = f.users_file;
-  admin.state = "state-fleet-backup-admin";
-  admin.fleet_host = "A";
-  admin.fleet_admin = true;
-  const std::string admin_service = MakeService("fleet-backup-admin", admin);
+  const std::string admin_service = AdminService(f, "backup");
   std::istringstream printed(itest::RunCli(itest::ConfigPathOf(admin_service), "backup-codes phoneless --count 2"));
   std::string code;
   assert_true(static_cast<bool>(std::getline(printed, code)));
@@ -212,6 +218,26 @@ void test_a_provider_down_mid_login_loses_nothing(void**) {
   // Back up: provider B catches up with what it missed.
   FleetWaitReplicated();
   assert_int_equal(Values(f, TestEnv().fleet_b, "steady", kFailure).size(), 1);
+}
+
+// `twilio-otp enroll` gives the entry the class the fleet state needs, so
+// two providers never race to add it at a login's first failure.
+void test_enrolment_gives_the_entry_the_state_class(void**) {
+  if (!FleetUp()) skip();
+  const std::string to = "+15550100707";
+  const Fleet f = MakeFleet("prepare", "newcomer", to, "resend_cooldown = 0;", /*state_class=*/false);
+  auto classes = [&] { return Values(f, TestEnv().fleet_a, "newcomer", "objectClass"); };
+  const auto has_class = [](const std::vector<std::string>& v) {
+    return std::find(v.begin(), v.end(), "twilioOtpState") != v.end();
+  };
+  assert_false(has_class(classes()));
+  const std::string service = AdminService(f, "prepare");
+  const std::string out = itest::RunCli(itest::ConfigPathOf(service), "enroll newcomer " + to + " --no-verify");
+  assert_true(out.starts_with("enrolled newcomer"));
+  assert_true(has_class(classes()));
+  // Again: the class is there already, and that is no error.
+  assert_true(itest::RunCli(itest::ConfigPathOf(service), "enroll newcomer " + to + " --no-verify")
+                  .starts_with("enrolled newcomer"));
 }
 
 // A success leaves a grace stamp in the directory, which the next login
@@ -292,6 +318,7 @@ int RunFleetTests() {
       cmocka_unit_test_setup(test_parallel_wrong_codes_over_both_providers_are_all_counted, Setup),
       cmocka_unit_test_setup(test_a_provider_down_mid_login_loses_nothing, Setup),
       cmocka_unit_test_setup(test_a_success_leaves_a_grace_stamp_and_ends_the_cooldown, Setup),
+      cmocka_unit_test_setup(test_enrolment_gives_the_entry_the_state_class, Setup),
       cmocka_unit_test_setup(test_a_code_that_cant_be_counted_is_refused_unchecked, Setup),
   };
   return cmocka_run_group_tests_name("fleet_state", tests, nullptr, nullptr);

@@ -55,6 +55,7 @@ class MemoryFleetStore : public FleetStore {
     Of(user, attribute) = values;
     return Status::Ok();
   }
+  Status PrepareEntry(const std::string&) override { return Status::Ok(); }
   Result<std::vector<std::pair<std::string, FleetValues>>> UsersWith(FleetAttribute) override {
     return std::vector<std::pair<std::string, FleetValues>>{};
   }
