@@ -3,15 +3,12 @@
 #include <algorithm>
 #include <utility>
 
+#include "login/grace.h"
 #include "state/backup_codes.h"
-#include "state/send_limits.h"
 
 namespace twotp {
 
 namespace {
-
-// The longest grace period the config can set: older stamps can never match.
-constexpr std::time_t kMaxGrace = 86400;
 
 // A host name as a failure value can carry it (fleet_values.h): printable,
 // no space; anything else becomes '_'.
@@ -48,16 +45,6 @@ Result<UserState> FleetLedger::Read() const {
   if (!values.ok()) return values.status();
   return FleetUserState(user_, values->failures, values->backup_codes, values->grace, config_.limits, Now(),
                         grace_key_);
-}
-
-Status FleetLedger::CheckNotLocked() const {
-  Result<FleetValues> values = Values();
-  if (!values.ok()) return values.status();
-  Result<FleetLockout> lockout = Lockout(values.value());
-  if (!lockout.ok()) return lockout.status();
-  UserState state;
-  state.locked_until = lockout->locked_until;
-  return CheckLockout(state, Now());
 }
 
 Status FleetLedger::ReserveAttempt(bool* already_locked) {
@@ -122,18 +109,11 @@ Result<bool> FleetLedger::UseBackupCode(const Secret& typed) {
     if (!hash.ok()) return hash.status();
     hashes.push_back(std::move(hash.value()));
   }
-  std::vector<BackupCodeHash> left = hashes;
-  Result<bool> matched = ConsumeBackupCode(left, typed);
-  if (!matched.ok() || !matched.value()) return matched;
-  // The one ConsumeBackupCode took out of `left`.
-  std::string used;
-  for (const BackupCodeHash& hash : hashes) {
-    const bool still_left = std::any_of(left.begin(), left.end(), [&](const BackupCodeHash& h) {
-      return h.salt_hex == hash.salt_hex && h.hash_hex == hash.hash_hex;
-    });
-    if (!still_left) used = FormatFleetBackupCode(hash);
-  }
-  Status deleted = store_->Delete(user_, FleetAttribute::kBackupCode, used);
+  Result<std::optional<size_t>> match = FindBackupCode(hashes, typed);
+  if (!match.ok()) return match.status();
+  if (!match.value()) return false;
+  // Exactly the value read (hashes[i] is parsed from backup_codes[i]).
+  Status deleted = store_->Delete(user_, FleetAttribute::kBackupCode, values->backup_codes[*match.value()]);
   // Gone already: another host consumed it a moment ago.
   if (deleted.Is(Fault::kNotFound)) return false;
   if (!deleted.ok()) return deleted;

@@ -43,8 +43,6 @@ class FleetLedger {
   // codes, this login's grace stamp). kUnavailable when the directory
   // can't be read; kState for a malformed value.
   Result<UserState> Read() const;
-  // kRejected (with a user_message) while the user is locked out.
-  Status CheckNotLocked() const;
   // Counts the code about to be checked (LoginState::ReserveAttempt).
   // *already_locked: nothing will be checked (a lockout in force, or the
   // failures of parallel logins reached the limit first).

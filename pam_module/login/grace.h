@@ -13,6 +13,10 @@
 
 namespace twotp {
 
+// The longest grace period the config can set (policy.grace_period, 0..86400):
+// a grace entry older than this can never match, and is dropped.
+inline constexpr std::time_t kMaxGrace = 86400;
+
 // The grace key: service + where from, so a grace earned over ssh never
 // waves sudo through. A remote login (PAM_RHOST set; sshd authenticates
 // before any pty exists) is bound to the remote host

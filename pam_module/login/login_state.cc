@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "base/erase_one.h"
+#include "login/grace.h"
 #include "base/phone.h"
 #include "state/backup_codes.h"
 #include "state/send_limits.h"
@@ -12,9 +13,6 @@
 namespace twotp {
 
 namespace {
-
-// The longest grace period the config can set: older entries can never match.
-constexpr std::time_t kMaxGrace = 86400;
 
 bool GraceInUse(const PolicyConfig& policy) {
   if (policy.grace_period > 0) return true;

@@ -140,9 +140,9 @@ Result<NewBackupCodes> GenerateBackupCodes(int count) {
 
 bool LooksLikeBackupCode(std::string_view typed) { return HasLetter(typed) && Normalize(typed).has_value(); }
 
-Result<bool> ConsumeBackupCode(std::vector<BackupCodeHash>& hashes, const Secret& typed) {
+Result<std::optional<size_t>> FindBackupCode(const std::vector<BackupCodeHash>& hashes, const Secret& typed) {
   std::optional<Secret> normal = LooksLikeBackupCode(typed.view()) ? Normalize(typed.view()) : std::nullopt;
-  if (!normal) return false;  // not a code's form: no scrypt spent on it
+  if (!normal) return std::optional<size_t>();  // not a code's form: no scrypt spent on it
   // Decode everything first, so a damaged entry refuses before any work and
   // the loop below does the same work whichever hash matches.
   std::vector<Salt> salts(hashes.size());
@@ -161,8 +161,14 @@ Result<bool> ConsumeBackupCode(std::vector<BackupCodeHash>& hashes, const Secret
     const bool same = CRYPTO_memcmp(computed.bytes.data(), stored[i].data(), kHashBytes) == 0;
     if (same && !match) match = i;
   }
-  if (!match) return false;
-  hashes.erase(hashes.begin() + static_cast<std::ptrdiff_t>(*match));  // single use
+  return match;
+}
+
+Result<bool> ConsumeBackupCode(std::vector<BackupCodeHash>& hashes, const Secret& typed) {
+  Result<std::optional<size_t>> match = FindBackupCode(hashes, typed);
+  if (!match.ok()) return match.status();
+  if (!match.value()) return false;
+  hashes.erase(hashes.begin() + static_cast<std::ptrdiff_t>(*match.value()));  // single use
   return true;
 }
 

@@ -7,6 +7,8 @@
 #ifndef PAM_TWILIO_OTP_BACKUP_CODES_H_
 #define PAM_TWILIO_OTP_BACKUP_CODES_H_
 
+#include <cstddef>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -29,12 +31,15 @@ Result<NewBackupCodes> GenerateBackupCodes(int count);
 // forgiven).
 bool LooksLikeBackupCode(std::string_view typed);
 
-// Finds `typed` among `hashes` (scrypt each, constant-time compare) and, when
-// found, removes it from `hashes` (single use) and returns true. Every hash
-// is tried whichever matches, so the time taken doesn't tell which did.
-// Input without a code's form is false at once, with no scrypt spent. A
-// stored entry that isn't hex of the right length is a kState fault (and
-// nothing is removed); kInternal when scrypt fails.
+// Where `typed` is among `hashes` (scrypt each, constant-time compare);
+// nullopt when it is not. Every hash is tried whichever matches, so the time
+// taken doesn't tell which did. Input without a code's form is nullopt at
+// once, with no scrypt spent. A stored entry that isn't hex of the right
+// length is a kState fault; kInternal when scrypt fails.
+Result<std::optional<size_t>> FindBackupCode(const std::vector<BackupCodeHash>& hashes, const Secret& typed);
+
+// FindBackupCode, and when found removes the code from `hashes` (single use)
+// and returns true; on a fault nothing is removed.
 Result<bool> ConsumeBackupCode(std::vector<BackupCodeHash>& hashes, const Secret& typed);
 
 }  // namespace twotp
