@@ -183,7 +183,8 @@ Status LdapModify(LDAP* ld, const std::string& where, const std::string& dn, std
     case LDAP_SUCCESS:
       return Status::Ok();
     case LDAP_NO_SUCH_ATTRIBUTE:
-      return Status::NotFound(dn + " has no " + changes.front().attr + (changes.front().values.empty() ? "" : " of that value"));
+      return Status::NotFound(dn + " has no " + changes.front().attr +
+                              (changes.front().values.empty() ? "" : " of that value"));
     case LDAP_TYPE_OR_VALUE_EXISTS:
       return Status::DirectoryError(where + ": " + dn + " already has that " + changes.front().attr + " value");
     case LDAP_INSUFFICIENT_ACCESS:

@@ -55,10 +55,8 @@ Result<VerifyServiceInfo> AccountReader::FetchVerifyService() {
 }
 
 Result<bool> AccountReader::ListHasItem(TwilioCall call, const std::string& url, const char* list_key) {
-  Result<json> object = Read(call, url);
-  if (!object.ok()) return object.status();
-  auto list = object->find(list_key);
-  if (list == object->end() || !list->is_array()) return GarbageReply(call, Fault::kUnavailable, "no list");
+  Result<json> list = GetJsonList(transport_, call, url, list_key);
+  if (!list.ok()) return list.status();
   return !list->empty();
 }
 

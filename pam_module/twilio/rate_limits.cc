@@ -26,12 +26,10 @@ std::string RateLimitsUrl(const TwilioClient& client) {
 // unique_name -> sid of the service's rate limits.
 Result<std::map<std::string, std::string>> ListRateLimits(TwilioClient& client) {
   constexpr TwilioCall kCall = TwilioCall::kListRateLimits;
-  Result<json> object = GetJsonObject(client.transport(), kCall, RateLimitsUrl(client) + kPage);
-  if (!object.ok()) return object.status();
-  auto list = object->find("rate_limits");
-  if (list == object->end() || !list->is_array()) return GarbageReply(kCall, Fault::kUnavailable, "no list");
+  Result<json> list = GetJsonList(client.transport(), kCall, RateLimitsUrl(client) + kPage, "rate_limits");
+  if (!list.ok()) return list.status();
   std::map<std::string, std::string> out;
-  for (const json& limit : *list) {
+  for (const json& limit : list.value()) {
     if (!limit.is_object()) continue;
     const std::string sid = JsonString(limit, "sid");
     if (IsSid(sid, "RK")) out[JsonString(limit, "unique_name")] = sid;
@@ -47,13 +45,11 @@ struct Bucket {
 
 Result<std::vector<Bucket>> ListBuckets(TwilioClient& client, const std::string& limit_sid) {
   constexpr TwilioCall kCall = TwilioCall::kListBuckets;
-  Result<json> object =
-      GetJsonObject(client.transport(), kCall, RateLimitsUrl(client) + "/" + limit_sid + "/Buckets" + kPage);
-  if (!object.ok()) return object.status();
-  auto list = object->find("buckets");
-  if (list == object->end() || !list->is_array()) return GarbageReply(kCall, Fault::kUnavailable, "no list");
+  Result<json> list =
+      GetJsonList(client.transport(), kCall, RateLimitsUrl(client) + "/" + limit_sid + "/Buckets" + kPage, "buckets");
+  if (!list.ok()) return list.status();
   std::vector<Bucket> out;
-  for (const json& bucket : *list) {
+  for (const json& bucket : list.value()) {
     if (!bucket.is_object()) continue;
     Bucket b{JsonString(bucket, "sid")};
     if (!IsSid(b.sid, "BL")) continue;
@@ -66,13 +62,12 @@ Result<std::vector<Bucket>> ListBuckets(TwilioClient& client, const std::string&
   return out;
 }
 
+// POSTs a create call; *sid is the new resource's, with `prefix`.
 Status Created(TwilioClient& client, TwilioCall call, const std::string& url, const Form& form, std::string* sid,
-               const char* prefix) {
-  Result<HttpResponse> reply = client.Post(call, url, form);
-  Result<json> object = JsonObjectOf(call, std::move(reply));
+               std::string_view prefix) {
+  Result<json> object = CreatedObject(call, client.Post(call, url, form), {prefix});
   if (!object.ok()) return object.status();
   *sid = JsonString(object.value(), "sid");
-  if (!IsSid(*sid, prefix)) return GarbageReply(call, Fault::kUnavailable, "no valid sid");
   return Status::Ok();
 }
 

@@ -63,14 +63,12 @@ Result<bool> TotpFactors::Verify(const std::string& identity, const std::string&
 
 Result<std::vector<std::string>> TotpFactors::Verified(const std::string& identity) {
   constexpr TwilioCall kCall = TwilioCall::kListFactors;
-  Result<json> object = GetJsonObject(client_.transport(), kCall, EntityUrl(identity) + "/Factors?PageSize=20");
+  Result<json> list = GetJsonList(client_.transport(), kCall, EntityUrl(identity) + "/Factors?PageSize=20", "factors");
   // No entity yet is Twilio's way of saying "no factors".
-  if (!object.ok() && object.status().http_status() == 404) return std::vector<std::string>{};
-  if (!object.ok()) return object.status();
-  auto list = object->find("factors");
-  if (list == object->end() || !list->is_array()) return GarbageReply(kCall, Fault::kUnavailable, "no list");
+  if (!list.ok() && list.status().http_status() == 404) return std::vector<std::string>{};
+  if (!list.ok()) return list.status();
   std::vector<std::string> sids;
-  for (const json& factor : *list) {
+  for (const json& factor : list.value()) {
     if (!factor.is_object()) continue;
     const std::string sid = JsonString(factor, "sid");
     if (IsSid(sid, "YF") && JsonString(factor, "factor_type") == "totp" && JsonString(factor, "status") == "verified") {

@@ -1,6 +1,5 @@
 #include "twilio/twilio_client.h"
 
-#include <algorithm>
 #include <exception>
 #include <initializer_list>
 #include <nlohmann/json.hpp>
@@ -32,11 +31,6 @@ std::string WithoutTrailingSlash(std::string url) {
 }
 
 
-// A SID with any of `prefixes` (a message is "SM", or "MM" with media).
-bool IsSidOf(const std::string& sid, std::initializer_list<std::string_view> prefixes) {
-  return std::any_of(prefixes.begin(), prefixes.end(), [&](std::string_view p) { return IsSid(sid, p); });
-}
-
 // Twilio's status words ("canceled", "max_attempts_reached") are safe to
 // log; anything else in their place is not echoed.
 std::string SafeWord(const std::string& word) {
@@ -57,18 +51,6 @@ std::optional<milliseconds> Backoff(const std::string& retry_after, milliseconds
   if (seconds) wait = std::chrono::seconds(std::stoi(retry_after));
   if (wait > kMaxBackoff || budget_left - wait < kMinRequestTime) return std::nullopt;
   return wait;
-}
-
-// The JSON object of a 2xx reply to a create call, holding a well-formed
-// "sid" with one of `prefixes`.
-Result<json> CreatedObject(TwilioCall call, Result<HttpResponse> reply,
-                           std::initializer_list<std::string_view> prefixes) {
-  Result<json> object = JsonObjectOf(call, std::move(reply));
-  if (!object.ok()) return object.status();
-  if (!IsSidOf(JsonString(object.value(), "sid"), prefixes)) {
-    return GarbageReply(call, Fault::kUnavailable, "no valid sid");
-  }
-  return object;
 }
 
 Result<std::string> CreatedSid(TwilioCall call, Result<HttpResponse> reply,

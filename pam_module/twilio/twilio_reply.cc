@@ -1,9 +1,11 @@
 #include "twilio/twilio_reply.h"
 
+#include <algorithm>
 #include <exception>
 #include <utility>
 
 #include "base/secret.h"
+#include "base/text.h"
 
 namespace twotp {
 
@@ -35,6 +37,29 @@ Result<nlohmann::json> GetJsonObject(HttpTransport& transport, TwilioCall call, 
   if (!reply.ok()) return reply.status().Prefixed(std::string("Twilio ") + TwilioCallName(call) + ": ");
   if (Status refused = RefusalOf(call, reply.value()); !refused.ok()) return refused;
   return JsonObjectOf(call, std::move(reply));
+}
+
+Result<nlohmann::json> GetJsonList(HttpTransport& transport, TwilioCall call, const std::string& url,
+                                   const char* key) {
+  Result<json> object = GetJsonObject(transport, call, url);
+  if (!object.ok()) return object.status();
+  auto list = object->find(key);
+  if (list == object->end() || !list->is_array()) return GarbageReply(call, Fault::kUnavailable, "no list");
+  return std::move(*list);
+}
+
+bool IsSidOf(const std::string& sid, std::initializer_list<std::string_view> prefixes) {
+  return std::any_of(prefixes.begin(), prefixes.end(), [&](std::string_view p) { return IsSid(sid, p); });
+}
+
+Result<nlohmann::json> CreatedObject(TwilioCall call, Result<HttpResponse> reply,
+                                     std::initializer_list<std::string_view> prefixes) {
+  Result<json> object = JsonObjectOf(call, std::move(reply));
+  if (!object.ok()) return object.status();
+  if (!IsSidOf(JsonString(object.value(), "sid"), prefixes)) {
+    return GarbageReply(call, Fault::kUnavailable, "no valid sid");
+  }
+  return object;
 }
 
 Status RefusalOf(TwilioCall call, HttpResponse& reply) {

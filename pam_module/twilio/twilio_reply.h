@@ -5,8 +5,10 @@
 #define PAM_TWILIO_OTP_TWILIO_REPLY_H_
 
 #include <nlohmann/json.hpp>
+#include <initializer_list>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "base/status.h"
 #include "twilio/http_transport.h"
@@ -31,6 +33,17 @@ Result<nlohmann::json> JsonObjectOf(TwilioCall call, Result<HttpResponse> reply)
 // classified as `call` (twilio_errors.h), a 2xx that is not an object is
 // kUnavailable. No copy of the body stays behind.
 Result<nlohmann::json> GetJsonObject(HttpTransport& transport, TwilioCall call, const std::string& url);
+// GetJsonObject, then the array under `key` (a list reply's page:
+// "factors", "rate_limits"...); an object without one is kUnavailable
+// ("garbage reply (no list)").
+Result<nlohmann::json> GetJsonList(HttpTransport& transport, TwilioCall call, const std::string& url,
+                                   const char* key);
+// A SID with any of `prefixes` (a message is "SM", or "MM" with media).
+bool IsSidOf(const std::string& sid, std::initializer_list<std::string_view> prefixes);
+// The JSON object of a 2xx reply to a create call, holding a well-formed
+// "sid" with one of `prefixes`; kUnavailable ("no valid sid") otherwise.
+Result<nlohmann::json> CreatedObject(TwilioCall call, Result<HttpResponse> reply,
+                                     std::initializer_list<std::string_view> prefixes);
 
 }  // namespace twotp
 
