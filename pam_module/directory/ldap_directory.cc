@@ -154,13 +154,10 @@ Status LdapDirectory::Remove(const std::string& user) {
 std::string LdapDirectory::Where() const { return LdapWhere(config_); }
 
 Result<std::vector<PhoneRecord>> LdapDirectory::List() {
-  const std::string user_attr = UserAttributeOf(config_.filter);
-  if (user_attr.empty()) {
-    return Status::ConfigError("directory.ldap.filter " + config_.filter +
-                               ": list needs the user compared as (ATTRIBUTE=%u)");
-  }
-  // %u as "*": "(uid=%u)" becomes the presence filter "(uid=*)".
-  const std::string filter = "(&" + ReplaceUser(config_.filter, "*") + "(" + config_.attribute + "=*))";
+  Result<EveryUserSearch> every = EveryUserWith(config_, config_.attribute);
+  if (!every.ok()) return every.status();
+  const std::string& filter = every->filter;
+  const std::string& user_attr = every->user_attribute;
   using Records = std::vector<PhoneRecord>;
   return OnSomeServer<Records>("list", [&](LdapSession& session) -> Result<Records> {
     std::vector<std::string> names = RecordAttributes(config_);

@@ -146,4 +146,15 @@ std::string UserAttributeOf(std::string_view filter) {
   return std::string(filter.substr(begin, at - begin));
 }
 
+Result<EveryUserSearch> EveryUserWith(const LdapConfig& config, std::string_view attribute) {
+  EveryUserSearch search{"", UserAttributeOf(config.filter)};
+  if (search.user_attribute.empty()) {
+    return Status::ConfigError("directory.ldap.filter " + config.filter +
+                               ": listing needs the user compared as (ATTRIBUTE=%u)");
+  }
+  // %u as "*": "(uid=%u)" becomes the presence filter "(uid=*)".
+  search.filter = "(&" + ReplaceUser(config.filter, "*") + "(" + std::string(attribute) + "=*))";
+  return search;
+}
+
 }  // namespace twotp

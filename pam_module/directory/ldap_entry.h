@@ -62,6 +62,16 @@ std::string ReplaceUser(std::string_view pattern, std::string_view with);
 // "(&(objectClass=person)(uid=%u))"); "" when the filter doesn't say.
 std::string UserAttributeOf(std::string_view filter);
 
+// A search for every user's entry that carries `attribute` (`twilio-otp
+// list`, `status --all`): the config's filter with %u as "*" and a
+// presence test of `attribute`, and the attribute that names the user.
+// kConfig when the filter doesn't compare the user as (ATTRIBUTE=%u).
+struct EveryUserSearch {
+  std::string filter;
+  std::string user_attribute;
+};
+Result<EveryUserSearch> EveryUserWith(const LdapConfig& config, std::string_view attribute);
+
 }  // namespace twotp
 
 #endif  // PAM_TWILIO_OTP_LDAP_ENTRY_H_

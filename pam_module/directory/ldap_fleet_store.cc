@@ -10,6 +10,20 @@
 
 namespace twotp {
 
+namespace {
+
+// Gives `dn` the class twilioOtpState, in a modify of its own; one that has
+// it already (another host added it a moment ago) is no error.
+Status AddStateClass(LdapSession& session, const std::string& dn) {
+  std::vector<LdapChange> add_class = {{LDAP_MOD_ADD, "objectClass", {kFleetObjectClass}}};
+  int rc = LDAP_SUCCESS;
+  session.Arm();
+  Status added = LdapModify(session.ld(), session.uri(), dn, add_class, &rc);
+  return rc == LDAP_TYPE_OR_VALUE_EXISTS ? Status::Ok() : added;
+}
+
+}  // namespace
+
 Result<FleetValues> LdapFleetStore::Read(const std::string& user) {
   return directory_.OnSomeServer<FleetValues>("state read", [&](LdapSession& session) -> Result<FleetValues> {
     Result<LdapEntry> entry = directory_.FindEntry(session, user, /*with_fleet=*/true);
@@ -36,12 +50,7 @@ Status LdapFleetStore::Change(const char* what, const std::string& user, int op,
     session.Arm();
     Status st = LdapModify(session.ld(), session.uri(), entry->dn, changes, &rc);
     if (adds && rc == LDAP_OBJECT_CLASS_VIOLATION) {
-      std::vector<LdapChange> add_class = {{LDAP_MOD_ADD, "objectClass", {kFleetObjectClass}}};
-      int class_rc = LDAP_SUCCESS;
-      session.Arm();
-      Status added = LdapModify(session.ld(), session.uri(), entry->dn, add_class, &class_rc);
-      // Already there: another host added it a moment ago.
-      if (!added.ok() && class_rc != LDAP_TYPE_OR_VALUE_EXISTS) return added;
+      if (Status added = AddStateClass(session, entry->dn); !added.ok()) return added;
       session.Arm();
       st = LdapModify(session.ld(), session.uri(), entry->dn, changes);
     }
@@ -54,11 +63,7 @@ Status LdapFleetStore::PrepareEntry(const std::string& user) {
   return directory_.OnSomeServer<std::monostate>("state prepare", [&](LdapSession& session) -> Result<std::monostate> {
     Result<LdapEntry> entry = directory_.FindEntry(session, user);
     if (!entry.ok()) return entry.status();
-    std::vector<LdapChange> add_class = {{LDAP_MOD_ADD, "objectClass", {kFleetObjectClass}}};
-    int rc = LDAP_SUCCESS;
-    session.Arm();
-    Status added = LdapModify(session.ld(), session.uri(), entry->dn, add_class, &rc);
-    if (!added.ok() && rc != LDAP_TYPE_OR_VALUE_EXISTS) return added;
+    if (Status added = AddStateClass(session, entry->dn); !added.ok()) return added;
     return std::monostate{};
   }).status();
 }
@@ -78,13 +83,10 @@ Status LdapFleetStore::Replace(const std::string& user, FleetAttribute attribute
 
 Result<std::vector<std::pair<std::string, FleetValues>>> LdapFleetStore::UsersWith(FleetAttribute attribute) {
   const LdapConfig& config = directory_.config_;
-  const std::string user_attr = UserAttributeOf(config.filter);
-  if (user_attr.empty()) {
-    return Status::ConfigError("directory.ldap.filter " + config.filter +
-                               ": listing needs the user compared as (ATTRIBUTE=%u)");
-  }
-  const std::string filter =
-      "(&" + ReplaceUser(config.filter, "*") + "(" + FleetAttributeName(attribute) + "=*))";
+  Result<EveryUserSearch> every = EveryUserWith(config, FleetAttributeName(attribute));
+  if (!every.ok()) return every.status();
+  const std::string& filter = every->filter;
+  const std::string& user_attr = every->user_attribute;
   using Users = std::vector<std::pair<std::string, FleetValues>>;
   return directory_.OnSomeServer<Users>("state list", [&](LdapSession& session) -> Result<Users> {
     std::vector<std::string> names(std::begin(kFleetAttributes), std::end(kFleetAttributes));

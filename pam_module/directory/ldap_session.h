@@ -136,27 +136,27 @@ Status LdapSearchPaged(LdapSession& session, const LdapConfig& config, const std
 // writes share one TLS handshake and bind); a kept connection that fails
 // is dropped and the servers are tried afresh.
 template <typename T, typename Op>
-Result<T> OnSomeLdapServer(const LdapConfig& config_, const FileTrust& trust_, Logger& log_, const char* what,
+Result<T> OnSomeLdapServer(const LdapConfig& config, const FileTrust& trust, Logger& log, const char* what,
                            Op op, std::unique_ptr<LdapSession>* kept = nullptr) {
   const SigpipeBlocked no_sigpipe;  // outlives every use of a session below (unbind writes too)
   if (kept != nullptr && *kept) {
     Result<T> done = op(**kept);
     if (done.ok() || !done.status().Is(Fault::kUnavailable)) return done;
-    log_.Warning(std::string("ldap ") + what + ": " + done.status().message() + "; connecting again");
+    log.Warning(std::string("ldap ") + what + ": " + done.status().message() + "; connecting again");
     kept->reset();
   }
   std::optional<Secret> password;
-  if (!config_.bind_password_file.empty()) {
-    Result<Secret> read = trust_.ReadSecret(config_.bind_password_file);
+  if (!config.bind_password_file.empty()) {
+    Result<Secret> read = trust.ReadSecret(config.bind_password_file);
     if (!read.ok()) return read.status();
     password.emplace(std::move(read.value()));
   }
   Status unavailable = Status::Unavailable("no directory.ldap.uri configured");
   Status refused;  // the first definite refusal; it outranks "unavailable"
-  bool all_witnessed = !config_.uri.empty();  // every server's own word that it is down
-  for (size_t i = 0; i < config_.uri.size(); ++i) {
+  bool all_witnessed = !config.uri.empty();  // every server's own word that it is down
+  for (size_t i = 0; i < config.uri.size(); ++i) {
     auto session = std::make_unique<LdapSession>();
-    Status st = session->Open(config_.uri[i], config_, password ? &*password : nullptr);
+    Status st = session->Open(config.uri[i], config, password ? &*password : nullptr);
     if (st.ok()) {
       Result<T> done = op(*session);
       // Only "this server, now" moves on: any answer about the user (found,
@@ -167,8 +167,8 @@ Result<T> OnSomeLdapServer(const LdapConfig& config_, const FileTrust& trust_, L
       }
       st = done.status();
     }
-    const bool more = i + 1 < config_.uri.size();
-    log_.Warning(std::string("ldap ") + what + ": " + st.message() + (more ? "; trying the next URI" : ""));
+    const bool more = i + 1 < config.uri.size();
+    log.Warning(std::string("ldap ") + what + ": " + st.message() + (more ? "; trying the next URI" : ""));
     if (st.Is(Fault::kUnavailable)) {
       unavailable = st;
       all_witnessed = all_witnessed && st.witnessed();
