@@ -44,9 +44,17 @@ std::vector<std::string> Words(const std::string& value) {
   }
 }
 
-Status Malformed(const char* attribute, const std::string& value) {
-  return Status::StateError(std::string(attribute) + " value \"" + SanitizeForMessage(value, 80) +
-                            "\" is malformed; twilio-otp unlock replaces the user's values");
+// A failure value names no secret and is quoted; unlock deletes them.
+Status MalformedFailure(const std::string& value) {
+  return Status::StateError("twilioOtpFailure value \"" + SanitizeForMessage(value, 80) +
+                            "\" is malformed; twilio-otp unlock deletes the user's failures");
+}
+
+// A backup code's hash is as good as the code to an offline guesser
+// (backup_codes.cc): never quoted, not even in part.
+Status MalformedBackupCode() {
+  return Status::StateError("a twilioOtpBackupCode value is not \"scrypt SALT HASH\"; "
+                            "twilio-otp backup-codes replaces the user's codes");
 }
 
 }  // namespace
@@ -95,10 +103,10 @@ Result<FleetFailure> NewFleetFailure(std::time_t at, const std::string& host) {
 Result<FleetFailure> ParseFleetFailure(const std::string& value) {
   const std::vector<std::string> words = Words(value);
   if (words.size() != 3 || !IsHexOf(words[1], kNonceBytes * 2) || !IsValueWord(words[2])) {
-    return Malformed("twilioOtpFailure", value);
+    return MalformedFailure(value);
   }
   const std::optional<std::time_t> at = ParseGeneralizedTime(words[0]);
-  if (!at) return Malformed("twilioOtpFailure", value);
+  if (!at) return MalformedFailure(value);
   return FleetFailure{*at, words[1], words[2], value};
 }
 
@@ -151,7 +159,7 @@ Result<BackupCodeHash> ParseFleetBackupCode(const std::string& value) {
   const std::vector<std::string> words = Words(value);
   if (words.size() != 3 || words[0] != kScryptTag || !IsHexOf(words[1], kSaltHexLength) ||
       !IsHexOf(words[2], kHashHexLength)) {
-    return Malformed("twilioOtpBackupCode", value);
+    return MalformedBackupCode();
   }
   return BackupCodeHash{words[1], words[2]};
 }

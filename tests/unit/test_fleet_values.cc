@@ -2,6 +2,7 @@
 // lockout they add up to, which must match what the local state's
 // RecordFailure does, whatever order the values come in.
 #include <algorithm>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -157,6 +158,11 @@ void test_backup_code_values_round_trip(void**) {
   assert_true(ParseFleetBackupCode("bcrypt " + std::string(32, 'a') + " " + std::string(64, '0'))
                   .status()
                   .Is(Fault::kState));
+  // A damaged value is never quoted: its hash is as good as the code offline.
+  const Status damaged = ParseFleetBackupCode("scrypt " + std::string(32, 'a') + " 0123456789abcdef").status();
+  assert_true(damaged.Is(Fault::kState));
+  assert_null(strstr(damaged.message().c_str(), "0123456789abcdef"));
+  assert_null(strstr(damaged.message().c_str(), "aaaaaaaa"));
 }
 
 void test_grace_keys_hide_what_they_key(void**) {
